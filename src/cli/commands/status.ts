@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import path from 'node:path';
+import { discoverPlan } from '../../plan/discover.js';
+import { loadPlan } from '../../plan/load.js';
+import { statePath } from '../../state/paths.js';
+import { findProjectRoot } from '../../state/project-root.js';
+import { readState } from '../../state/read-state.js';
+import { globalColor } from '../global-options.js';
+import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
+import { renderStatus } from '../render/status-text.js';
+import { statusReport } from '../status-report.js';
+
+export function statusCommand(io: Io): Command {
+  return new Command('status')
+    .description("show where a plan stands: completion, phases, ready and blocked tasks, the orchestrator's state")
+    .argument('[plan-dir]', 'directory holding PROGRESS.json (default: the one in this project)')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (planDir: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const doc = await loadPlan(planDir ?? discoverPlan(io.cwd));
+      const root = findProjectRoot(path.dirname(doc.file), io.cwd);
+      const stateFile = statePath(root);
+      const report = statusReport(doc, stateFile, await readState(stateFile), io.cwd);
+      if (opts.json) {
+        writeJson(io, report);
+        return;
+      }
+      for (const line of renderStatus(report, chalkFor(globalColor(cmd), io))) writeLine(io.stdout, line);
+    });
+}

@@ -1,0 +1,91 @@
+import path from 'node:path';
+import type { PlanDocument } from '../plan/document.js';
+import type { TaskStatus } from '../plan/model.js';
+import { planProgress } from '../plan/progress.js';
+import type { Problem } from '../errors.js';
+import type { StateRead } from '../state/read-state.js';
+
+/** The `ccasp status --json` object; its field names are a documented contract. */
+export interface StatusReport {
+  readonly plan: { id: string; name: string; shape: string; file: string; status: string | null };
+  readonly completion: {
+    tasks: { done: number; total: number; percent: number };
+    phases: { done: number; total: number; percent: number };
+  };
+  readonly counts: Record<TaskStatus, number>;
+  readonly currentPhase: string | null;
+  readonly phases: { id: string; name: string; status: string; done: number; total: number; percent: number }[];
+  readonly ready: { id: string; title: string }[];
+  readonly blocked: { id: string; title: string; blocker: string | null }[];
+  readonly failed: { id: string; title: string; blocker: string | null }[];
+  readonly orchestrator: OrchestratorSummary | null;
+  readonly stateProblems: Problem[];
+}
+
+export interface OrchestratorSummary {
+  readonly file: string;
+  readonly status: string;
+  readonly lastUpdated: string;
+  readonly forThisPlan: boolean;
+  readonly activeAgents: { taskId: string; attempt: number; specialist: string; model: string; spawnedAt: string }[];
+  readonly tokens: { used: number; limit: number | null };
+  readonly costUsd: number;
+}
+
+export function statusReport(doc: PlanDocument, stateFile: string, state: StateRead, cwd: string): StatusReport {
+  const { plan } = doc;
+  const progress = planProgress(plan);
+  const brief = (t: { id: string; title: string }) => ({ id: t.id, title: t.title });
+  const withBlocker = (t: { id: string; title: string; blocker?: string }) => ({ ...brief(t), blocker: t.blocker ?? null });
+  return {
+    plan: {
+      id: plan.id,
+      name: plan.name,
+      shape: plan.shape,
+      file: displayPath(doc.file, cwd),
+      status: plan.status ?? null,
+    },
+    completion: {
+      tasks: { done: progress.doneTasks, total: progress.totalTasks, percent: progress.taskPercent },
+      phases: { done: progress.donePhases, total: plan.phases.length, percent: progress.phasePercent },
+    },
+    counts: { ...progress.counts },
+    currentPhase: progress.currentPhase?.id ?? null,
+    phases: progress.phases.map((p) => ({
+      id: p.phase.id,
+      name: p.phase.name,
+      status: p.phase.status,
+      done: p.done,
+      total: p.total,
+      percent: p.total === 0 ? 100 : Math.round((p.done / p.total) * 100),
+    })),
+    ready: progress.ready.map(brief),
+    blocked: progress.blocked.map(withBlocker),
+    failed: progress.failed.map(withBlocker),
+    orchestrator:
+      state.kind === 'ok'
+        ? {
+            file: displayPath(stateFile, cwd),
+            status: state.state.status,
+            lastUpdated: state.state.lastUpdated,
+            forThisPlan: state.state.planId === plan.id,
+            activeAgents: state.state.activeAgents.map((a) => ({
+              taskId: a.taskId,
+              attempt: a.attempt,
+              specialist: a.specialist,
+              model: a.model,
+              spawnedAt: a.spawnedAt,
+            })),
+            tokens: { used: state.state.tokenBudget.used, limit: state.state.tokenBudget.limit },
+            costUsd: state.state.tokenBudget.costUsd,
+          }
+        : null,
+    stateProblems: state.kind === 'invalid' ? [...state.problems] : [],
+  };
+}
+
+/** Relative to where the user stands when that is shorter, else absolute. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}

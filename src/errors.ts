@@ -1,0 +1,66 @@
+/**
+ * The one error family. Every failure a user can act on is a CcaspError with an exit code from
+ * this table; the CLI maps anything else to `internal`. Codes are a contract (see README).
+ */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  invalidInput: 2,
+  locked: 3,
+  blocked: 4,
+  phaseFailed: 5,
+  budget: 6,
+  rateLimited: 7,
+  stateConflict: 8,
+  interrupted: 130,
+  terminated: 143,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CcaspError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** One problem found in a file: which file, where in it (a JSON path), and what is wrong. */
+export interface Problem {
+  readonly file: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`;
+}
+
+/** The plan (or another input file) is unreadable or invalid; carries every problem found. */
+export class InvalidPlanError extends CcaspError {
+  readonly problems: readonly Problem[];
+  constructor(problems: readonly Problem[]) {
+    const head = problems.length === 1 ? 'Invalid plan' : `Invalid plan (${problems.length} problems)`;
+    super(`${head}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, ExitCode.invalidInput);
+    this.problems = problems;
+  }
+}
+
+export class UsageError extends CcaspError {
+  constructor(message: string) {
+    super(message, ExitCode.invalidInput);
+  }
+}
+
+export class LockHeldError extends CcaspError {
+  constructor(message: string) {
+    super(message, ExitCode.locked);
+  }
+}
+
+export class StateConflictError extends CcaspError {
+  constructor(message: string) {
+    super(message, ExitCode.stateConflict);
+  }
+}

@@ -1,0 +1,91 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import path from 'node:path';
+import type { Problem } from '../errors.js';
+import { jsonErrorOffset } from './json-error-offset.js';
+
+export const PLAN_FILE_NAME = 'PROGRESS.json';
+const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
+/** How the file was written, so a write-back changes only the fields ccasp owns. */
+export interface JsonFormat {
+  readonly indent: string;
+  readonly eol: '\n' | '\r\n';
+  readonly finalNewline: boolean;
+  readonly bom: boolean;
+}
+
+export type JsonFileResult =
+  | { readonly ok: true; readonly raw: unknown; readonly format: JsonFormat }
+  | { readonly ok: false; readonly problem: Problem };
+
+/** A plan argument may name the plan directory or the JSON file itself. */
+export async function resolvePlanFile(input: string): Promise<string> {
+  const absolute = path.resolve(input);
+  if (absolute.toLowerCase().endsWith('.json')) return absolute;
+  try {
+    if ((await stat(absolute)).isDirectory()) return path.join(absolute, PLAN_FILE_NAME);
+  } catch {
+    // A missing directory is reported when the file under it is read.
+  }
+  return path.join(absolute, PLAN_FILE_NAME);
+}
+
+export async function readJsonFile(file: string): Promise<JsonFileResult> {
+  const fail = (message: string): JsonFileResult => ({ ok: false, problem: { file, path: '', message } });
+  let bytes: Buffer;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) return fail('is a directory, expected a JSON file');
+    if (info.size > MAX_PLAN_BYTES) return fail(`is ${info.size} bytes; plans larger than ${MAX_PLAN_BYTES} bytes are refused`);
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return fail('not found');
+    if (code === 'EACCES' || code === 'EPERM') return fail('cannot be read (permission denied)');
+    if (code === 'ENOTDIR') return fail('not found (a parent path is not a directory)');
+    return fail(`cannot be read (${code ?? String(error)})`);
+  }
+  if (!isUtf8(bytes)) return fail(`is not valid UTF-8 text (first bad byte at offset ${firstInvalidUtf8Byte(bytes)})`);
+  let text = bytes.toString('utf8');
+  const bom = text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
+  if (text.trim() === '') return fail('is empty, expected a JSON object');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return fail(`is not valid JSON: ${describeJsonError(text, error)}`);
+  }
+  return { ok: true, raw, format: detectFormat(text, bom) };
+}
+
+export function detectFormat(text: string, bom: boolean): JsonFormat {
+  const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
+  return { indent, eol: text.includes('\r\n') ? '\r\n' : '\n', finalNewline: /\n$/.test(text), bom };
+}
+
+export function serializeJson(raw: unknown, format: JsonFormat): string {
+  let text = JSON.stringify(raw, null, format.indent);
+  if (format.eol === '\r\n') text = text.replace(/\n/g, '\r\n');
+  if (format.finalNewline) text += format.eol;
+  return format.bom ? `\ufeff${text}` : text;
+}
+
+/** People need a line and column, which Node 20's message lacks. */
+function describeJsonError(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = message.replace(/, [\s\S]*is not valid JSON$/, '').replace(/ in JSON at position \d+[\s\S]*$/, '');
+  const offset = jsonErrorOffset(text);
+  if (offset === undefined) return reason;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return offset >= text.length ? `unexpected end of file (line ${line}, column ${column})` : `${reason} (line ${line}, column ${column})`;
+}
+
+function firstInvalidUtf8Byte(bytes: Buffer): number {
+  // Everything before the first replacement character decoded cleanly, so its length in bytes is the offset.
+  const decoded = bytes.toString('utf8');
+  return Buffer.byteLength(decoded.slice(0, Math.max(0, decoded.indexOf('\ufffd'))));
+}

@@ -1,0 +1,134 @@
+import * as z from 'zod';
+import type { Phase, PhaseStatus, Plan, Task, TaskStatus } from '../model.js';
+import { isDone } from '../model.js';
+import { zodProblems } from '../zod-problems.js';
+import {
+  attemptCount,
+  complexity,
+  domain,
+  isoTimestamp,
+  nonEmptyString,
+  phaseStatus,
+  slugify,
+  taskStatus,
+} from './fields.js';
+import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
+
+const task = z.looseObject({
+  id: nonEmptyString,
+  title: nonEmptyString,
+  details: z.string().optional(),
+  file: z.union([nonEmptyString, z.array(nonEmptyString)]).optional(),
+  domain: domain.optional(),
+  model: nonEmptyString.optional(),
+  complexity: complexity.optional(),
+  dependencies: z.array(nonEmptyString).optional(),
+  verify: nonEmptyString.optional(),
+  status: taskStatus,
+  completedAt: isoTimestamp.optional(),
+  completedBy: z.string().optional(),
+  blocker: z.string().optional(),
+  attempts: attemptCount.optional(),
+});
+
+const phase = z.looseObject({
+  id: nonEmptyString,
+  name: nonEmptyString,
+  status: phaseStatus.optional(),
+  completedAt: isoTimestamp.optional(),
+  tasks: z.array(task),
+});
+
+const plan = z.looseObject({
+  plan_id: nonEmptyString.optional(),
+  name: nonEmptyString,
+  status: z.string().optional(),
+  completion_percentage: z.number().min(0).max(100).optional(),
+  github: z
+    .looseObject({ owner: nonEmptyString, repo: nonEmptyString, issue: z.number().int().positive() })
+    .optional(),
+  max_parallel_agents: z.number().int().positive().optional(),
+  test_command: nonEmptyString.optional(),
+  phases: z.array(phase),
+});
+
+/** A phase with no status of its own takes one from its tasks. */
+export function derivePhaseStatus(statuses: readonly TaskStatus[]): PhaseStatus {
+  if (statuses.length > 0 && statuses.every(isDone)) return 'completed';
+  if (statuses.some((s) => s === 'failed')) return 'failed';
+  if (statuses.some((s) => s !== 'pending')) return 'in_progress';
+  return 'pending';
+}
+
+function toTask(raw: z.infer<typeof task>, at: string): Task {
+  return {
+    id: raw.id,
+    title: raw.title,
+    details: raw.details,
+    files: raw.file === undefined ? [] : typeof raw.file === 'string' ? [raw.file] : raw.file,
+    domain: raw.domain,
+    model: raw.model,
+    simple: raw.complexity === 'simple',
+    dependencies: raw.dependencies ?? [],
+    verify: raw.verify,
+    status: raw.status,
+    completedAt: raw.completedAt,
+    completedBy: raw.completedBy,
+    blocker: raw.blocker,
+    attempts: raw.attempts,
+    at,
+    dependencyField: 'dependencies',
+  };
+}
+
+export const canonicalShape: PlanShapeReader = {
+  shape: 'canonical',
+  // The fallback: anything not recognised as another shape is read, and reported on, as canonical.
+  matches: (raw) => isObject(raw),
+  read(raw, file) {
+    const parsed = plan.safeParse(raw);
+    if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
+    const p = parsed.data;
+    const phases: Phase[] = p.phases.map((ph, i) => {
+      const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
+      return {
+        id: ph.id,
+        name: ph.name,
+        status: ph.status ?? derivePhaseStatus(tasks.map((t) => t.status)),
+        completedAt: ph.completedAt,
+        tasks,
+        at: `phases[${i}]`,
+      };
+    });
+    const result: Plan = {
+      id: p.plan_id ?? slugify(p.name),
+      name: p.name,
+      shape: 'canonical',
+      status: p.status,
+      completionPercentage: p.completion_percentage,
+      github: p.github,
+      maxParallel: p.max_parallel_agents,
+      testCommand: p.test_command,
+      phases,
+    };
+    return { ok: true, plan: result };
+  },
+  writeTask(raw, phaseIndex, taskIndex, patch) {
+    const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
+    setField(t, 'status', patch.status);
+    setField(t, 'completedAt', patch.completedAt);
+    setField(t, 'completedBy', patch.completedBy);
+    setField(t, 'blocker', patch.blocker);
+    setField(t, 'attempts', patch.attempts);
+  },
+  writePhase(raw, phaseIndex, patch) {
+    const ph = objectAt(raw, ['phases', phaseIndex]);
+    setField(ph, 'status', patch.status);
+    setField(ph, 'completedAt', patch.completedAt);
+  },
+  writePlan(raw, patch) {
+    const p = objectAt(raw, []);
+    setField(p, 'status', patch.status);
+    setField(p, 'completion_percentage', patch.completionPercentage);
+  },
+};

@@ -1,0 +1,29 @@
+import * as z from 'zod';
+import { DOMAINS, PHASE_STATUSES, TASK_STATUSES } from '../model.js';
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export const isoTimestamp = z
+  .string()
+  .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' });
+
+export const nonEmptyString = z.string().trim().min(1, { message: 'must not be empty' });
+
+export const taskStatus = z.enum(TASK_STATUSES);
+export const phaseStatus = z.enum(PHASE_STATUSES);
+export const domain = z.enum(DOMAINS);
+
+/** A non-negative whole number of attempts. */
+export const attemptCount = z.number().int().nonnegative();
+
+export const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
+export const complexity = z.enum(COMPLEXITIES);
+
+/** A plan's slug when it names no id of its own. */
+export function slugify(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug || 'plan';
+}

@@ -1,0 +1,20 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { onTestFinished } from 'vitest';
+
+/** A fresh directory removed when the current test ends. */
+export function tempDir(prefix = 'ccasp-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes `content` (JSON-encoded unless already a string or bytes) to `dir/rel`, creating folders. */
+export function writeFile(dir: string, rel: string, content: unknown): string {
+  const file = path.join(dir, rel);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const data = typeof content === 'string' || content instanceof Uint8Array ? content : `${JSON.stringify(content, null, 2)}\n`;
+  writeFileSync(file, data);
+  return file;
+}
