@@ -13,6 +13,8 @@ export interface JsonFormat {
   readonly eol: '\n' | '\r\n';
   readonly finalNewline: boolean;
   readonly bom: boolean;
+  /** Hand-written plans keep short lists such as `"dependencies": ["P1.1"]` on one line. */
+  readonly inlineScalarArrays: boolean;
 }
 
 export type JsonFileResult =
@@ -62,11 +64,28 @@ export async function readJsonFile(file: string): Promise<JsonFileResult> {
 
 export function detectFormat(text: string, bom: boolean): JsonFormat {
   const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
-  return { indent, eol: text.includes('\r\n') ? '\r\n' : '\n', finalNewline: /\n$/.test(text), bom };
+  const multiLineScalarArray = /\[[ \t]*\r?\n\s*(?:"|-?\d|true|false|null)/.test(text);
+  const inlineScalarArray = /\[[ \t]*(?:"|-?\d|true|false|null)/.test(text);
+  return {
+    indent,
+    eol: text.includes('\r\n') ? '\r\n' : '\n',
+    finalNewline: /\n$/.test(text),
+    bom,
+    inlineScalarArrays: inlineScalarArray && !multiLineScalarArray,
+  };
+}
+
+const SCALAR = String.raw`(?:"(?:[^"\\\n]|\\.)*"|-?[\d.eE+-]+|true|false|null)`;
+const MULTI_LINE_SCALAR_ARRAY = new RegExp(String.raw`\[\n\s*(${SCALAR}(?:,\n\s*${SCALAR})*)\n\s*\]`, 'g');
+
+function inlineScalarArrays(text: string): string {
+  // JSON.stringify never puts a raw newline inside a string, so splitting on ",\n" is safe.
+  return text.replace(MULTI_LINE_SCALAR_ARRAY, (_, body: string) => `[${body.split(/,\n\s*/).join(', ')}]`);
 }
 
 export function serializeJson(raw: unknown, format: JsonFormat): string {
   let text = JSON.stringify(raw, null, format.indent);
+  if (format.inlineScalarArrays) text = inlineScalarArrays(text);
   if (format.eol === '\r\n') text = text.replace(/\n/g, '\r\n');
   if (format.finalNewline) text += format.eol;
   return format.bom ? `\ufeff${text}` : text;
