@@ -11,7 +11,7 @@ export type PhaseStatus = (typeof PHASE_STATUSES)[number];
 export const DOMAINS = ['frontend', 'backend', 'testing', 'deployment', 'general'] as const;
 export type Domain = (typeof DOMAINS)[number];
 
-export type PlanShape = 'canonical' | 'ccasp-phase-dev' | 'ccasp-roadmap' | 'ccasp-vision';
+export type PlanShape = 'canonical' | 'ccasp-phase-dev' | 'ccasp-roadmap' | 'ccasp-vision' | 'ccasp-plan-command';
 
 /** Tasks a CCASP plan writes for an LLM orchestrator; ccasp performs them itself. */
 export type SystemStep = 'context-check' | 'batch-plan' | 'compact' | 'gate';
