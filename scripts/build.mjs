@@ -17,6 +17,14 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   chunkNames: 'chunks/[name]-[hash]',
-  // CommonJS dependencies call require() for Node built-ins, which an ESM bundle lacks.
-  banner: { js: "import { createRequire as __ccaspRequire } from 'node:module'; const require = __ccaspRequire(import.meta.url);" },
+  // CommonJS dependencies use require(), __filename and __dirname, which an ESM bundle lacks.
+  banner: {
+    js: [
+      "import { createRequire as __ccaspRequire } from 'node:module';",
+      "import { fileURLToPath as __ccaspPath } from 'node:url';",
+      'const require = __ccaspRequire(import.meta.url);',
+      'const __filename = __ccaspPath(import.meta.url);',
+      "const __dirname = __ccaspPath(new URL('.', import.meta.url));",
+    ].join(' '),
+  },
 });

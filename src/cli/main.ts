@@ -1,16 +1,18 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { exitCodeFor } from './exit.js';
 import type { Io } from './io.js';
 
-export function buildProgram(io: Io): Command {
+/** `setExit` lets a command that finished normally still end with a non-zero code (blocked, paused). */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('ccasp')
     .description('Run a phased development plan (PROGRESS.json) to completion with Claude Code agents')
     .version(pkg.version)
     .option('--no-color', 'no colour in output (also NO_COLOR)')
-  for (const command of [validateCommand(io), statusCommand(io)]) program.addCommand(command);
+  for (const command of [runCommand(io, setExit), statusCommand(io), validateCommand(io)]) program.addCommand(command);
   // addCommand() copies no settings, so output and exit handling are set on every command here.
   for (const command of [program, ...program.commands]) {
     command
@@ -22,9 +24,10 @@ export function buildProgram(io: Io): Command {
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let code = 0;
   try {
-    await buildProgram(io).parseAsync([...argv], { from: 'user' });
-    return 0;
+    await buildProgram(io, (c) => (code = c)).parseAsync([...argv], { from: 'user' });
+    return code;
   } catch (error) {
     return exitCodeFor(error, io);
   }

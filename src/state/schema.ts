@@ -33,6 +33,7 @@ export const attemptRecordSchema = z.object({
   attempt: z.number().int().positive(),
   outcome: z.enum(['completed', 'retry', 'blocked', 'fatal', 'interrupted']),
   reason: z.string().optional(),
+  summary: z.string().optional(),
   sessionId: z.string().optional(),
   startedAt: timestamp,
   finishedAt: timestamp,

@@ -1,0 +1,37 @@
+import type { Usage } from '../state/schema.js';
+
+/** How the agent process ended; one reason rather than a row of booleans. */
+export type ProcessEnd =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'signal'; readonly signal: string }
+  | { readonly kind: 'timed-out'; readonly afterMs: number }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'not-started'; readonly message: string };
+
+/** What claude's final `result` line said. */
+export interface AgentResult {
+  readonly isError: boolean;
+  readonly subtype: string;
+  readonly text: string;
+  readonly errors: readonly string[];
+  readonly apiErrorStatus?: number;
+  readonly sessionId?: string;
+  readonly numTurns: number;
+  readonly durationMs: number;
+  readonly costUsd: number;
+  readonly usage: Usage;
+}
+
+/** One agent attempt at one task, as the delegate saw it. */
+export interface AttemptResult {
+  readonly end: ProcessEnd;
+  readonly result?: AgentResult;
+  /** `api_retry` events: claude retrying the API, with the HTTP status when there was one. */
+  readonly apiRetries: readonly { readonly status?: number; readonly message: string }[];
+  readonly sessionId: string;
+  readonly logFile: string;
+  readonly stderrTail: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+}

@@ -1,0 +1,139 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import type { AgentRequest } from '../orchestrator/run-plan.js';
+import { logPath } from '../state/paths.js';
+import type { AttemptResult, ProcessEnd } from './attempt.js';
+import { renderTaskPrompt } from './prompt.js';
+import { loadRole } from './roles.js';
+import { StreamReader } from './stream.js';
+
+export interface ClaudeOptions {
+  readonly bin: string;
+  readonly projectRoot: string;
+  readonly permissionMode: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly timeoutMs: number;
+  readonly maxTurns?: number;
+  /** A bounded account of earlier work, given to every prompt. */
+  readonly earlierWork?: () => string | undefined;
+  /** Told about each parsed stream line, e.g. to show progress. */
+  readonly onLine?: (taskId: string, reader: StreamReader) => void;
+}
+
+const STDERR_TAIL = 2000;
+const KILL_GRACE_MS = 5000;
+
+/** Variables that make a nested claude refuse to start, or think it runs inside another session. */
+const NESTING_VARIABLES = ['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT'];
+
+export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: string): string[] {
+  // `--flag=value` throughout: several claude flags take many values and would swallow the next one.
+  const args = [
+    '-p',
+    '--output-format=stream-json',
+    '--verbose',
+    `--model=${request.route.model}`,
+    `--permission-mode=${options.permissionMode}`,
+    `--session-id=${request.sessionId}`,
+    `--append-system-prompt=${role}`,
+  ];
+  if (options.maxTurns !== undefined) args.push(`--max-turns=${options.maxTurns}`);
+  return args;
+}
+
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const key of NESTING_VARIABLES) delete copy[key];
+  return copy;
+}
+
+/**
+ * Runs one attempt of one task as a `claude -p` process: arguments as an array, the prompt on stdin
+ * (so no task text can become a flag), every stream line validated, and the raw stream kept in the
+ * task's log. Never throws for anything the agent does; the outcome is in the result.
+ */
+export async function delegateToClaude(request: AgentRequest, options: ClaudeOptions, signal: AbortSignal): Promise<AttemptResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const logFile = logPath(options.projectRoot, request.task.id, request.attempt);
+  await mkdir(path.dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'w' });
+  const reader = new StreamReader();
+  let stderrTail = '';
+
+  const finish = (end: ProcessEnd): AttemptResult => ({
+    end,
+    ...(reader.result ? { result: reader.result } : {}),
+    apiRetries: reader.apiRetries,
+    sessionId: reader.sessionId ?? request.sessionId,
+    logFile,
+    stderrTail: stderrTail.slice(-STDERR_TAIL),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    durationMs: Date.now() - started,
+  });
+
+  let role: string;
+  try {
+    role = loadRole(options.projectRoot, request.route.specialist);
+  } catch (error) {
+    log.end();
+    return finish({ kind: 'not-started', message: `cannot read the ${request.route.specialist} definition: ${String(error)}` });
+  }
+  const earlierWork = options.earlierWork?.();
+  const prompt = renderTaskPrompt({
+    plan: request.plan,
+    phase: request.phase,
+    task: request.task,
+    route: request.route,
+    projectRoot: options.projectRoot,
+    previous: request.previous,
+    ...(earlierWork ? { earlierWork } : {}),
+  });
+
+  const child = execa(options.bin, claudeArgs(request, options, role), {
+    cwd: options.projectRoot,
+    input: prompt,
+    env: childEnv(options.env),
+    extendEnv: false,
+    reject: false,
+    buffer: false,
+    timeout: options.timeoutMs,
+    cancelSignal: signal,
+    forceKillAfterDelay: KILL_GRACE_MS,
+  });
+
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL * 2);
+  });
+  const lines = child.stdout ? createInterface({ input: child.stdout, crlfDelay: Infinity }) : undefined;
+  const reading = (async () => {
+    if (!lines) return;
+    for await (const line of lines) {
+      log.write(`${line}\n`);
+      if (reader.push(line)) options.onLine?.(request.task.id, reader);
+    }
+  })();
+
+  const outcome = await child;
+  await reading.catch(() => undefined);
+  await new Promise<void>((resolve) => log.end(resolve));
+
+  if (outcome.isCanceled) return finish({ kind: 'cancelled' });
+  if (outcome.timedOut) return finish({ kind: 'timed-out', afterMs: options.timeoutMs });
+  if (outcome.exitCode === undefined && outcome.signal === undefined) {
+    const code = (outcome.cause as NodeJS.ErrnoException | undefined)?.code;
+    const message =
+      code === 'ENOENT'
+        ? `the claude binary "${options.bin}" was not found; install @anthropic-ai/claude-code or pass --claude-bin`
+        : code === 'EACCES'
+          ? `the claude binary "${options.bin}" is not executable`
+          : `claude could not be started: ${outcome.shortMessage}`;
+    return finish({ kind: 'not-started', message });
+  }
+  if (outcome.signal) return finish({ kind: 'signal', signal: outcome.signal });
+  return finish({ kind: 'exited', code: outcome.exitCode ?? 1 });
+}

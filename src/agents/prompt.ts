@@ -1,0 +1,83 @@
+import type { Phase, Plan, Task } from '../plan/model.js';
+import type { Route } from './route.js';
+
+/** What an earlier attempt of the same task left behind, so a retry starts from it. */
+export interface PreviousAttempt {
+  readonly attempt: number;
+  readonly reason: string;
+  readonly summary?: string;
+}
+
+export interface PromptInput {
+  readonly plan: Pick<Plan, 'name'>;
+  readonly phase: Pick<Phase, 'id' | 'name'>;
+  readonly task: Task;
+  readonly route: Route;
+  readonly projectRoot: string;
+  readonly previous: readonly PreviousAttempt[];
+  /** A bounded account of earlier work in the plan (the compaction summary when there is one). */
+  readonly earlierWork?: string;
+}
+
+/**
+ * The L2 specialist's task prompt. It carries the report protocol of the phase orchestrator, in
+ * ccasp's words: the agent runs headless, so nobody can answer a question and a report is required.
+ */
+export function renderTaskPrompt(input: PromptInput): string {
+  const { task, phase, plan, route } = input;
+  const lines: string[] = [
+    `You are the L2 ${route.domain} specialist for task ${task.id} of the plan "${plan.name}".`,
+    'ccasp, the orchestrator, delegated this task to you and will check your work before recording it.',
+    '',
+    '## Your task',
+    `- Task ID: ${task.id}`,
+    `- Title: ${task.title}`,
+  ];
+  if (task.details) lines.push(`- Details: ${task.details}`);
+  lines.push(`- Target files: ${task.files.length > 0 ? task.files.join(', ') : 'none declared; choose them as the task needs'}`);
+  if (task.verify) lines.push(`- Check: \`${task.verify}\` must exit 0 in the project root when you are done`);
+  lines.push(
+    '',
+    '## Context',
+    `- Phase: ${phase.id} — ${phase.name}`,
+    `- Plan: ${plan.name}`,
+    `- Project root: ${input.projectRoot} (paths below are relative to it)`,
+  );
+  if (input.earlierWork) lines.push('', '## Earlier work in this plan', input.earlierWork.trim());
+  if (input.previous.length > 0) {
+    lines.push('', '## Earlier attempts at this task (not accepted)');
+    for (const p of input.previous) {
+      lines.push(`- Attempt ${p.attempt}: ${p.reason}${p.summary ? ` Its summary: ${p.summary}` : ''}`);
+    }
+    lines.push('Look at what is already in the project, fix what was wrong, and do not repeat the same mistake.');
+  }
+  lines.push(
+    '',
+    '## How to work',
+    '1. Do this task and nothing else; follow the patterns already in the codebase.',
+    '2. Change only files this task needs; leave unrelated files alone.',
+    '3. Run the relevant tests or checks after your changes.',
+    '4. You run without a person watching: do not ask questions. If something outside your control stops you, report the task blocked.',
+    '',
+    '## Report (required)',
+    'End your final message with exactly one of these blocks, using this task id:',
+    '',
+    `TASK_COMPLETE: ${task.id}`,
+    'STATUS: completed',
+    'ARTIFACTS: [every file you created or changed, relative to the project root]',
+    'SUMMARY: one or two sentences on what you did',
+    '',
+    `TASK_BLOCKED: ${task.id}`,
+    'BLOCKER: what stops you',
+    'SUGGESTED_ACTION: what a person must do so the task can go on',
+    '',
+    `TASK_FAILED: ${task.id}`,
+    'ERROR: why the task cannot be done',
+    '',
+    'ccasp checks that every listed artifact exists' +
+      (task.files.length > 0 ? ' and that the target files exist' : '') +
+      (task.verify ? ' and runs the check above' : '') +
+      '. A report with another task id, without a report block, or with files that do not exist is not accepted.',
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,56 @@
+import { Command, InvalidArgumentError } from 'commander';
+import type { Io } from '../io.js';
+
+export interface RunFlags {
+  readonly concurrency?: number;
+  readonly claudeBin?: string;
+  readonly model: string;
+  readonly simpleModel: string;
+  readonly permissionMode: string;
+  readonly maxRetries: number;
+  readonly taskTimeout: number;
+  readonly maxTurns?: number;
+  readonly dryRun?: boolean;
+  readonly retryBlocked?: boolean;
+  readonly fresh?: boolean;
+  readonly json?: boolean;
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of 1 or more, got "${value}"`);
+    return n;
+  };
+}
+
+function wholeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number of 0 or more, got "${value}"`);
+    return n;
+  };
+}
+
+export function runCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('run')
+    .description('run the plan: delegate each ready task to a claude agent, check its work, keep PROGRESS.json true')
+    .argument('<plan-dir>', 'directory holding PROGRESS.json, or the plan file itself')
+    .option('-c, --concurrency <n>', "agents at once (default: the plan's own setting, else 1)", positiveInt('--concurrency'))
+    .option('--claude-bin <path>', 'the claude executable (default: $CCASP_CLAUDE_BIN, else claude on PATH)')
+    .option('--model <name>', 'model for tasks that name none', 'sonnet')
+    .option('--simple-model <name>', 'model for tasks the plan marks simple', 'haiku')
+    .option('--permission-mode <mode>', "claude's permission mode for agents", 'acceptEdits')
+    .option('--max-retries <n>', 'retries per task after the first attempt', wholeNumber('--max-retries'), 3)
+    .option('--task-timeout <minutes>', 'stop an agent that runs longer than this', positiveInt('--task-timeout'), 45)
+    .option('--max-turns <n>', "cap each agent's turns (claude --max-turns)", positiveInt('--max-turns'))
+    .option('--dry-run', 'print the schedule, routes and first prompt; spawn nothing')
+    .option('--retry-blocked', 'put blocked and failed tasks back to pending first')
+    .option('--fresh', 'start a new orchestrator state even if one exists for another plan')
+    .option('--json', 'newline-delimited JSON events on stdout; human lines go to stderr')
+    .action(async (planDir: string, flags: RunFlags, cmd: Command) => {
+      // Loaded on demand so that status and validate never pay for execa and the run loop.
+      const { runSession } = await import('../run-session.js');
+      setExit(await runSession(planDir, flags, cmd, io));
+    });
+}

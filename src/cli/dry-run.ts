@@ -1,0 +1,51 @@
+import type { ChalkInstance } from 'chalk';
+import { renderTaskPrompt } from '../agents/prompt.js';
+import type { Route } from '../agents/route.js';
+import type { Plan, Task } from '../plan/model.js';
+import { Schedule } from '../orchestrator/schedule.js';
+import { statusesOf } from '../state/transitions.js';
+
+/** Waves of tasks that would start together, phase by phase, if every agent succeeded. */
+export function plannedWaves(plan: Plan, concurrency: number): { phaseId: string; waves: Task[][] }[] {
+  const schedule = new Schedule(plan, statusesOf(plan));
+  return plan.phases.map((phase, index) => {
+    const waves: Task[][] = [];
+    for (;;) {
+      const wave = schedule.next(index, [], concurrency);
+      if (wave.length === 0) break;
+      for (const t of wave) schedule.set(t.id, 'completed');
+      waves.push(wave);
+    }
+    return { phaseId: phase.id, waves };
+  });
+}
+
+export function renderDryRun(plan: Plan, concurrency: number, route: (t: Task) => Route, projectRoot: string, c: ChalkInstance): string[] {
+  const lines = [`${c.bold(plan.name)} — dry run, concurrency ${concurrency}; nothing is spawned.`, ''];
+  let first: { task: Task; phaseIndex: number } | undefined;
+  plannedWaves(plan, concurrency).forEach(({ phaseId, waves }, phaseIndex) => {
+    const phase = plan.phases[phaseIndex]!;
+    lines.push(c.cyan(`Phase ${phaseId}: ${phase.name}`));
+    if (waves.length === 0) lines.push(c.dim('  nothing to run'));
+    waves.forEach((wave, w) => {
+      lines.push(`  wave ${w + 1}:`);
+      for (const task of wave) {
+        if (task.systemStep) {
+          lines.push(`    ${task.id}  ${task.title} ${c.dim(`[performed by ccasp: ${task.systemStep}]`)}`);
+          continue;
+        }
+        const r = route(task);
+        first ??= { task, phaseIndex };
+        lines.push(`    ${task.id}  ${task.title} ${c.dim(`[${r.specialist}${r.inferred ? ' (inferred)' : ''}, ${r.model}]`)}`);
+      }
+    });
+    const stuck = phase.tasks.filter((t) => t.status === 'blocked' || t.status === 'failed');
+    for (const t of stuck) lines.push(c.yellow(`  ${t.id} is ${t.status}${t.blocker ? `: ${t.blocker}` : ''}`));
+  });
+  if (first) {
+    const phase = plan.phases[first.phaseIndex]!;
+    lines.push('', c.bold(`Prompt for ${first.task.id}:`), '');
+    lines.push(renderTaskPrompt({ plan, phase, task: first.task, route: route(first.task), projectRoot, previous: [] }));
+  }
+  return lines;
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { delegateToClaude } from '../agents/delegate.js';
+import { routeTask } from '../agents/route.js';
+import { ExitCode, InvalidPlanError, StateConflictError } from '../errors.js';
+import { EventBus } from '../orchestrator/events.js';
+import { runPlan, type RunPorts } from '../orchestrator/run-plan.js';
+import { loadPlan } from '../plan/load.js';
+import { acquireLock } from '../state/lock.js';
+import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
+import { findProjectRoot } from '../state/project-root.js';
+import { readState } from '../state/read-state.js';
+import { RunBook } from '../state/run-book.js';
+import { createState } from '../state/transitions.js';
+import { checkProjectPaths } from '../verify/paths.js';
+import { runVerify } from '../verify/run-verify.js';
+import type { RunFlags } from './commands/run.js';
+import { renderDryRun } from './dry-run.js';
+import { globalColor } from './global-options.js';
+import { chalkFor, writeLine, type Io } from './io.js';
+import { ndjsonRenderer, plainRunRenderer } from './render/run-lines.js';
+import { displayPath } from './status-report.js';
+
+const VERIFY_TIMEOUT_MS = 10 * 60_000;
+
+/** `ccasp run`: everything from flags to exit code. Returns the exit code. */
+export async function runSession(planDir: string, flags: RunFlags, cmd: Command, io: Io): Promise<number> {
+  const doc = await loadPlan(planDir);
+  const plan = doc.plan;
+  const root = findProjectRoot(path.dirname(doc.file), io.cwd);
+  const concurrency = flags.concurrency ?? plan.maxParallel ?? 1;
+  const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: flags.model, simpleModel: flags.simpleModel });
+  const human = flags.json ? io.stderr : io.stdout;
+  const c = chalkFor(globalColor(cmd), io, flags.json ? 'stderr' : 'stdout');
+
+  if (flags.dryRun) {
+    for (const line of renderDryRun(plan, concurrency, route, root, c)) writeLine(io.stdout, line);
+    return ExitCode.ok;
+  }
+
+  await mkdir(orchestratorDir(root), { recursive: true });
+  const lock = await acquireLock(lockPath(root), { command: 'ccasp run' });
+  try {
+    if (lock.tookOverFrom) {
+      writeLine(io.stderr, c.yellow(`warning: took over the lock of a ccasp run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`));
+    }
+    const stateFile = statePath(root);
+    const planPath = path.relative(root, doc.file) || doc.file;
+    const now = () => new Date();
+    const existing = await readState(stateFile);
+    let state;
+    if (existing.kind === 'ok' && !flags.fresh) {
+      if (existing.state.planId !== plan.id || existing.state.planPath !== planPath) {
+        throw new StateConflictError(
+          `${displayPath(stateFile, io.cwd)} belongs to plan "${existing.state.planId}" (${existing.state.planPath}), not "${plan.id}" (${planPath}). ` +
+            'Finish that plan, or start over with --fresh (its run history is replaced).',
+        );
+      }
+      state = existing.state;
+    } else if (existing.kind === 'invalid' && !flags.fresh) {
+      throw new InvalidPlanError([...existing.problems]);
+    } else {
+      state = createState(plan, planPath, now().toISOString(), null);
+    }
+
+    const book = new RunBook(doc, state, stateFile, now);
+    const bus = new EventBus();
+    bus.subscribe(plainRunRenderer(human, c));
+    if (flags.json) bus.subscribe(ndjsonRenderer(io.stdout));
+
+    const stop = new AbortController();
+    let stoppedBy: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppedBy) return;
+      stoppedBy = signal;
+      writeLine(io.stderr, c.yellow(`\n${signal}: stopping agents and saving state…`));
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    const claude = {
+      bin: flags.claudeBin ?? io.env.CCASP_CLAUDE_BIN ?? 'claude',
+      projectRoot: root,
+      permissionMode: flags.permissionMode,
+      env: io.env,
+      timeoutMs: flags.taskTimeout * 60_000,
+      ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
+    };
+    const ports: RunPorts = {
+      route,
+      delegate: (request, signal) => delegateToClaude(request, claude, signal),
+      async checkWork(task, report, signal) {
+        const paths = await checkProjectPaths(root, [...report.artifacts, ...task.files]);
+        if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;
+        return { ...paths, verify: await runVerify(task.verify, root, VERIFY_TIMEOUT_MS, signal) };
+      },
+      async runGate(_phase, signal) {
+        return plan.testCommand ? runVerify(plan.testCommand, root, VERIFY_TIMEOUT_MS, signal) : undefined;
+      },
+      newSessionId: randomUUID,
+      now,
+      sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+    };
+
+    try {
+      const result = await runPlan(
+        book,
+        { concurrency, maxRetries: flags.maxRetries, retryBackoffMs: 1000, retryBlocked: flags.retryBlocked ?? false },
+        ports,
+        bus,
+        stop.signal,
+      );
+      switch (result.outcome) {
+        case 'completed':
+          return ExitCode.ok;
+        case 'blocked':
+          return ExitCode.blocked;
+        case 'failed':
+          return ExitCode.phaseFailed;
+        case 'paused':
+          return stoppedBy === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  } finally {
+    await lock.release();
+  }
+}

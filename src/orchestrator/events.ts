@@ -1,0 +1,94 @@
+import type { Usage } from '../state/schema.js';
+
+/**
+ * Everything a run reports, as one union. Renderers, the NDJSON log and GitHub sync subscribe to
+ * these; the loop calls none of them. With `--json` each event is one line on stdout, so field names
+ * are a contract: add fields, never rename or remove them.
+ */
+export type RunOutcome = 'completed' | 'blocked' | 'failed' | 'paused';
+
+export type OrchestratorEvent =
+  | {
+      readonly type: 'run.started';
+      readonly planId: string;
+      readonly planName: string;
+      readonly phases: number;
+      readonly tasks: number;
+      readonly concurrency: number;
+      readonly resumed: boolean;
+    }
+  | { readonly type: 'run.notice'; readonly level: 'info' | 'warning'; readonly message: string }
+  | { readonly type: 'phase.started'; readonly phaseId: string; readonly name: string }
+  | {
+      readonly type: 'task.started';
+      readonly taskId: string;
+      readonly title: string;
+      readonly attempt: number;
+      readonly specialist: string;
+      readonly model: string;
+      readonly sessionId: string;
+    }
+  | { readonly type: 'task.system'; readonly taskId: string; readonly step: string; readonly detail: string }
+  | {
+      readonly type: 'task.attempt.failed';
+      readonly taskId: string;
+      readonly attempt: number;
+      readonly reason: string;
+      readonly willRetry: boolean;
+      readonly durationMs: number;
+    }
+  | {
+      readonly type: 'task.completed';
+      readonly taskId: string;
+      readonly title: string;
+      readonly attempt: number;
+      readonly summary: string;
+      readonly artifacts: readonly string[];
+      readonly durationMs: number;
+      readonly costUsd: number;
+      readonly usage: Usage;
+    }
+  | {
+      readonly type: 'task.blocked';
+      readonly taskId: string;
+      readonly title: string;
+      readonly blocker: string;
+      readonly suggestedAction: string;
+    }
+  | { readonly type: 'task.failed'; readonly taskId: string; readonly title: string; readonly error: string }
+  | { readonly type: 'phase.completed'; readonly phaseId: string; readonly name: string; readonly percent: number }
+  | { readonly type: 'phase.failed'; readonly phaseId: string; readonly name: string; readonly reason: string }
+  | {
+      readonly type: 'run.finished';
+      readonly outcome: RunOutcome;
+      readonly reason: string;
+      readonly completed: number;
+      readonly total: number;
+      readonly blocked: readonly { taskId: string; blocker: string; suggestedAction: string }[];
+      readonly durationMs: number;
+      readonly costUsd: number;
+      readonly tokens: number;
+      readonly agentsSpawned: number;
+    };
+
+export type EventType = OrchestratorEvent['type'];
+
+/** A subscriber; one that throws is reported once and then left out, never stopping the run. */
+export type Listener = (event: OrchestratorEvent) => void;
+
+export class EventBus {
+  private readonly listeners: Listener[] = [];
+  subscribe(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+  emit(event: OrchestratorEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.listeners.splice(this.listeners.indexOf(listener), 1);
+        process.emitWarning(`an event subscriber failed and was detached: ${String(error)}`);
+      }
+    }
+  }
+}

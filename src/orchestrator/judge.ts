@@ -1,0 +1,68 @@
+import type { AttemptResult } from '../agents/attempt.js';
+import { parseReport, type Report } from '../agents/report.js';
+
+/** What ccasp found when it checked the agent's claimed work. */
+export interface WorkCheck {
+  /** Listed artifacts or declared task files that do not exist. */
+  readonly missing: readonly string[];
+  /** Paths that point outside the project and were refused. */
+  readonly outside: readonly string[];
+  readonly verify?: { readonly ok: boolean; readonly detail: string };
+}
+
+export type Verdict =
+  | { readonly kind: 'completed'; readonly summary: string; readonly artifacts: readonly string[] }
+  | { readonly kind: 'retry'; readonly reason: string; readonly summary?: string }
+  | { readonly kind: 'blocked'; readonly blocker: string; readonly suggestedAction: string }
+  | { readonly kind: 'fatal'; readonly reason: string; readonly taskFailed: boolean }
+  | { readonly kind: 'interrupted' };
+
+/** The part of the verdict that needs no checking of files: what did the agent say, and how did it end. */
+export function judgeAttempt(taskId: string, attempt: AttemptResult): Verdict | { kind: 'check'; report: Extract<Report, { kind: 'complete' }> } {
+  const { end, result } = attempt;
+  if (end.kind === 'cancelled') return { kind: 'interrupted' };
+  if (end.kind === 'not-started') return { kind: 'fatal', reason: end.message, taskFailed: false };
+  const authFailure = [result?.apiErrorStatus, ...attempt.apiRetries.map((r) => r.status)].find((s) => s === 401 || s === 403);
+  if (authFailure !== undefined) {
+    return {
+      kind: 'fatal',
+      reason: `the Anthropic API refused the credentials (HTTP ${authFailure}); check ANTHROPIC_API_KEY or your claude login`,
+      taskFailed: false,
+    };
+  }
+  if (end.kind === 'timed-out') return { kind: 'retry', reason: `the agent ran past the ${Math.round(end.afterMs / 1000)} s time limit and was stopped` };
+  if (!result) {
+    const how = end.kind === 'exited' ? `exited with code ${end.code}` : `was killed by ${end.signal}`;
+    const tail = attempt.stderrTail.trim();
+    return { kind: 'retry', reason: `the agent process ${how} without a result${tail ? `: ${tail}` : ''}` };
+  }
+  if (result.isError) {
+    const detail = result.apiErrorStatus ? `API error ${result.apiErrorStatus}` : result.subtype;
+    const errors = result.errors.length > 0 ? `: ${result.errors.join('; ')}` : result.text ? `: ${result.text.slice(0, 300)}` : '';
+    return { kind: 'retry', reason: `the agent ended in error (${detail})${errors}` };
+  }
+  const report = parseReport(result.text);
+  if (!report) return { kind: 'retry', reason: 'the agent ended without a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED report' };
+  if (report.taskId !== taskId) {
+    return { kind: 'retry', reason: `the report names task "${report.taskId}", not ${taskId}` };
+  }
+  if (report.kind === 'blocked') {
+    return { kind: 'blocked', blocker: report.blocker || 'the agent reported the task blocked', suggestedAction: report.suggestedAction };
+  }
+  if (report.kind === 'failed') return { kind: 'fatal', reason: report.error || 'the agent reported the task cannot be done', taskFailed: true };
+  return { kind: 'check', report };
+}
+
+/** The verdict once the claimed work has been checked on disk. */
+export function judgeWork(report: Extract<Report, { kind: 'complete' }>, check: WorkCheck): Verdict {
+  if (check.outside.length > 0) {
+    return { kind: 'retry', reason: `refused paths outside the project: ${check.outside.join(', ')}`, summary: report.summary };
+  }
+  if (check.missing.length > 0) {
+    return { kind: 'retry', reason: `claimed completion, but these files do not exist: ${check.missing.join(', ')}`, summary: report.summary };
+  }
+  if (check.verify && !check.verify.ok) {
+    return { kind: 'retry', reason: `the task's check failed: ${check.verify.detail}`, summary: report.summary };
+  }
+  return { kind: 'completed', summary: report.summary, artifacts: report.artifacts };
+}

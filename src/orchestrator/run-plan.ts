@@ -1,0 +1,284 @@
+import type { AttemptResult } from '../agents/attempt.js';
+import type { PreviousAttempt } from '../agents/prompt.js';
+import type { Report } from '../agents/report.js';
+import type { Route } from '../agents/route.js';
+import type { Phase, Plan, Task } from '../plan/model.js';
+import type { RunBook } from '../state/run-book.js';
+import type { AttemptRecord } from '../state/schema.js';
+import { totalTokens } from '../state/transitions.js';
+import type { EventBus, OrchestratorEvent, RunOutcome } from './events.js';
+import { judgeAttempt, judgeWork, type Verdict, type WorkCheck } from './judge.js';
+import { Schedule } from './schedule.js';
+
+export interface AgentRequest {
+  readonly plan: Plan;
+  readonly phase: Phase;
+  readonly task: Task;
+  readonly route: Route;
+  readonly attempt: number;
+  readonly sessionId: string;
+  readonly previous: readonly PreviousAttempt[];
+}
+
+/** Everything the loop does to the world goes through here, so the loop itself only decides. */
+export interface RunPorts {
+  route(task: Task): Route;
+  delegate(request: AgentRequest, signal: AbortSignal): Promise<AttemptResult>;
+  checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal): Promise<WorkCheck>;
+  /** A CCASP gate step: the plan's test command, or undefined when there is none. */
+  runGate(phase: Phase, signal: AbortSignal): Promise<{ ok: boolean; detail: string } | undefined>;
+  newSessionId(): string;
+  now(): Date;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface RunSettings {
+  readonly concurrency: number;
+  readonly maxRetries: number;
+  readonly retryBackoffMs: number;
+  readonly retryBlocked: boolean;
+}
+
+export interface RunResult {
+  readonly outcome: RunOutcome;
+  readonly reason: string;
+}
+
+interface Settled {
+  readonly task: Task;
+  readonly verdict: Verdict;
+}
+
+/**
+ * The run loop: the current phase's ready tasks go to agents, up to the concurrency, never two at
+ * once that declare the same file; each task is retried with what went wrong until it completes,
+ * is blocked, or fails the phase. Ends when the plan is done, nothing more can run, or `signal`
+ * says stop (the running agents are then stopped and their tasks go back to pending).
+ */
+export async function runPlan(
+  book: RunBook,
+  settings: RunSettings,
+  ports: RunPorts,
+  bus: EventBus,
+  signal: AbortSignal,
+): Promise<RunResult> {
+  const plan = book.doc.plan;
+  const emit = (e: OrchestratorEvent) => bus.emit(e);
+  const started = ports.now().getTime();
+  const { requeued, unblocked } = await book.begin({ retryBlocked: settings.retryBlocked });
+  const schedule = new Schedule(plan, book.statuses);
+
+  emit({
+    type: 'run.started',
+    planId: plan.id,
+    planName: plan.name,
+    phases: plan.phases.length,
+    tasks: schedule.graph.tasks.size,
+    concurrency: settings.concurrency,
+    resumed: book.state.attempts.length > 0,
+  });
+  if (requeued.length > 0) {
+    emit({ type: 'run.notice', level: 'warning', message: `Resuming: ${requeued.join(', ')} were running when the last run stopped; they start again.` });
+  }
+  if (unblocked.length > 0) emit({ type: 'run.notice', level: 'info', message: `Back to pending: ${unblocked.join(', ')}` });
+
+  const running = new Map<string, Promise<Settled>>();
+  const runningTasks = () => [...running.keys()].map((id) => schedule.graph.tasks.get(id)!);
+  let announced = -1;
+  let abort: { phase: number; reason: string } | undefined;
+
+  const finish = async (outcome: RunOutcome, reason: string): Promise<RunResult> => {
+    await book.finish(outcome === 'completed' ? 'completed' : outcome === 'failed' ? 'failed' : outcome === 'paused' ? 'paused' : 'active');
+    const budget = book.state.tokenBudget;
+    emit({
+      type: 'run.finished',
+      outcome,
+      reason,
+      completed: [...book.statuses.values()].filter((s) => s === 'completed' || s === 'skipped').length,
+      total: book.statuses.size,
+      blocked: book.state.blockedTasks.map((b) => ({ taskId: b.taskId, blocker: b.blocker, suggestedAction: b.suggestedAction ?? '' })),
+      durationMs: ports.now().getTime() - started,
+      costUsd: budget.costUsd,
+      tokens: totalTokens(budget.usage),
+      agentsSpawned: book.state.metrics.totalAgentsSpawned,
+    });
+    return { outcome, reason };
+  };
+
+  for (;;) {
+    const phaseIndex = schedule.currentPhase();
+    if (phaseIndex < 0 && running.size === 0) return finish('completed', 'all phases completed');
+    const phase = plan.phases[phaseIndex];
+
+    if (phase && !abort && !signal.aborted) {
+      if (book.phaseStatus(phaseIndex) === 'failed' && running.size === 0 && phase.tasks.some((t) => schedule.status(t.id) === 'failed')) {
+        return finish('failed', `phase ${phase.id} failed earlier; fix the failed task and run \`ccasp unblock <task-id>\``);
+      }
+      if (announced !== phaseIndex) {
+        announced = phaseIndex;
+        emit({ type: 'phase.started', phaseId: phase.id, name: phase.name });
+      }
+      for (const task of phase.tasks) {
+        if (task.systemStep && schedule.isReady(task)) await performSystemStep(task, phase, phaseIndex);
+      }
+      const slots = settings.concurrency - running.size;
+      for (const task of schedule.next(phaseIndex, runningTasks(), slots).filter((t) => !t.systemStep)) {
+        schedule.set(task.id, 'in_progress');
+        running.set(task.id, runTask(task, phase, phaseIndex));
+      }
+      if (schedule.currentPhase() !== phaseIndex && running.size === 0) continue;
+    }
+
+    if (running.size === 0) {
+      if (signal.aborted) return finish('paused', 'stopped by a signal');
+      if (abort) return finish('failed', abort.reason);
+      const stuck = phase ? schedule.stuck(phaseIndex) : [];
+      if (stuck.length === 0 && phase && schedule.next(phaseIndex, [], 1).length > 0) continue;
+      const blocked = stuck.filter((t) => schedule.status(t.id) === 'blocked');
+      return finish('blocked', `phase ${phase?.id ?? '?'} cannot go on: ${blocked.length} blocked task(s) need a person (${blocked.map((t) => t.id).join(', ') || stuck.map((t) => t.id).join(', ')})`);
+    }
+
+    const settled = await Promise.race(running.values());
+    running.delete(settled.task.id);
+    const v = settled.verdict;
+    if (v.kind === 'fatal' && !abort) {
+      abort = { phase: schedule.graph.phaseOf.get(settled.task.id) ?? phaseIndex, reason: `${settled.task.id}: ${v.reason}` };
+      const failedPhase = plan.phases[abort.phase]!;
+      await book.phaseFailed(abort.phase);
+      emit({ type: 'phase.failed', phaseId: failedPhase.id, name: failedPhase.name, reason: abort.reason });
+    }
+  }
+
+  async function performSystemStep(task: Task, phase: Phase, phaseIndex: number): Promise<void> {
+    let detail: string;
+    let ok = true;
+    if (task.systemStep === 'gate') {
+      const gate = await ports.runGate(phase, signal);
+      ok = gate?.ok ?? true;
+      detail = gate ? (gate.ok ? 'phase checks passed' : gate.detail) : 'no test command configured; nothing to check';
+    } else if (task.systemStep === 'batch-plan') {
+      detail = 'scheduled by ccasp';
+    } else {
+      detail = 'token budget tracked by ccasp';
+    }
+    schedule.set(task.id, ok ? 'completed' : 'blocked');
+    emit({ type: 'task.system', taskId: task.id, step: task.systemStep ?? 'system', detail: ok ? detail : `failed: ${detail}` });
+    const blocker = ok ? undefined : `phase validation failed: ${detail}`;
+    const changed = await book.systemTaskEnded(task, phaseIndex, ok ? 'completed' : 'blocked', blocker);
+    if (!ok) emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: blocker!, suggestedAction: 'fix the failing checks, then run `ccasp unblock ' + task.id + '`' });
+    if (changed === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
+  }
+
+  function phasePercent(): number {
+    const done = plan.phases.filter((_, i) => book.phaseStatus(i) === 'completed').length;
+    return Math.round((done / Math.max(1, plan.phases.length)) * 100);
+  }
+
+  async function runTask(task: Task, phase: Phase, phaseIndex: number): Promise<Settled> {
+    const route = ports.route(task);
+    const previous: PreviousAttempt[] = book
+      .attemptsOf(task.id)
+      .filter((a) => a.outcome === 'retry' && a.reason)
+      .map((a) => ({ attempt: a.attempt, reason: a.reason!, ...(a.summary ? { summary: a.summary } : {}) }));
+    let attempt = book.attemptsOf(task.id).length;
+    const maxAttempts = attempt + settings.maxRetries + 1;
+    for (;;) {
+      attempt++;
+      const sessionId = ports.newSessionId();
+      const spawnedAt = ports.now().toISOString();
+      await book.taskStarted(task, phaseIndex, {
+        agentId: sessionId,
+        taskId: task.id,
+        spawnedAt,
+        status: 'running',
+        attempt,
+        specialist: route.specialist,
+        model: route.model,
+        sessionId,
+      });
+      emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
+      const result = await ports.delegate({ plan, phase, task, route, attempt, sessionId, previous }, signal);
+      let verdict: Verdict;
+      const first = judgeAttempt(task.id, result);
+      verdict = first.kind === 'check' ? judgeWork(first.report, await ports.checkWork(task, first.report, signal)) : first;
+      if (verdict.kind === 'retry' && attempt >= maxAttempts) {
+        verdict = {
+          kind: 'blocked',
+          blocker: `gave up after ${attempt} attempts; last: ${verdict.reason}`,
+          suggestedAction: 'look at the agent logs, fix the cause, then run `ccasp unblock ' + task.id + '`',
+        };
+      }
+      const record = attemptRecord(task, attempt, result, verdict);
+      const phaseChange = await book.attemptEnded(task, phaseIndex, record, taskEnd(verdict, route));
+      schedule.set(task.id, book.statuses.get(task.id) ?? 'pending');
+      switch (verdict.kind) {
+        case 'completed':
+          emit({
+            type: 'task.completed',
+            taskId: task.id,
+            title: task.title,
+            attempt,
+            summary: verdict.summary,
+            artifacts: verdict.artifacts,
+            durationMs: result.durationMs,
+            costUsd: record.costUsd,
+            usage: record.usage,
+          });
+          if (phaseChange === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
+          return { task, verdict };
+        case 'retry':
+          emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: !signal.aborted && !abort, durationMs: result.durationMs });
+          previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}) });
+          // Once the phase is aborted or the user stopped the run, a retry would only spend money.
+          if (signal.aborted || abort) return { task, verdict: { kind: 'interrupted' } };
+          schedule.set(task.id, 'in_progress');
+          await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), signal);
+          continue;
+        case 'blocked':
+          emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: verdict.blocker, suggestedAction: verdict.suggestedAction });
+          return { task, verdict };
+        case 'fatal':
+          if (verdict.taskFailed) emit({ type: 'task.failed', taskId: task.id, title: task.title, error: verdict.reason });
+          else emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: false, durationMs: result.durationMs });
+          return { task, verdict };
+        case 'interrupted':
+          return { task, verdict };
+      }
+    }
+  }
+
+  function attemptRecord(task: Task, attempt: number, result: AttemptResult, verdict: Verdict): AttemptRecord {
+    const outcome = verdict.kind === 'completed' ? 'completed' : verdict.kind;
+    const reason =
+      verdict.kind === 'retry' || verdict.kind === 'fatal' ? verdict.reason : verdict.kind === 'blocked' ? verdict.blocker : undefined;
+    const summary = verdict.kind === 'completed' || verdict.kind === 'retry' ? verdict.summary : undefined;
+    return {
+      taskId: task.id,
+      attempt,
+      outcome,
+      ...(reason ? { reason } : {}),
+      ...(summary ? { summary } : {}),
+      sessionId: result.result?.sessionId ?? result.sessionId,
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
+      durationMs: result.durationMs,
+      costUsd: result.result?.costUsd ?? 0,
+      usage: result.result?.usage ?? { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
+      log: result.logFile,
+    };
+  }
+}
+
+function taskEnd(verdict: Verdict, route: Route): Parameters<RunBook['attemptEnded']>[3] {
+  switch (verdict.kind) {
+    case 'completed':
+      return { status: 'completed', completedBy: route.specialist };
+    case 'blocked':
+      return { status: 'blocked', blocker: verdict.blocker, suggestedAction: verdict.suggestedAction };
+    case 'fatal':
+      return verdict.taskFailed ? { status: 'failed', error: verdict.reason } : { status: 'pending' };
+    case 'retry':
+    case 'interrupted':
+      return { status: 'pending' };
+  }
+}

@@ -1,0 +1,151 @@
+import { hostname } from 'node:os';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { LockHeldError } from '../errors.js';
+
+/**
+ * One `ccasp run` per project. proper-lockfile and its kin judge staleness by mtime and need a
+ * heartbeat; this lock records pid and host so a dead owner is recognised at once and a live one on
+ * another machine (a shared folder) is never taken over.
+ */
+export interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: string;
+  readonly command?: string;
+}
+
+export interface HeldLock {
+  readonly file: string;
+  readonly owner: LockOwner;
+  /** Set when a dead run's lock was taken over, for the caller to warn about. */
+  readonly tookOverFrom?: LockOwner;
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  readonly pid?: number;
+  readonly host?: string;
+  readonly now?: () => Date;
+  readonly isAlive?: (pid: number) => boolean;
+  readonly command?: string;
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function acquireLock(file: string, options: LockOptions = {}): Promise<HeldLock> {
+  const owner: LockOwner = {
+    pid: options.pid ?? process.pid,
+    host: options.host ?? hostname(),
+    startedAt: (options.now?.() ?? new Date()).toISOString(),
+    ...(options.command ? { command: options.command } : {}),
+  };
+  const isAlive = options.isAlive ?? isProcessAlive;
+  await mkdir(path.dirname(file), { recursive: true });
+  let tookOverFrom: LockOwner | undefined;
+  for (let round = 0; round < 20; round++) {
+    if (await tryCreate(file, owner)) {
+      return { file, owner, ...(tookOverFrom ? { tookOverFrom } : {}), release: () => releaseLock(file, owner) };
+    }
+    const current = await readOwner(file);
+    if (current === 'gone') continue;
+    if (current === 'unreadable') {
+      // A run killed between creating and writing the file; give a live writer a moment first.
+      await new Promise((r) => setTimeout(r, 50));
+      if ((await readOwner(file)) !== 'unreadable') continue;
+      await takeOver(file, null);
+      continue;
+    }
+    if (current.host !== owner.host) {
+      throw new LockHeldError(
+        `Another ccasp run holds ${file} (pid ${current.pid} on host ${current.host}, since ${current.startedAt}). ` +
+          'It cannot be checked from this host; if that run is gone, delete the lock file.',
+      );
+    }
+    if (isAlive(current.pid) && current.pid !== owner.pid) {
+      throw new LockHeldError(
+        `Another ccasp run is active in this project (pid ${current.pid}, since ${current.startedAt}); lock ${file}.`,
+      );
+    }
+    if (await takeOver(file, current)) tookOverFrom = current;
+  }
+  throw new LockHeldError(`Could not take the lock ${file}: it keeps changing hands.`);
+}
+
+async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
+  // Written to a private file first, then linked into place: link() fails if the lock exists, and a
+  // reader never sees a half-written lock.
+  const temp = `${file}.${owner.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const handle = await open(temp, 'wx');
+  try {
+    await handle.writeFile(`${JSON.stringify(owner)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function readOwner(file: string): Promise<LockOwner | 'gone' | 'unreadable'> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw error;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.startedAt === 'string') {
+      return { pid: value.pid, host: value.host, startedAt: value.startedAt };
+    }
+  } catch {
+    // fall through
+  }
+  return 'unreadable';
+}
+
+/**
+ * Moves a dead owner's lock aside. Several runs may try at once; rename() lets one win, and the
+ * winner checks it moved the lock it judged stale, not a fresh one that replaced it meanwhile.
+ */
+async function takeOver(file: string, stale: LockOwner | null): Promise<boolean> {
+  const aside = `${file}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  try {
+    await rename(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  const moved = await readOwner(aside);
+  const same =
+    stale === null ? moved === 'unreadable' : typeof moved === 'object' && moved.pid === stale.pid && moved.startedAt === stale.startedAt;
+  if (!same) {
+    // Not the lock we judged stale: put it back unless someone holds the place already.
+    await link(aside, file).catch(() => undefined);
+  }
+  await unlink(aside).catch(() => undefined);
+  return same;
+}
+
+async function releaseLock(file: string, owner: LockOwner): Promise<void> {
+  const current = await readOwner(file);
+  if (typeof current === 'object' && current.pid === owner.pid && current.startedAt === owner.startedAt) {
+    await unlink(file).catch(() => undefined);
+  }
+}

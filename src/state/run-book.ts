@@ -1,0 +1,166 @@
+import type { PlanDocument } from '../plan/document.js';
+import { isDone, type PhaseStatus, type Task, type TaskStatus } from '../plan/model.js';
+import { writeAtomic } from './atomic-write.js';
+import { CoalescingWriter } from './coalescing-writer.js';
+import type { ActiveAgent, AttemptRecord, OrchestratorState } from './schema.js';
+import {
+  recordAttempt,
+  recordSpawn,
+  refreshLists,
+  setTaskStatus,
+  statusesOf,
+  syncPhase,
+  syncPlanPercentage,
+  type Statuses,
+} from './transitions.js';
+
+export type TaskEnd =
+  | { readonly status: 'completed'; readonly completedBy: string }
+  | { readonly status: 'pending' }
+  | { readonly status: 'blocked'; readonly blocker: string; readonly suggestedAction: string }
+  | { readonly status: 'failed'; readonly error: string };
+
+/**
+ * The run's record on disk: PROGRESS.json and state.json, changed together and written atomically
+ * after every change, so that whoever reads them mid-run (or after a kill) sees the truth.
+ */
+export class RunBook {
+  readonly statuses: Statuses;
+  private readonly phaseStatuses: PhaseStatus[];
+  private readonly planWriter: CoalescingWriter;
+  private readonly stateWriter: CoalescingWriter;
+
+  constructor(
+    readonly doc: PlanDocument,
+    readonly state: OrchestratorState,
+    readonly stateFile: string,
+    private readonly now: () => Date,
+  ) {
+    this.statuses = statusesOf(doc.plan);
+    this.phaseStatuses = doc.plan.phases.map((p) => p.status);
+    this.planWriter = new CoalescingWriter(() => writeAtomic(doc.file, doc.serialize()));
+    this.stateWriter = new CoalescingWriter(() => writeAtomic(stateFile, `${JSON.stringify(this.state, null, 2)}\n`));
+  }
+
+  attemptsOf(taskId: string): AttemptRecord[] {
+    return this.state.attempts.filter((a) => a.taskId === taskId);
+  }
+
+  phaseStatus(index: number): PhaseStatus {
+    return this.phaseStatuses[index] ?? 'pending';
+  }
+
+  /**
+   * Makes the files agree before anything runs: a task left in progress by a killed run goes back to
+   * pending (its attempt recorded as interrupted), phase statuses follow their tasks, and the run is
+   * marked active.
+   */
+  async begin(options: { retryBlocked: boolean }): Promise<{ requeued: string[]; unblocked: string[] }> {
+    const at = this.now().toISOString();
+    const requeued: string[] = [];
+    const unblocked: string[] = [];
+    for (const phase of this.doc.plan.phases) {
+      for (const task of phase.tasks) {
+        const status = this.statuses.get(task.id);
+        if (status === 'in_progress') {
+          requeued.push(task.id);
+          const agent = this.state.activeAgents.find((a) => a.taskId === task.id);
+          recordAttempt(this.state, {
+            taskId: task.id,
+            attempt: agent?.attempt ?? this.attemptsOf(task.id).length + 1,
+            outcome: 'interrupted',
+            reason: 'the previous ccasp run stopped while this attempt was running',
+            ...(agent?.sessionId ? { sessionId: agent.sessionId } : {}),
+            startedAt: agent?.spawnedAt ?? at,
+            finishedAt: at,
+            durationMs: 0,
+            costUsd: 0,
+            usage: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
+          });
+          setTaskStatus(this.doc, this.statuses, task.id, 'pending');
+        } else if (options.retryBlocked && (status === 'blocked' || status === 'failed')) {
+          unblocked.push(task.id);
+          setTaskStatus(this.doc, this.statuses, task.id, 'pending', { blocker: null });
+        }
+      }
+    }
+    this.state.activeAgents = [];
+    if (options.retryBlocked) this.state.blockedTasks = [];
+    this.state.status = 'active';
+    this.doc.plan.phases.forEach((_, i) => this.syncPhase(i, at));
+    await this.write();
+    return { requeued, unblocked };
+  }
+
+  async taskStarted(task: Task, phaseIndex: number, agent: ActiveAgent): Promise<void> {
+    const at = this.now().toISOString();
+    recordSpawn(this.state, agent);
+    setTaskStatus(this.doc, this.statuses, task.id, 'in_progress', { attempts: agent.attempt });
+    this.state.currentPhase = this.doc.plan.phases[phaseIndex]?.id ?? null;
+    this.syncPhase(phaseIndex, at);
+    await this.write();
+  }
+
+  /** Records an attempt and the task's new status; returns the phase's status if it changed. */
+  async attemptEnded(task: Task, phaseIndex: number, record: AttemptRecord, end: TaskEnd): Promise<PhaseStatus | undefined> {
+    const at = this.now().toISOString();
+    recordAttempt(this.state, record);
+    switch (end.status) {
+      case 'completed':
+        setTaskStatus(this.doc, this.statuses, task.id, 'completed', { completedAt: at, completedBy: end.completedBy, attempts: record.attempt });
+        break;
+      case 'pending':
+        setTaskStatus(this.doc, this.statuses, task.id, 'pending', { attempts: record.attempt });
+        break;
+      case 'blocked':
+        setTaskStatus(this.doc, this.statuses, task.id, 'blocked', { blocker: end.blocker, attempts: record.attempt });
+        this.state.blockedTasks = [
+          ...this.state.blockedTasks.filter((b) => b.taskId !== task.id),
+          { taskId: task.id, blocker: end.blocker, ...(end.suggestedAction ? { suggestedAction: end.suggestedAction } : {}), at },
+        ];
+        break;
+      case 'failed':
+        setTaskStatus(this.doc, this.statuses, task.id, 'failed', { blocker: end.error, attempts: record.attempt });
+        break;
+    }
+    const changed = this.syncPhase(phaseIndex, at);
+    await this.write();
+    return changed;
+  }
+
+  /** A system step ccasp performed itself. */
+  async systemTaskEnded(task: Task, phaseIndex: number, status: TaskStatus, blocker?: string): Promise<PhaseStatus | undefined> {
+    const at = this.now().toISOString();
+    setTaskStatus(this.doc, this.statuses, task.id, status, { completedAt: at, completedBy: 'ccasp', ...(blocker ? { blocker } : {}) });
+    const changed = this.syncPhase(phaseIndex, at);
+    await this.write();
+    return changed;
+  }
+
+  async phaseFailed(phaseIndex: number): Promise<void> {
+    this.syncPhase(phaseIndex, this.now().toISOString(), true);
+    await this.write();
+  }
+
+  async finish(status: OrchestratorState['status']): Promise<void> {
+    this.state.status = status;
+    this.state.activeAgents = [];
+    const done = this.doc.plan.phases.every((p) => p.tasks.every((t) => isDone(this.statuses.get(t.id) ?? t.status)));
+    syncPlanPercentage(this.doc, this.phaseStatuses, done ? 'completed' : undefined);
+    await this.write();
+  }
+
+  private syncPhase(index: number, at: string, failed = false): PhaseStatus | undefined {
+    const before = this.phaseStatuses[index];
+    const after = syncPhase(this.doc, this.statuses, index, at, failed, before);
+    this.phaseStatuses[index] = after;
+    if (after !== before) syncPlanPercentage(this.doc, this.phaseStatuses);
+    return after !== before ? after : undefined;
+  }
+
+  private async write(): Promise<void> {
+    refreshLists(this.state, this.statuses);
+    this.state.lastUpdated = this.now().toISOString();
+    await Promise.all([this.planWriter.flush(), this.stateWriter.flush()]);
+  }
+}

@@ -1,0 +1,128 @@
+import type { PlanDocument } from '../plan/document.js';
+import { isDone, type Plan, type PhaseStatus, type TaskStatus } from '../plan/model.js';
+import { percent } from '../plan/progress.js';
+import { STATE_VERSION, type ActiveAgent, type AttemptRecord, type OrchestratorState, type Usage } from './schema.js';
+
+/**
+ * How a run changes PROGRESS.json and state.json together. Pure mutations of the plan document and
+ * the state object; the store writes them. PROGRESS.json holds task statuses, state.json the
+ * run's books (agents, attempts, metrics, tokens); the lists in state.json are derived from the
+ * statuses each time, so the two files cannot drift apart.
+ */
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 };
+
+export function createState(plan: Plan, planPath: string, now: string, tokenLimit: number | null): OrchestratorState {
+  return {
+    version: STATE_VERSION,
+    planId: plan.id,
+    planPath,
+    initialized: now,
+    lastUpdated: now,
+    status: 'active',
+    currentPhase: null,
+    activeAgents: [],
+    completedTasks: [],
+    pendingTasks: [],
+    failedTasks: [],
+    blockedTasks: [],
+    attempts: [],
+    tokenBudget: { used: 0, limit: tokenLimit, compactionThreshold: 0.8, lastCompaction: null, costUsd: 0, usage: { ...ZERO_USAGE } },
+    githubConfig: plan.github?.owner && plan.github.repo
+      ? { enabled: true, owner: plan.github.owner, repo: plan.github.repo, issueNumber: plan.github.issue }
+      : null,
+    metrics: { tasksCompleted: 0, tasksFailed: 0, totalAgentsSpawned: 0, averageTaskDuration: 0 },
+  };
+}
+
+/** Live task statuses during a run; starts from the plan file. */
+export type Statuses = Map<string, TaskStatus>;
+
+export function statusesOf(plan: Plan): Statuses {
+  return new Map(plan.phases.flatMap((p) => p.tasks.map((t) => [t.id, t.status] as const)));
+}
+
+export function refreshLists(state: OrchestratorState, statuses: Statuses): void {
+  state.completedTasks = [];
+  state.pendingTasks = [];
+  for (const [id, status] of statuses) {
+    if (status === 'completed') state.completedTasks.push(id);
+    else if (status === 'pending' || status === 'in_progress') state.pendingTasks.push(id);
+  }
+}
+
+export function recordSpawn(state: OrchestratorState, agent: ActiveAgent): void {
+  state.activeAgents = [...state.activeAgents.filter((a) => a.taskId !== agent.taskId), agent];
+  state.metrics.totalAgentsSpawned++;
+}
+
+export function recordAttempt(state: OrchestratorState, record: AttemptRecord): void {
+  state.activeAgents = state.activeAgents.filter((a) => a.taskId !== record.taskId);
+  state.attempts.push(record);
+  const budget = state.tokenBudget;
+  budget.usage.inputTokens += record.usage.inputTokens;
+  budget.usage.outputTokens += record.usage.outputTokens;
+  budget.usage.cacheCreationTokens += record.usage.cacheCreationTokens;
+  budget.usage.cacheReadTokens += record.usage.cacheReadTokens;
+  budget.used = totalTokens(budget.usage);
+  budget.costUsd += record.costUsd;
+  if (record.outcome === 'completed') {
+    const done = state.attempts.filter((a) => a.outcome === 'completed');
+    state.metrics.tasksCompleted = done.length;
+    state.metrics.averageTaskDuration = Math.round(done.reduce((n, a) => n + a.durationMs, 0) / done.length);
+  } else if (record.outcome !== 'interrupted') {
+    state.failedTasks.push(record);
+    state.metrics.tasksFailed = new Set(state.failedTasks.map((f) => f.taskId)).size;
+  }
+}
+
+export function totalTokens(u: Usage): number {
+  return u.inputTokens + u.outputTokens + u.cacheCreationTokens + u.cacheReadTokens;
+}
+
+export function setTaskStatus(
+  doc: PlanDocument,
+  statuses: Statuses,
+  taskId: string,
+  status: TaskStatus,
+  extra: { completedAt?: string; completedBy?: string; blocker?: string | null; attempts?: number } = {},
+): void {
+  statuses.set(taskId, status);
+  doc.updateTask(taskId, {
+    status,
+    completedAt: status === 'completed' ? extra.completedAt : null,
+    completedBy: status === 'completed' ? extra.completedBy : null,
+    blocker: extra.blocker === undefined ? (status === 'blocked' || status === 'failed' ? undefined : null) : extra.blocker,
+    attempts: extra.attempts,
+  });
+}
+
+/**
+ * Phase status from its tasks (or `failed` when the phase was aborted), written to the plan when it
+ * differs from `before`; `completedAt` is set only on the change to completed.
+ */
+export function syncPhase(
+  doc: PlanDocument,
+  statuses: Statuses,
+  phaseIndex: number,
+  now: string,
+  failed: boolean,
+  before: PhaseStatus | undefined,
+): PhaseStatus {
+  const phase = doc.plan.phases[phaseIndex]!;
+  const list = phase.tasks.map((t) => statuses.get(t.id) ?? t.status);
+  let status: PhaseStatus;
+  if (failed || list.some((s) => s === 'failed')) status = 'failed';
+  else if (list.every(isDone)) status = 'completed';
+  else if (list.some((s) => s === 'blocked') && !list.some((s) => s === 'pending' || s === 'in_progress')) status = 'blocked';
+  else if (list.some((s) => s !== 'pending')) status = 'in_progress';
+  else status = 'pending';
+  if (status !== before) doc.updatePhase(phase.id, { status, completedAt: status === 'completed' ? now : null });
+  return status;
+}
+
+/** The seed orchestrator's measure: the share of phases completed. */
+export function syncPlanPercentage(doc: PlanDocument, phaseStatuses: readonly PhaseStatus[], planStatus?: string): number {
+  const value = percent(phaseStatuses.filter((s) => s === 'completed').length, phaseStatuses.length);
+  doc.updatePlan({ completionPercentage: value, ...(planStatus ? { status: planStatus } : {}) });
+  return value;
+}

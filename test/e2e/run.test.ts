@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { completionReport, text, turn, writeTool } from '../support/scripted-api.js';
+import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, taskMarker, taskStatuses } from './harness.js';
+
+const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
+
+describe('ccasp run with the real claude binary', () => {
+  it('completes a multi-phase plan with parallel branches, writing real files', async () => {
+    const dir = project({
+      name: 'E2E plan',
+      phases: [
+        { id: 'P1', name: 'Base', tasks: [task('P1.1', 'src/a.js', { domain: 'backend' }), task('P1.2', 'web/b.html', { domain: 'frontend' })] },
+        {
+          id: 'P2',
+          name: 'More',
+          tasks: [
+            task('P2.1', 'src/c.js', { dependencies: ['P1.1'], verify: 'node --check src/c.js' }),
+            task('P2.2', 'docs/d.md', { dependencies: ['P1.1', 'P1.2'] }),
+          ],
+        },
+      ],
+    });
+    const api = await scriptedApi({
+      [taskMarker('P1.1')]: honestAgent('P1.1', ['src/a.js']),
+      [taskMarker('P1.2')]: honestAgent('P1.2', ['web/b.html']),
+      [taskMarker('P2.1')]: honestAgent('P2.1', ['src/c.js']),
+      [taskMarker('P2.2')]: honestAgent('P2.2', ['docs/d.md']),
+    });
+    const r = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, runEnv(api.url));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(api.scriptErrors).toEqual([]);
+    for (const f of ['src/a.js', 'web/b.html', 'src/c.js', 'docs/d.md']) {
+      expect(readFileSync(path.join(dir, f), 'utf8')).toContain('export const done = true;');
+    }
+    const plan = readPlan(dir);
+    expect(plan.status).toBe('completed');
+    expect(plan.completion_percentage).toBe(100);
+    for (const phase of plan.phases) {
+      expect(phase.status).toBe('completed');
+      expect(phase.completedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      for (const t of phase.tasks) {
+        expect(t).toMatchObject({ status: 'completed', attempts: 1 });
+        expect(t.completedBy).toMatch(/^l2-\w+-specialist$/);
+      }
+    }
+    const state = readState(dir);
+    expect(state.status).toBe('completed');
+    expect(state.completedTasks.sort()).toEqual(['P1.1', 'P1.2', 'P2.1', 'P2.2']);
+    expect(state.activeAgents).toEqual([]);
+    expect(state.metrics).toMatchObject({ tasksCompleted: 4, tasksFailed: 0, totalAgentsSpawned: 4 });
+    // The scripted server sent 10 input + 5 output tokens per main-loop turn (two turns per task).
+    expect(state.tokenBudget.usage.outputTokens).toBeGreaterThanOrEqual(4 * 2 * 5);
+    const sessions = new Set(state.attempts.map((a) => a.sessionId));
+    expect(sessions.size).toBe(4);
+    // Each agent's stream is kept.
+    for (const a of state.attempts) expect(existsSync(a.log!)).toBe(true);
+    // P1.1 and P1.2 ran at the same time: both first requests arrived before either finished.
+    const firstOf = (id: string) => api.mainRequests().find((q) => q.messages[0]?.content.some((b) => b.text?.includes(taskMarker(id))));
+    expect(firstOf('P1.1')).toBeDefined();
+    expect(firstOf('P2.1')!.seq).toBeGreaterThan(firstOf('P1.2')!.seq);
+  });
+
+  it('rejects a false completion claim and retries with the reason', async () => {
+    const dir = project({ name: 'Liar', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'out/x.txt')] }] });
+    const api = await scriptedApi({
+      [taskMarker('T1')]: (_req, ctx) => {
+        const retried = ctx.prompt.includes('Earlier attempts at this task');
+        if (!retried) return turn(text(completionReport({ taskId: 'T1', artifacts: ['out/x.txt'], summary: 'done, trust me' })));
+        if (ctx.turn === 0) return turn(writeTool(path.join(ctx.cwd!, 'out/x.txt'), 'real\n'));
+        return turn(text(completionReport({ taskId: 'T1', artifacts: ['out/x.txt'], summary: 'really done' })));
+      },
+    });
+    const r = await runCcasp(['run', 'plan'], dir, runEnv(api.url));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/T1 attempt 1 rejected: claimed completion, but these files do not exist: out\/x\.txt/);
+    const plan = readPlan(dir);
+    expect(plan.phases[0]!.tasks[0]).toMatchObject({ status: 'completed', attempts: 2 });
+    const state = readState(dir);
+    expect(state.failedTasks).toHaveLength(1);
+    expect(state.failedTasks[0]).toMatchObject({ taskId: 'T1', attempt: 1, outcome: 'retry' });
+    const retryPrompt = api.mainRequests().map((q) => q.messages[0]?.content.map((b) => b.text ?? '').join('')).find((t) => t?.includes('Earlier attempts'));
+    expect(retryPrompt).toContain('these files do not exist: out/x.txt');
+  });
+
+  it('does not accept a report for another task, or no report at all, and blocks after the retries', async () => {
+    const dir = project({
+      name: 'Confused',
+      phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }],
+    });
+    const api = await scriptedApi({
+      [taskMarker('T1')]: (_req, ctx) =>
+        ctx.turn === 0 ? turn(writeTool(path.join(ctx.cwd!, 'a.txt'), 'a\n')) : turn(text(completionReport({ taskId: 'T2', artifacts: ['a.txt'], summary: 'wrong id' }))),
+      [taskMarker('T2')]: () => turn(text('I did my best.')),
+    });
+    const r = await runCcasp(['run', 'plan', '--max-retries', '1'], dir, runEnv(api.url));
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stdout).toContain('the report names task "T2", not T1');
+    expect(r.stdout).toContain('without a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED report');
+    expect(taskStatuses(dir)).toEqual({ T1: 'blocked', T2: 'blocked' });
+    const t1 = readPlan(dir).phases[0]!.tasks[0]!;
+    expect(t1.attempts).toBe(2);
+    expect(t1.blocker).toMatch(/gave up after 2 attempts; last: the report names task "T2"/);
+    expect(readState(dir).blockedTasks.map((b) => b.taskId).sort()).toEqual(['T1', 'T2']);
+  });
+
+  it('escalates a blocked report and goes on with other tasks', async () => {
+    const dir = project({
+      name: 'Blocked',
+      phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }],
+    });
+    const api = await scriptedApi({
+      [taskMarker('T1')]: () =>
+        turn(text('TASK_BLOCKED: T1\nBLOCKER: the STRIPE_KEY secret is not set\nSUGGESTED_ACTION: add STRIPE_KEY to .env')),
+      [taskMarker('T2')]: honestAgent('T2', ['b.txt']),
+    });
+    const r = await runCcasp(['run', 'plan'], dir, runEnv(api.url));
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(taskStatuses(dir)).toEqual({ T1: 'blocked', T2: 'completed' });
+    expect(readPlan(dir).phases[0]!.tasks[0]!.blocker).toBe('the STRIPE_KEY secret is not set');
+    expect(readState(dir).blockedTasks).toEqual([
+      expect.objectContaining({ taskId: 'T1', blocker: 'the STRIPE_KEY secret is not set', suggestedAction: 'add STRIPE_KEY to .env' }),
+    ]);
+    expect(r.stdout).toContain('add STRIPE_KEY to .env');
+    // Exactly one agent for the blocked task: a blocker is not retried.
+    expect(readState(dir).attempts.filter((a) => a.taskId === 'T1')).toHaveLength(1);
+  });
+});
