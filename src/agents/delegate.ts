@@ -55,7 +55,12 @@ export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * (so no task text can become a flag), every stream line validated, and the raw stream kept in the
  * task's log. Never throws for anything the agent does; the outcome is in the result.
  */
-export async function delegateToClaude(request: AgentRequest, options: ClaudeOptions, signal: AbortSignal): Promise<AttemptResult> {
+export async function delegateToClaude(
+  request: AgentRequest,
+  options: ClaudeOptions,
+  signal: AbortSignal,
+  onSpawn: (pid: number) => void = () => undefined,
+): Promise<AttemptResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const logFile = logPath(options.projectRoot, request.task.id, request.attempt);
@@ -106,6 +111,7 @@ export async function delegateToClaude(request: AgentRequest, options: ClaudeOpt
     forceKillAfterDelay: KILL_GRACE_MS,
   });
 
+  if (child.pid !== undefined) onSpawn(child.pid);
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL * 2);
   });

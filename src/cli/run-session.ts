@@ -10,6 +10,7 @@ import { EventBus } from '../orchestrator/events.js';
 import { runPlan, type RunPorts } from '../orchestrator/run-plan.js';
 import { loadPlan } from '../plan/load.js';
 import { acquireLock } from '../state/lock.js';
+import { endOrphans } from '../state/orphans.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../state/project-root.js';
 import { readState } from '../state/read-state.js';
@@ -66,6 +67,10 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       state = createState(plan, planPath, now().toISOString(), null);
     }
 
+    const orphans = await endOrphans(state.activeAgents);
+    for (const o of orphans) {
+      writeLine(io.stderr, c.yellow(`warning: ended agent pid ${o.pid} for ${o.taskId}, left running by a ccasp run that was killed`));
+    }
     const book = new RunBook(doc, state, stateFile, now);
     const bus = new EventBus();
     bus.subscribe(plainRunRenderer(human, c));
@@ -92,7 +97,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     };
     const ports: RunPorts = {
       route,
-      delegate: (request, signal) => delegateToClaude(request, claude, signal),
+      delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
       async checkWork(task, report, signal) {
         const paths = await checkProjectPaths(root, [...report.artifacts, ...task.files]);
         if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;

@@ -23,7 +23,8 @@ export interface AgentRequest {
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */
 export interface RunPorts {
   route(task: Task): Route;
-  delegate(request: AgentRequest, signal: AbortSignal): Promise<AttemptResult>;
+  /** Runs one attempt; `onSpawn` hears the agent's pid so a later run can end it if ccasp is killed. */
+  delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (pid: number) => void): Promise<AttemptResult>;
   checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal): Promise<WorkCheck>;
   /** A CCASP gate step: the plan's test command, or undefined when there is none. */
   runGate(phase: Phase, signal: AbortSignal): Promise<{ ok: boolean; detail: string } | undefined>;
@@ -197,10 +198,14 @@ export async function runPlan(
         sessionId,
       });
       emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
-      const result = await ports.delegate({ plan, phase, task, route, attempt, sessionId, previous }, signal);
+      const result = await ports.delegate({ plan, phase, task, route, attempt, sessionId, previous }, signal, (pid) => {
+        void book.agentSpawned(task.id, pid).catch(() => undefined);
+      });
       let verdict: Verdict;
       const first = judgeAttempt(task.id, result);
       verdict = first.kind === 'check' ? judgeWork(first.report, await ports.checkWork(task, first.report, signal)) : first;
+      // An agent stopped by the user's Ctrl-C may still exit with a result; it was interrupted all the same.
+      if (signal.aborted && verdict.kind !== 'completed') verdict = { kind: 'interrupted' };
       if (verdict.kind === 'retry' && attempt >= maxAttempts) {
         verdict = {
           kind: 'blocked',

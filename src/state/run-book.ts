@@ -101,6 +101,13 @@ export class RunBook {
     await this.write();
   }
 
+  async agentSpawned(taskId: string, pid: number): Promise<void> {
+    const agent = this.state.activeAgents.find((a) => a.taskId === taskId);
+    if (!agent) return;
+    agent.pid = pid;
+    await this.write();
+  }
+
   /** Records an attempt and the task's new status; returns the phase's status if it changed. */
   async attemptEnded(task: Task, phaseIndex: number, record: AttemptRecord, end: TaskEnd): Promise<PhaseStatus | undefined> {
     const at = this.now().toISOString();

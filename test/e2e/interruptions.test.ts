@@ -1,0 +1,106 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { isProcessAlive } from '../../src/state/lock.js';
+import { hang, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
+import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
+
+const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
+
+/** Hangs the first conversation that reaches it, then behaves honestly. */
+function hangOnce(taskId: string, files: string[]) {
+  let hungSession: string | null | undefined;
+  const honest = honestAgent(taskId, files);
+  return (req: RecordedRequest, ctx: ScriptContext): ScriptedReply => {
+    if (hungSession === undefined) hungSession = ctx.sessionId;
+    return ctx.sessionId === hungSession ? hang() : honest(req, ctx);
+  };
+}
+
+const mentions = (taskId: string) => (r: RecordedRequest) => r.kind === 'main' && r.messages[0]?.content.some((b) => b.text?.includes(taskMarker(taskId))) === true;
+
+async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = probe();
+      if (value !== undefined) return value;
+    } catch {
+      // The file may be between writes of another process; look again.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(25);
+  }
+}
+
+function twoTaskPlan() {
+  return project({
+    name: 'Interrupted',
+    phases: [
+      { id: 'P1', name: 'One', tasks: [task('P1.1', 'a.txt'), task('P1.2', 'b.txt', { dependencies: ['P1.1'] })] },
+      { id: 'P2', name: 'Two', tasks: [task('P2.1', 'c.txt', { dependencies: ['P1.2'] })] },
+    ],
+  });
+}
+
+describe('interrupting ccasp run', () => {
+  it('resumes after kill -9 without redoing finished work, and ends the orphaned agent', async () => {
+    const dir = twoTaskPlan();
+    const api = await scriptedApi({
+      [taskMarker('P1.1')]: honestAgent('P1.1', ['a.txt']),
+      [taskMarker('P1.2')]: hangOnce('P1.2', ['b.txt']),
+      [taskMarker('P2.1')]: honestAgent('P2.1', ['c.txt']),
+    });
+    const env = runEnv(api.url);
+    const first = startCcasp(['run', 'plan'], dir, env);
+    await api.waitForRequest(mentions('P1.2'), 30_000);
+    const pid = await until(() => readState(dir).activeAgents.find((a) => a.taskId === 'P1.2')?.pid, 'the agent pid in state.json');
+    expect(taskStatuses(dir)).toMatchObject({ 'P1.1': 'completed', 'P1.2': 'in_progress', 'P2.1': 'pending' });
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect(isProcessAlive(pid)).toBe(true);
+
+    const second = await runCcasp(['run', 'plan'], dir, env);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.stderr).toContain(`ended agent pid ${pid} for P1.2`);
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(second.stdout).toContain('P1.2 were running when the last run stopped');
+    expect(taskStatuses(dir)).toEqual({ 'P1.1': 'completed', 'P1.2': 'completed', 'P2.1': 'completed' });
+    // P1.1 ran once (two turns); nothing that finished ran again.
+    expect(api.mainRequests().filter(mentions('P1.1'))).toHaveLength(2);
+    const attempts = readState(dir).attempts;
+    expect(attempts.filter((a) => a.taskId === 'P1.1').map((a) => a.outcome)).toEqual(['completed']);
+    expect(attempts.filter((a) => a.taskId === 'P1.2').map((a) => a.outcome)).toEqual(['interrupted', 'completed']);
+    expect(readPlan(dir).phases[0]!.tasks[1]!.attempts).toBe(2);
+  });
+
+  it('refuses a second run in the same project while the first is active', async () => {
+    const dir = twoTaskPlan();
+    const api = await scriptedApi({ [taskMarker('P1.1')]: hangOnce('P1.1', ['a.txt']) });
+    const env = runEnv(api.url);
+    const first = startCcasp(['run', 'plan'], dir, env);
+    await api.waitForRequest(mentions('P1.1'), 30_000);
+    const second = await runCcasp(['run', 'plan'], dir, env);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(new RegExp(`Another ccasp run is active in this project \\(pid ${first.child.pid}`));
+    first.child.kill('SIGTERM');
+    expect((await first.done).code).toBe(143);
+  });
+
+  it('on SIGINT stops the agent, saves a paused state, and exits 130', async () => {
+    const dir = twoTaskPlan();
+    const api = await scriptedApi({ [taskMarker('P1.1')]: hangOnce('P1.1', ['a.txt']) });
+    const run = startCcasp(['run', 'plan'], dir, runEnv(api.url));
+    await api.waitForRequest(mentions('P1.1'), 30_000);
+    const pid = await until(() => readState(dir).activeAgents[0]?.pid, 'the agent pid in state.json');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(130);
+    expect(r.stdout).toContain('Run paused');
+    expect(isProcessAlive(pid)).toBe(false);
+    const state = readState(dir);
+    expect(state.status).toBe('paused');
+    expect(state.activeAgents).toEqual([]);
+    expect(state.attempts.map((a) => a.outcome)).toEqual(['interrupted']);
+    expect(taskStatuses(dir)['P1.1']).toBe('pending');
+  });
+});
