@@ -89,7 +89,7 @@ export async function runPlan(
   let abort: { phase: number; reason: string } | undefined;
 
   const finish = async (outcome: RunOutcome, reason: string): Promise<RunResult> => {
-    await book.finish(outcome === 'completed' ? 'completed' : outcome === 'failed' ? 'failed' : outcome === 'paused' ? 'paused' : 'active');
+    await book.finish(outcome);
     const budget = book.state.tokenBudget;
     emit({
       type: 'run.finished',

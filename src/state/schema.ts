@@ -56,7 +56,7 @@ export const stateSchema = z.object({
   planPath: z.string(),
   initialized: timestamp,
   lastUpdated: timestamp,
-  status: z.enum(['active', 'paused', 'completed', 'failed']),
+  status: z.enum(['active', 'paused', 'blocked', 'completed', 'failed']),
   currentPhase: z.string().nullable(),
   activeAgents: z.array(activeAgentSchema),
   completedTasks: z.array(z.string()),

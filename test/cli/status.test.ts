@@ -1,6 +1,7 @@
 import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { StatusReport } from '../../src/cli/status-report.js';
 import { cleanEnv, REPO_ROOT, runCli } from '../support/cli.js';
 import { runCliInPty } from '../support/pty.js';
 import { tempDir, writeFile } from '../support/tmp.js';
@@ -44,14 +45,14 @@ describe('ccasp status', () => {
     const r = await runCli(['status', 'plan', '--json'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as StatusReport;
     expect(report.completion).toEqual({
       tasks: { done: 3, total: 8, percent: 38 },
       phases: { done: 1, total: 3, percent: 33 },
     });
     expect(report.counts).toEqual({ pending: 3, in_progress: 0, completed: 2, blocked: 1, failed: 1, skipped: 1 });
     expect(report.currentPhase).toBe('P2');
-    expect(report.phases.map((p: { status: string }) => p.status)).toEqual(['completed', 'failed', 'pending']);
+    expect(report.phases.map((p) => p.status)).toEqual(['completed', 'failed', 'pending']);
     expect(report.ready).toEqual([{ id: 'P2.2', title: 'Next up' }]);
     expect(report.blocked).toEqual([{ id: 'P2.4', title: 'Stuck', blocker: 'needs an API key' }]);
     expect(report.failed).toEqual([{ id: 'P2.5', title: 'Broke', blocker: 'tests fail' }]);
@@ -63,7 +64,7 @@ describe('ccasp status', () => {
     cpSync(path.join(REPO_ROOT, 'examples/canonical/PROGRESS.json'), path.join(dir, '.claude/docs/todo/PROGRESS.json'), { recursive: true });
     const r = await runCli(['status', '--json'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).plan.file).toBe(path.join('.claude', 'docs', 'todo', 'PROGRESS.json'));
+    expect((JSON.parse(r.stdout) as StatusReport).plan.file).toBe(path.join('.claude', 'docs', 'todo', 'PROGRESS.json'));
   });
 
   it('lists the candidates instead of guessing between several plans', async () => {
@@ -109,8 +110,8 @@ describe('ccasp status', () => {
     writeFile(dir, '.claude/orchestrator/state.json', { version: 1, planId: 7 });
     const r = await runCli(['status', 'plan', '--json'], { cwd: dir });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as StatusReport;
     expect(report.orchestrator).toBeNull();
-    expect(report.stateProblems.map((p: { path: string }) => p.path)).toContain('planId');
+    expect(report.stateProblems.map((p) => p.path)).toContain('planId');
   });
 });

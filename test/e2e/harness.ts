@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { CCASP_BIN, type CliResult } from '../support/cli.js';
@@ -17,7 +17,7 @@ import {
   type ScriptContext,
 } from '../support/scripted-api.js';
 import { writeFile } from '../support/tmp.js';
-import { stateSchema, type OrchestratorState } from '../../src/state/schema.js';
+import { readPlanJson, readStateJson, type PlanJson } from '../support/files.js';
 
 /** A project folder with a plan in it; removed when the test ends. */
 export function project(plan: unknown): string {
@@ -84,25 +84,11 @@ export function runCcasp(args: readonly string[], cwd: string, env: NodeJS.Proce
   return startCcasp(args, cwd, env).done;
 }
 
-/** The canonical PROGRESS.json fields the tests look at. */
-export interface PlanJson {
-  status?: string;
-  completion_percentage?: number;
-  phases: {
-    id: string;
-    status?: string;
-    completedAt?: string;
-    tasks: { id: string; status: string; attempts?: number; blocker?: string; completedBy?: string; completedAt?: string }[];
-  }[];
-}
-
 export function readPlan(dir: string): PlanJson {
-  return JSON.parse(readFileSync(path.join(dir, 'plan', 'PROGRESS.json'), 'utf8')) as PlanJson;
+  return readPlanJson(path.join(dir, 'plan', 'PROGRESS.json'));
 }
 
-export function readState(dir: string): OrchestratorState {
-  return stateSchema.parse(JSON.parse(readFileSync(path.join(dir, '.claude', 'orchestrator', 'state.json'), 'utf8')));
-}
+export { readStateJson as readState };
 
 export function taskStatuses(dir: string): Record<string, string> {
   return Object.fromEntries(readPlan(dir).phases.flatMap((p) => p.tasks.map((t) => [t.id, t.status])));

@@ -3,6 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 
+interface LoosePhase {
+  notes?: string;
+  tasks: Record<string, unknown>[];
+}
+interface LoosePlan {
+  phases: LoosePhase[];
+  [key: string]: unknown;
+}
+
 const PLAN_TEXT = `{
     "name": "Round trip",
     "x-owner": {"team": "core", "tags": ["a", "b"]},
@@ -37,20 +46,20 @@ describe('writing progress back', () => {
     doc.updateTask('P1.2', { status: 'pending', blocker: null });
     doc.updatePhase('P1', { status: 'in_progress' });
     doc.updatePlan({ completionPercentage: 50 });
-    const out = JSON.parse(doc.serialize());
-    const before = JSON.parse(PLAN_TEXT);
+    const out = JSON.parse(doc.serialize()) as LoosePlan;
+    const before = JSON.parse(PLAN_TEXT) as LoosePlan;
     expect(Object.keys(out)).toEqual([...Object.keys(before), 'completion_percentage']);
     expect(out['x-owner']).toEqual(before['x-owner']);
-    expect(out.phases[0].notes).toBe('kept');
-    expect(out.phases[0].tasks[0]).toEqual({
-      ...before.phases[0].tasks[0],
+    expect(out.phases[0]!.notes).toBe('kept');
+    expect(out.phases[0]!.tasks[0]).toEqual({
+      ...before.phases[0]!.tasks[0],
       status: 'completed',
       completedAt: '2026-01-02T03:04:05.000Z',
       completedBy: 'agent-1',
       attempts: 1,
     });
-    expect(Object.keys(out.phases[0].tasks[0]).slice(0, 5)).toEqual(['id', 'title', 'status', 'estimate', 'custom']);
-    expect(out.phases[0].tasks[1]).toEqual({ id: 'P1.2', title: 'Second', status: 'pending', dependencies: ['P1.1'] });
+    expect(Object.keys(out.phases[0]!.tasks[0]!).slice(0, 5)).toEqual(['id', 'title', 'status', 'estimate', 'custom']);
+    expect(out.phases[0]!.tasks[1]).toEqual({ id: 'P1.2', title: 'Second', status: 'pending', dependencies: ['P1.1'] });
     expect(doc.serialize()).toMatch(/^\{\n {4}"name"/);
     expect(doc.serialize().endsWith('}\n')).toBe(true);
   });

@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, REPO_ROOT, runCli } from '../support/cli.js';
+import { readPlanJson, readStateJson } from '../support/files.js';
+import { tempDir, writeFile } from '../support/tmp.js';
+
+function projectWith(plan: unknown): string {
+  const dir = tempDir();
+  writeFile(dir, 'plan/PROGRESS.json', plan);
+  return dir;
+}
+
+const simplePlan = {
+  plan_id: 'simple',
+  name: 'Simple',
+  phases: [{ id: 'P1', name: 'One', tasks: [{ id: 'T1', title: 'Write the README', file: 'README.md', status: 'pending' }] }],
+};
+
+describe('ccasp run without agents', () => {
+  it('prints waves, routes and the first prompt on --dry-run, and spawns nothing', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'plan/PROGRESS.json', readFileSync(path.join(REPO_ROOT, 'examples/canonical/PROGRESS.json')));
+    const r = await runCli(['run', 'plan', '--dry-run', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('dry run, concurrency 2');
+    expect(r.stdout).toMatch(/Phase P2: Features\n {2}wave 1:\n {4}P2\.1 .*\n {4}P2\.2 .*\n {2}wave 2:\n {4}P2\.3 /);
+    expect(r.stdout).toMatch(/P1\.2 {2}Page skeleton \[l2-frontend-specialist, haiku\]/);
+    expect(r.stdout).toContain('TASK_COMPLETE: P1.1');
+    expect(existsSync(path.join(dir, '.claude'))).toBe(false);
+  });
+
+  it('exits 2 on an invalid plan, creating no state and leaving the file as it was', async () => {
+    const dir = projectWith({ name: 'Bad', phases: [{ id: 'P1', name: 'One', tasks: [{ id: 'T1', title: 'x', status: 'nope' }] }] });
+    const before = readFileSync(path.join(dir, 'plan/PROGRESS.json'));
+    const r = await runCli(['run', 'plan'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('phases[0].tasks[0].status');
+    expect(existsSync(path.join(dir, '.claude'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'plan/PROGRESS.json')).equals(before)).toBe(true);
+  });
+
+  it('refuses state that belongs to another plan unless told --fresh', async () => {
+    const dir = projectWith(simplePlan);
+    writeFile(dir, 'other/PROGRESS.json', { ...simplePlan, plan_id: 'other' });
+    const first = await runCli(['run', 'other', '--claude-bin', '/nonexistent/claude'], { cwd: dir, env: cleanEnv() });
+    expect(first.code).toBe(5);
+    const r = await runCli(['run', 'plan', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(/belongs to plan "other" \(other\/PROGRESS\.json\), not "simple"/);
+    const fresh = await runCli(['run', 'plan', '--fresh', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
+    expect(fresh.code).toBe(5);
+    expect(readStateJson(dir).planId).toBe('simple');
+  });
+
+  it('aborts the phase with exit 5 when the claude binary is missing, and leaves the task pending', async () => {
+    const dir = projectWith(simplePlan);
+    const r = await runCli(['run', 'plan', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toContain('the claude binary "/nonexistent/claude" was not found');
+    const plan = readPlanJson(path.join(dir, 'plan/PROGRESS.json'));
+    expect(plan.phases[0]!.tasks[0]!.status).toBe('pending');
+    expect(plan.phases[0]!.status).toBe('failed');
+    const state = readStateJson(dir);
+    expect(state.status).toBe('failed');
+    // Exactly one attempt: a missing binary is not retried.
+    expect(state.attempts).toHaveLength(1);
+    expect(existsSync(path.join(dir, '.claude/orchestrator/lock'))).toBe(false);
+  });
+
+  it('rejects a bad flag value with exit 2, naming the flag', async () => {
+    const dir = projectWith(simplePlan);
+    const r = await runCli(['run', 'plan', '--concurrency', '0'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--concurrency must be a whole number of 1 or more, got "0"');
+  });
+});
