@@ -5,6 +5,11 @@ export type ProcessEnd =
   | { readonly kind: 'exited'; readonly code: number }
   | { readonly kind: 'signal'; readonly signal: string }
   | { readonly kind: 'timed-out'; readonly afterMs: number }
+  | { readonly kind: 'stalled'; readonly afterMs: number }
+  /** Stopped by ccasp at claude's first refused-credentials retry; claude would retry for minutes. */
+  | { readonly kind: 'auth-refused'; readonly status: number }
+  /** Stopped by ccasp because the account hit a usage limit; `resetsAt` is epoch milliseconds. */
+  | { readonly kind: 'rate-limited'; readonly resetsAt: number }
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'not-started'; readonly message: string };
 

@@ -8,7 +8,9 @@ import { logPath } from '../state/paths.js';
 import type { AttemptResult, ProcessEnd } from './attempt.js';
 import { renderTaskPrompt } from './prompt.js';
 import { loadRole } from './roles.js';
+import { endGroup } from './process-group.js';
 import { StreamReader } from './stream.js';
+import { Watchdog } from './watchdog.js';
 
 export interface ClaudeOptions {
   readonly bin: string;
@@ -16,6 +18,8 @@ export interface ClaudeOptions {
   readonly permissionMode: string;
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
+  /** Ends an agent that prints nothing for this long. */
+  readonly stallTimeoutMs: number;
   readonly maxTurns?: number;
   /** A bounded account of earlier work, given to every prompt. */
   readonly earlierWork?: () => string | undefined;
@@ -106,10 +110,23 @@ export async function delegateToClaude(
     extendEnv: false,
     reject: false,
     buffer: false,
-    timeout: options.timeoutMs,
-    cancelSignal: signal,
-    forceKillAfterDelay: KILL_GRACE_MS,
+    // Its own process group, so ending it ends the tools it started; see process-group.ts.
+    detached: true,
   });
+  const exited = child.then(
+    () => undefined,
+    () => undefined,
+  );
+  let stoppedBy: ProcessEnd | undefined;
+  const stop = (why: ProcessEnd) => {
+    if (stoppedBy || child.pid === undefined) return;
+    stoppedBy = why;
+    endGroup(child.pid, KILL_GRACE_MS, exited);
+  };
+  const watchdog = new Watchdog(options.timeoutMs, options.stallTimeoutMs, (why) => stop(why));
+  const onAbort = () => stop({ kind: 'cancelled' });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
 
   if (child.pid !== undefined) onSpawn(child.pid);
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -119,17 +136,23 @@ export async function delegateToClaude(
   const reading = (async () => {
     if (!lines) return;
     for await (const line of lines) {
+      watchdog.touch();
       log.write(`${line}\n`);
-      if (reader.push(line)) options.onLine?.(request.task.id, reader);
+      if (!reader.push(line)) continue;
+      const refused = reader.apiRetries.find((r) => r.status === 401 || r.status === 403);
+      if (refused?.status !== undefined) stop({ kind: 'auth-refused', status: refused.status });
+      if (reader.rateLimitedUntil !== undefined) stop({ kind: 'rate-limited', resetsAt: reader.rateLimitedUntil });
+      options.onLine?.(request.task.id, reader);
     }
   })();
 
   const outcome = await child;
+  watchdog.stop();
+  signal.removeEventListener('abort', onAbort);
   await reading.catch(() => undefined);
   await new Promise<void>((resolve) => log.end(resolve));
 
-  if (outcome.isCanceled) return finish({ kind: 'cancelled' });
-  if (outcome.timedOut) return finish({ kind: 'timed-out', afterMs: options.timeoutMs });
+  if (stoppedBy) return finish(stoppedBy);
   if (outcome.exitCode === undefined && outcome.signal === undefined) {
     const code = (outcome.cause as NodeJS.ErrnoException | undefined)?.code;
     const message =

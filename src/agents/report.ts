@@ -36,13 +36,15 @@ export function parseReport(text: string): Report | undefined {
 
   const fields = new Map<Field, string>();
   let current: Field | undefined;
-  for (const line of lines.slice(start)) {
+  for (const [k, line] of lines.slice(start).entries()) {
+    // A code fence after the marker closes the block: what follows it is prose, not a field value.
+    if (k > 0 && /^\s*```/.test(line)) break;
     const m = LINE.exec(line);
     if (m) {
       current = m[1] as Field;
       if (fields.has(current) && current in MARKERS) break;
       fields.set(current, m[2] ?? '');
-    } else if (current && !/^\s*```\s*$/.test(line)) {
+    } else if (current) {
       // Continuation lines: a multi-line summary or an artifact list written one per line.
       fields.set(current, `${fields.get(current) ?? ''}\n${line}`);
     }

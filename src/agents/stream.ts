@@ -30,6 +30,15 @@ const apiRetryLine = z.looseObject({
   error: z.unknown().optional(),
 });
 
+const rateLimitLine = z.looseObject({
+  type: z.literal('rate_limit_event'),
+  rate_limit_info: z.looseObject({
+    status: z.string(),
+    resetsAt: z.number().optional(),
+    rateLimitType: z.string().optional(),
+  }),
+});
+
 const contentBlock = z.looseObject({ type: z.string(), text: z.string().optional(), name: z.string().optional(), input: z.unknown().optional() });
 
 const assistantLine = z.looseObject({
@@ -56,7 +65,7 @@ const resultLine = z.looseObject({
   usage: usage.optional(),
 });
 
-export const streamLine = z.union([initLine, apiRetryLine, assistantLine, userLine, resultLine]);
+export const streamLine = z.union([initLine, apiRetryLine, rateLimitLine, assistantLine, userLine, resultLine]);
 export type StreamLine = z.infer<typeof streamLine>;
 
 /** The facts of one agent's stream, gathered line by line. */
@@ -65,6 +74,8 @@ export class StreamReader {
   model: string | undefined;
   result: AgentResult | undefined;
   readonly apiRetries: { status?: number; message: string }[] = [];
+  /** Set (epoch ms) when claude reports the account's usage limit hit, with the time it resets. */
+  rateLimitedUntil: number | undefined;
   /** Tool calls seen so far, for progress display and transcripts. */
   toolCalls = 0;
   unparsed = 0;
@@ -103,6 +114,14 @@ export class StreamReader {
       case 'result':
         this.result = toResult(value);
         break;
+      case 'rate_limit_event': {
+        const info = value.rate_limit_info;
+        // Seconds since the epoch in claude's schema; accept milliseconds too rather than wait 1,000× too long.
+        if (info.status === 'rejected' && info.resetsAt !== undefined) {
+          this.rateLimitedUntil = info.resetsAt < 1e12 ? info.resetsAt * 1000 : info.resetsAt;
+        }
+        break;
+      }
       case 'user':
         break;
     }

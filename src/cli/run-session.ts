@@ -18,6 +18,7 @@ import { RunBook } from '../state/run-book.js';
 import { createState } from '../state/transitions.js';
 import { checkProjectPaths } from '../verify/paths.js';
 import { runVerify } from '../verify/run-verify.js';
+import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import type { RunFlags } from './commands/run.js';
 import { renderDryRun } from './dry-run.js';
 import { globalColor } from './global-options.js';
@@ -93,6 +94,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       permissionMode: flags.permissionMode,
       env: io.env,
       timeoutMs: flags.taskTimeout * 60_000,
+      stallTimeoutMs: flags.stallTimeout * 60_000,
       ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
     };
     const ports: RunPorts = {
@@ -106,6 +108,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       async runGate(_phase, signal) {
         return plan.testCommand ? runVerify(plan.testCommand, root, VERIFY_TIMEOUT_MS, signal) : undefined;
       },
+      fingerprint: () => treeFingerprint(root, [doc.file]),
       newSessionId: randomUUID,
       now,
       sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
@@ -114,7 +117,13 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     try {
       const result = await runPlan(
         book,
-        { concurrency, maxRetries: flags.maxRetries, retryBackoffMs: 1000, retryBlocked: flags.retryBlocked ?? false },
+        {
+          concurrency,
+          maxRetries: flags.maxRetries,
+          retryBackoffMs: 1000,
+          retryBlocked: flags.retryBlocked ?? false,
+          waitForRateLimit: flags.wait,
+        },
         ports,
         bus,
         stop.signal,
@@ -128,6 +137,8 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
           return ExitCode.phaseFailed;
         case 'paused':
           return stoppedBy === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+        case 'rate-limited':
+          return ExitCode.rateLimited;
       }
     } finally {
       process.off('SIGINT', onSignal);

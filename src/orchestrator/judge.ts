@@ -15,14 +15,18 @@ export type Verdict =
   | { readonly kind: 'retry'; readonly reason: string; readonly summary?: string }
   | { readonly kind: 'blocked'; readonly blocker: string; readonly suggestedAction: string }
   | { readonly kind: 'fatal'; readonly reason: string; readonly taskFailed: boolean }
-  | { readonly kind: 'interrupted' };
+  | { readonly kind: 'interrupted' }
+  /** The account hit a usage limit: wait until `resetsAt` (epoch ms) rather than spend retries. */
+  | { readonly kind: 'rate-limited'; readonly resetsAt: number };
 
 /** The part of the verdict that needs no checking of files: what did the agent say, and how did it end. */
 export function judgeAttempt(taskId: string, attempt: AttemptResult): Verdict | { kind: 'check'; report: Extract<Report, { kind: 'complete' }> } {
   const { end, result } = attempt;
   if (end.kind === 'cancelled') return { kind: 'interrupted' };
   if (end.kind === 'not-started') return { kind: 'fatal', reason: end.message, taskFailed: false };
-  const authFailure = [result?.apiErrorStatus, ...attempt.apiRetries.map((r) => r.status)].find((s) => s === 401 || s === 403);
+  if (end.kind === 'rate-limited') return { kind: 'rate-limited', resetsAt: end.resetsAt };
+  const authFailure =
+    end.kind === 'auth-refused' ? end.status : [result?.apiErrorStatus, ...attempt.apiRetries.map((r) => r.status)].find((s) => s === 401 || s === 403);
   if (authFailure !== undefined) {
     return {
       kind: 'fatal',
@@ -30,11 +34,18 @@ export function judgeAttempt(taskId: string, attempt: AttemptResult): Verdict | 
       taskFailed: false,
     };
   }
-  if (end.kind === 'timed-out') return { kind: 'retry', reason: `the agent ran past the ${Math.round(end.afterMs / 1000)} s time limit and was stopped` };
+  if (end.kind === 'timed-out') return { kind: 'retry', reason: `the agent ran past the ${seconds(end.afterMs)} time limit and was stopped` };
+  if (end.kind === 'stalled') return { kind: 'retry', reason: `the agent printed nothing for ${seconds(end.afterMs)} and was stopped as stalled` };
   if (!result) {
-    const how = end.kind === 'exited' ? `exited with code ${end.code}` : `was killed by ${end.signal}`;
+    const how = end.kind === 'exited' ? `exited with code ${end.code}` : end.kind === 'signal' ? `was killed by ${end.signal}` : 'ended';
     const tail = attempt.stderrTail.trim();
     return { kind: 'retry', reason: `the agent process ${how} without a result${tail ? `: ${tail}` : ''}` };
+  }
+  if (result.isError && result.subtype === 'error_max_turns') {
+    return {
+      kind: 'retry',
+      reason: `the agent ran out of turns after ${result.numTurns}; work in fewer, larger steps and write the report before the limit`,
+    };
   }
   if (result.isError) {
     const detail = result.apiErrorStatus ? `API error ${result.apiErrorStatus}` : result.subtype;
@@ -65,4 +76,8 @@ export function judgeWork(report: Extract<Report, { kind: 'complete' }>, check: 
     return { kind: 'retry', reason: `the task's check failed: ${check.verify.detail}`, summary: report.summary };
   }
   return { kind: 'completed', summary: report.summary, artifacts: report.artifacts };
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
 }

@@ -28,6 +28,8 @@ export interface RunPorts {
   checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal): Promise<WorkCheck>;
   /** A CCASP gate step: the plan's test command, or undefined when there is none. */
   runGate(phase: Phase, signal: AbortSignal): Promise<{ ok: boolean; detail: string } | undefined>;
+  /** A cheap fingerprint of the project's files, or undefined when it cannot tell. */
+  fingerprint(): Promise<string | undefined>;
   newSessionId(): string;
   now(): Date;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -38,6 +40,8 @@ export interface RunSettings {
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
   readonly retryBlocked: boolean;
+  /** On a usage limit, wait for the reset (true) or stop the run resumably (false). */
+  readonly waitForRateLimit: boolean;
 }
 
 export interface RunResult {
@@ -87,6 +91,7 @@ export async function runPlan(
   const runningTasks = () => [...running.keys()].map((id) => schedule.graph.tasks.get(id)!);
   let announced = -1;
   let abort: { phase: number; reason: string } | undefined;
+  let halt: { outcome: RunOutcome; reason: string } | undefined;
 
   const finish = async (outcome: RunOutcome, reason: string): Promise<RunResult> => {
     await book.finish(outcome);
@@ -111,7 +116,7 @@ export async function runPlan(
     if (phaseIndex < 0 && running.size === 0) return finish('completed', 'all phases completed');
     const phase = plan.phases[phaseIndex];
 
-    if (phase && !abort && !signal.aborted) {
+    if (phase && !abort && !halt && !signal.aborted) {
       if (book.phaseStatus(phaseIndex) === 'failed' && running.size === 0 && phase.tasks.some((t) => schedule.status(t.id) === 'failed')) {
         return finish('failed', `phase ${phase.id} failed earlier; fix the failed task and run \`ccasp unblock <task-id>\``);
       }
@@ -133,6 +138,7 @@ export async function runPlan(
     if (running.size === 0) {
       if (signal.aborted) return finish('paused', 'stopped by a signal');
       if (abort) return finish('failed', abort.reason);
+      if (halt) return finish(halt.outcome, halt.reason);
       const stuck = phase ? schedule.stuck(phaseIndex) : [];
       if (stuck.length === 0 && phase && schedule.next(phaseIndex, [], 1).length > 0) continue;
       const blocked = stuck.filter((t) => schedule.status(t.id) === 'blocked');
@@ -142,6 +148,12 @@ export async function runPlan(
     const settled = await Promise.race(running.values());
     running.delete(settled.task.id);
     const v = settled.verdict;
+    if (v.kind === 'rate-limited' && !halt) {
+      halt = {
+        outcome: 'rate-limited',
+        reason: `usage limit reached; it resets at ${new Date(v.resetsAt).toISOString()}. Run \`ccasp run\` again then (or without --no-wait)`,
+      };
+    }
     if (v.kind === 'fatal' && !abort) {
       abort = { phase: schedule.graph.phaseOf.get(settled.task.id) ?? phaseIndex, reason: `${settled.task.id}: ${v.reason}` };
       const failedPhase = plan.phases[abort.phase]!;
@@ -182,9 +194,11 @@ export async function runPlan(
       .filter((a) => a.outcome === 'retry' && a.reason)
       .map((a) => ({ attempt: a.attempt, reason: a.reason!, ...(a.summary ? { summary: a.summary } : {}) }));
     let attempt = book.attemptsOf(task.id).length;
-    const maxAttempts = attempt + settings.maxRetries + 1;
+    let maxAttempts = attempt + settings.maxRetries + 1;
+    let lastFailure: { reason: string; fingerprint: string | undefined } | undefined;
     for (;;) {
       attempt++;
+      const before = await ports.fingerprint();
       const sessionId = ports.newSessionId();
       const spawnedAt = ports.now().toISOString();
       await book.taskStarted(task, phaseIndex, {
@@ -206,6 +220,19 @@ export async function runPlan(
       verdict = first.kind === 'check' ? judgeWork(first.report, await ports.checkWork(task, first.report, signal)) : first;
       // An agent stopped by the user's Ctrl-C may still exit with a result; it was interrupted all the same.
       if (signal.aborted && verdict.kind !== 'completed') verdict = { kind: 'interrupted' };
+      if (verdict.kind === 'retry') {
+        const after = await ports.fingerprint();
+        // Circuit breaker: the same failure again with nothing changed on disk will not get better.
+        if (lastFailure && lastFailure.reason === verdict.reason && after !== undefined && after === before) {
+          verdict = {
+            kind: 'blocked',
+            blocker: `the same failure twice in a row with no file changed: ${verdict.reason}`,
+            suggestedAction: 'look at the agent logs, clarify the task or fix the cause, then run `ccasp unblock ' + task.id + '`',
+          };
+        } else {
+          lastFailure = { reason: verdict.reason, fingerprint: after };
+        }
+      }
       if (verdict.kind === 'retry' && attempt >= maxAttempts) {
         verdict = {
           kind: 'blocked',
@@ -248,7 +275,23 @@ export async function runPlan(
           return { task, verdict };
         case 'interrupted':
           return { task, verdict };
+        case 'rate-limited':
+          if (!settings.waitForRateLimit) return { task, verdict };
+          await waitUntil(task.id, verdict.resetsAt);
+          if (signal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
+          // The limit, not the task, failed: this attempt does not count against the retries.
+          maxAttempts++;
+          schedule.set(task.id, 'in_progress');
+          continue;
       }
+    }
+  }
+
+  async function waitUntil(taskId: string, resetsAt: number): Promise<void> {
+    const until = new Date(resetsAt).toISOString();
+    for (let remaining = resetsAt - ports.now().getTime(); remaining > 0 && !signal.aborted; remaining = resetsAt - ports.now().getTime()) {
+      emit({ type: 'run.waiting', taskId, until, remainingMs: remaining });
+      await ports.sleep(Math.min(remaining, 30_000), signal);
     }
   }
 
@@ -284,6 +327,7 @@ function taskEnd(verdict: Verdict, route: Route): Parameters<RunBook['attemptEnd
       return verdict.taskFailed ? { status: 'failed', error: verdict.reason } : { status: 'pending' };
     case 'retry':
     case 'interrupted':
+    case 'rate-limited':
       return { status: 'pending' };
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { signalGroup } from '../agents/process-group.js';
 import { isProcessAlive } from './lock.js';
 import type { ActiveAgent } from './schema.js';
 
@@ -14,18 +15,10 @@ export async function endOrphans(agents: readonly ActiveAgent[], graceMs = 3000)
     const cmdline = await readFile(`/proc/${agent.pid}/cmdline`, 'utf8').catch(() => '');
     if (!cmdline.includes(agent.sessionId)) continue;
     orphans.push(agent);
-    signal(agent.pid, 'SIGTERM');
+    signalGroup(agent.pid, 'SIGTERM');
   }
   const deadline = Date.now() + graceMs;
   while (orphans.some((a) => isProcessAlive(a.pid!)) && Date.now() < deadline) await delay(50);
-  for (const a of orphans) if (isProcessAlive(a.pid!)) signal(a.pid!, 'SIGKILL');
+  for (const a of orphans) if (isProcessAlive(a.pid!)) signalGroup(a.pid!, 'SIGKILL');
   return orphans;
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
-  }
 }

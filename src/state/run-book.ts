@@ -149,8 +149,8 @@ export class RunBook {
     await this.write();
   }
 
-  async finish(status: OrchestratorState['status']): Promise<void> {
-    this.state.status = status;
+  async finish(outcome: 'completed' | 'blocked' | 'failed' | 'paused' | 'rate-limited'): Promise<void> {
+    this.state.status = outcome === 'rate-limited' ? 'paused' : outcome;
     this.state.activeAgents = [];
     const done = this.doc.plan.phases.every((p) => p.tasks.every((t) => isDone(this.statuses.get(t.id) ?? t.status)));
     syncPlanPercentage(this.doc, this.phaseStatuses, done ? 'completed' : undefined);

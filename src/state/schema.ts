@@ -31,7 +31,7 @@ export const usageSchema = z.object({
 export const attemptRecordSchema = z.object({
   taskId: z.string(),
   attempt: z.number().int().positive(),
-  outcome: z.enum(['completed', 'retry', 'blocked', 'fatal', 'interrupted']),
+  outcome: z.enum(['completed', 'retry', 'blocked', 'fatal', 'interrupted', 'rate-limited']),
   reason: z.string().optional(),
   summary: z.string().optional(),
   sessionId: z.string().optional(),

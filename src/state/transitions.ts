@@ -69,7 +69,7 @@ export function recordAttempt(state: OrchestratorState, record: AttemptRecord): 
     const done = state.attempts.filter((a) => a.outcome === 'completed');
     state.metrics.tasksCompleted = done.length;
     state.metrics.averageTaskDuration = Math.round(done.reduce((n, a) => n + a.durationMs, 0) / done.length);
-  } else if (record.outcome !== 'interrupted') {
+  } else if (record.outcome !== 'interrupted' && record.outcome !== 'rate-limited') {
     state.failedTasks.push(record);
     state.metrics.tasksFailed = new Set(state.failedTasks.map((f) => f.taskId)).size;
   }

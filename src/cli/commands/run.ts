@@ -9,6 +9,8 @@ export interface RunFlags {
   readonly permissionMode: string;
   readonly maxRetries: number;
   readonly taskTimeout: number;
+  readonly stallTimeout: number;
+  readonly wait: boolean;
   readonly maxTurns?: number;
   readonly dryRun?: boolean;
   readonly retryBlocked?: boolean;
@@ -42,7 +44,9 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--simple-model <name>', 'model for tasks the plan marks simple', 'haiku')
     .option('--permission-mode <mode>', "claude's permission mode for agents", 'acceptEdits')
     .option('--max-retries <n>', 'retries per task after the first attempt', wholeNumber('--max-retries'), 3)
-    .option('--task-timeout <minutes>', 'stop an agent that runs longer than this', positiveInt('--task-timeout'), 45)
+    .option('--task-timeout <minutes>', 'stop an agent that runs longer than this', positiveInt('--task-timeout'), 30)
+    .option('--stall-timeout <minutes>', 'stop an agent that prints nothing for this long', positiveInt('--stall-timeout'), 5)
+    .option('--no-wait', 'on a usage limit, stop (exit 7) instead of waiting for the reset')
     .option('--max-turns <n>', "cap each agent's turns (claude --max-turns)", positiveInt('--max-turns'))
     .option('--dry-run', 'print the schedule, routes and first prompt; spawn nothing')
     .option('--retry-blocked', 'put blocked and failed tasks back to pending first')

@@ -16,6 +16,8 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       return `${c.bold(e.planName)}: ${e.phases} phases, ${e.tasks} tasks, concurrency ${e.concurrency}${e.resumed ? ' (resuming)' : ''}`;
     case 'run.notice':
       return e.level === 'warning' ? c.yellow(`⚠ ${e.message}`) : e.message;
+    case 'run.waiting':
+      return c.yellow(`⏳ ${e.taskId}: usage limit reached; waiting until ${e.until} (${seconds(e.remainingMs)} left). Ctrl-C stops; \`ccasp run\` resumes.`);
     case 'phase.started':
       return c.cyan(`▶ Phase ${e.phaseId}: ${e.name}`);
     case 'task.started':
@@ -42,6 +44,8 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
             ? c.yellow('⚠ Run stopped: tasks are blocked')
             : e.outcome === 'paused'
               ? c.yellow('⏸ Run paused')
+              : e.outcome === 'rate-limited'
+                ? c.yellow('⏸ Run paused at a usage limit')
               : c.red('✖ Run failed');
       const lines = [
         '',
