@@ -93,8 +93,8 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       projectRoot: root,
       permissionMode: flags.permissionMode,
       env: io.env,
-      timeoutMs: flags.taskTimeout * 60_000,
-      stallTimeoutMs: flags.stallTimeout * 60_000,
+      timeoutMs: flags.taskTimeout,
+      stallTimeoutMs: flags.stallTimeout,
       ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
     };
     const ports: RunPorts = {

@@ -144,6 +144,17 @@ export class RunBook {
     return changed;
   }
 
+  /** A person put the task back to pending (`ccasp unblock` / `ccasp reset`). */
+  async reopen(taskId: string): Promise<void> {
+    const at = this.now().toISOString();
+    setTaskStatus(this.doc, this.statuses, taskId, 'pending', { blocker: null });
+    this.state.blockedTasks = this.state.blockedTasks.filter((b) => b.taskId !== taskId);
+    const phaseIndex = this.doc.plan.phases.findIndex((p) => p.tasks.some((t) => t.id === taskId));
+    this.syncPhase(phaseIndex, at);
+    if (this.state.status === 'blocked' || this.state.status === 'failed') this.state.status = 'paused';
+    await this.write();
+  }
+
   async phaseFailed(phaseIndex: number): Promise<void> {
     this.syncPhase(phaseIndex, this.now().toISOString(), true);
     await this.write();

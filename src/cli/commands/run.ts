@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../duration.js';
 import type { Io } from '../io.js';
 
 export interface RunFlags {
@@ -8,7 +9,9 @@ export interface RunFlags {
   readonly simpleModel: string;
   readonly permissionMode: string;
   readonly maxRetries: number;
+  /** Milliseconds. */
   readonly taskTimeout: number;
+  /** Milliseconds. */
   readonly stallTimeout: number;
   readonly wait: boolean;
   readonly maxTurns?: number;
@@ -44,8 +47,16 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--simple-model <name>', 'model for tasks the plan marks simple', 'haiku')
     .option('--permission-mode <mode>', "claude's permission mode for agents", 'acceptEdits')
     .option('--max-retries <n>', 'retries per task after the first attempt', wholeNumber('--max-retries'), 3)
-    .option('--task-timeout <minutes>', 'stop an agent that runs longer than this', positiveInt('--task-timeout'), 30)
-    .option('--stall-timeout <minutes>', 'stop an agent that prints nothing for this long', positiveInt('--stall-timeout'), 5)
+    .addOption(
+      new Option('--task-timeout <duration>', 'stop an agent that runs longer than this (30m, 90s, 1h)')
+        .argParser(parseDuration('--task-timeout'))
+        .default(30 * 60_000, '30m'),
+    )
+    .addOption(
+      new Option('--stall-timeout <duration>', 'stop an agent that prints nothing for this long')
+        .argParser(parseDuration('--stall-timeout'))
+        .default(5 * 60_000, '5m'),
+    )
     .option('--no-wait', 'on a usage limit, stop (exit 7) instead of waiting for the reset')
     .option('--max-turns <n>', "cap each agent's turns (claude --max-turns)", positiveInt('--max-turns'))
     .option('--dry-run', 'print the schedule, routes and first prompt; spawn nothing')

@@ -1,0 +1,38 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidPlanError, UsageError } from '../errors.js';
+import { loadPlan } from '../plan/load.js';
+import type { TaskStatus } from '../plan/model.js';
+import { acquireLock } from '../state/lock.js';
+import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
+import { findProjectRoot } from '../state/project-root.js';
+import { readState } from '../state/read-state.js';
+import { RunBook } from '../state/run-book.js';
+import { createState } from '../state/transitions.js';
+
+/**
+ * Puts one task back to pending, under the project's lock so it cannot race a running `ccasp run`.
+ * Returns the status the task had.
+ */
+export async function reopenTask(planDir: string, taskId: string, allowed: readonly TaskStatus[], cwd: string): Promise<TaskStatus> {
+  const doc = await loadPlan(planDir);
+  const task = doc.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === taskId);
+  if (!task) throw new UsageError(`${doc.file}: no task with id "${taskId}"`);
+  if (!allowed.includes(task.status)) {
+    throw new UsageError(`${taskId} is ${task.status}; only ${allowed.join(' or ')} tasks can be changed this way`);
+  }
+  const root = findProjectRoot(path.dirname(doc.file), cwd);
+  await mkdir(orchestratorDir(root), { recursive: true });
+  const lock = await acquireLock(lockPath(root), { command: `ccasp reopen ${taskId}` });
+  try {
+    const stateFile = statePath(root);
+    const read = await readState(stateFile);
+    if (read.kind === 'invalid') throw new InvalidPlanError([...read.problems]);
+    const planPath = path.relative(root, doc.file) || doc.file;
+    const state = read.kind === 'ok' && read.state.planId === doc.plan.id ? read.state : createState(doc.plan, planPath, new Date().toISOString(), null);
+    await new RunBook(doc, state, stateFile, () => new Date()).reopen(taskId);
+    return task.status;
+  } finally {
+    await lock.release();
+  }
+}
