@@ -8,6 +8,7 @@ import { routeTask } from '../agents/route.js';
 import { ExitCode, InvalidPlanError, StateConflictError } from '../errors.js';
 import { EventBus } from '../orchestrator/events.js';
 import { runPlan, type RunPorts } from '../orchestrator/run-plan.js';
+import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
@@ -30,7 +31,7 @@ const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 /** `ccasp run`: everything from flags to exit code. Returns the exit code. */
 export async function runSession(planDir: string, flags: RunFlags, cmd: Command, io: Io): Promise<number> {
-  const doc = await loadPlan(planDir);
+  const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
   const plan = doc.plan;
   const root = findProjectRoot(path.dirname(doc.file), io.cwd);
   const concurrency = flags.concurrency ?? plan.maxParallel ?? 1;

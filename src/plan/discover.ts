@@ -6,42 +6,105 @@ import { PLAN_FILE_NAME } from './read-file.js';
 
 const SKIP = new Set(['node_modules', '.git', 'orchestrator']);
 const MAX_DEPTH = 6;
+/** CCASP roadmaps keep one plan per phase, named after the phase, beside ROADMAP.json. */
+const ROADMAP_PHASE_FILE = /^phase-\d+\.json$/;
+const ROADMAP_DIRS = new Set(['roadmaps', 'phase-plans']);
 
 /**
- * With no plan argument: a PROGRESS.json in the current directory, else the only one under the
- * project's `.claude/` folder. Several candidates are listed rather than guessed between.
+ * With no plan argument: a PROGRESS.json in the current directory, else the only plan under the
+ * project's `.claude/` folder: any PROGRESS.json (CCASP uses `phase-dev/`, `docs/` and `phase-plans/`)
+ * or a roadmap's `phase-N.json`. Several candidates are listed rather than guessed between.
  */
 export function discoverPlan(cwd: string): string {
-  const here = path.join(cwd, PLAN_FILE_NAME);
-  if (isFile(here)) return here;
+  const here = planFileIn(cwd);
+  if (here !== undefined) return here;
   const root = findProjectRoot(cwd, cwd);
   const found: string[] = [];
-  collect(path.join(root, '.claude'), 0, found);
+  collect(path.join(root, '.claude'), [], found);
+  found.sort();
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
-    throw new UsageError(`No ${PLAN_FILE_NAME} found in ${cwd} or under ${path.join(root, '.claude')}; pass the plan directory.`);
+    throw new UsageError(
+      `No ${PLAN_FILE_NAME} found in ${cwd} or under ${path.join(root, '.claude')} (nor a roadmap's phase-N.json); pass the plan directory or file.`,
+    );
   }
-  const list = found.map((f) => `  ${path.relative(cwd, f) || f}`).join('\n');
-  throw new UsageError(`Several plans found; pass one of their directories:\n${list}`);
+  throw new UsageError(`Several plans found; pass one of them (its directory, or the phase-N.json file):\n${list(found, cwd)}`);
 }
 
-function collect(dir: string, depth: number, found: string[]): void {
-  if (depth > MAX_DEPTH) return;
+/**
+ * A plan argument as a file to load: a directory holding roadmap phase files but no PROGRESS.json is
+ * answered with those files, since each one is a plan of its own; anything else is left for the loader.
+ */
+export function resolvePlanArgument(input: string | undefined, cwd: string): string {
+  if (input === undefined) return discoverPlan(cwd);
+  const dir = path.resolve(cwd, input);
+  if (!isDirectory(dir)) return input;
+  return planFileIn(dir) ?? input;
+}
+
+/** The directory's PROGRESS.json, its only roadmap phase file, or undefined when it has neither. */
+function planFileIn(dir: string): string | undefined {
+  const progress = path.join(dir, PLAN_FILE_NAME);
+  if (isFile(progress)) return progress;
+  const phases = roadmapPhaseFiles(dir);
+  if (phases.length === 1) return phases[0];
+  if (phases.length > 1) {
+    throw new UsageError(
+      `${dir} has no ${PLAN_FILE_NAME}; it holds a roadmap's phase plans, one per file. Pass one of them:\n${list(phases, dir)}`,
+    );
+  }
+  return undefined;
+}
+
+export function roadmapPhaseFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => ROADMAP_PHASE_FILE.test(n) && isFile(path.join(dir, n)))
+    .sort((a, b) => phaseNumber(a) - phaseNumber(b))
+    .map((n) => path.join(dir, n));
+}
+
+function phaseNumber(name: string): number {
+  return Number(/\d+/.exec(name)?.[0] ?? 0);
+}
+
+/** `rel` is the path below `.claude/`, which says whether phase-N.json files here are roadmap plans. */
+function collect(dir: string, rel: readonly string[], found: string[]): void {
+  if (rel.length > MAX_DEPTH) return;
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
+  const roadmapDir = rel.length === 2 && ROADMAP_DIRS.has(rel[0]!);
   for (const entry of entries) {
-    if (entry.isDirectory() && !SKIP.has(entry.name)) collect(path.join(dir, entry.name), depth + 1, found);
+    if (entry.isDirectory() && !SKIP.has(entry.name)) collect(path.join(dir, entry.name), [...rel, entry.name], found);
     else if (entry.isFile() && entry.name === PLAN_FILE_NAME) found.push(path.join(dir, entry.name));
+    else if (entry.isFile() && roadmapDir && ROADMAP_PHASE_FILE.test(entry.name)) found.push(path.join(dir, entry.name));
   }
+}
+
+function list(files: readonly string[], from: string): string {
+  return files.map((f) => `  ${path.relative(from, f) || f}`).join('\n');
 }
 
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
   } catch {
     return false;
   }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import path from 'node:path';
-import { discoverPlan } from '../../plan/discover.js';
+import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { statePath } from '../../state/paths.js';
 import { findProjectRoot } from '../../state/project-root.js';
@@ -16,7 +16,7 @@ export function statusCommand(io: Io): Command {
     .argument('[plan-dir]', 'directory holding PROGRESS.json (default: the one in this project)')
     .option('--json', 'print one JSON object on stdout')
     .action(async (planDir: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const doc = await loadPlan(planDir ?? discoverPlan(io.cwd));
+      const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
       const root = findProjectRoot(path.dirname(doc.file), io.cwd);
       const stateFile = statePath(root);
       const report = statusReport(doc, stateFile, await readState(stateFile), io.cwd);

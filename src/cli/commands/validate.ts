@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { InvalidPlanError } from '../../errors.js';
+import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { globalColor } from '../global-options.js';
@@ -13,7 +14,7 @@ export function validateCommand(io: Io): Command {
     .action(async (planDir: string, opts: { json?: boolean }, cmd: Command) => {
       const c = chalkFor(globalColor(cmd), io);
       try {
-        const doc = await loadPlan(planDir);
+        const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
         const tasks = doc.plan.phases.reduce((n, p) => n + p.tasks.length, 0);
         if (opts.json) {
           writeJson(io, { valid: true, file: doc.file, shape: doc.plan.shape, phases: doc.plan.phases.length, tasks, problems: [] });

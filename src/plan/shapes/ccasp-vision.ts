@@ -28,7 +28,9 @@ import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
  * rewritten, since CCASP finds tasks by them with `===`.
  */
 
-const rawId = z.union([z.number().int().nonnegative(), nonEmptyString]);
+const rawId = z.union([z.number().int().nonnegative(), nonEmptyString], {
+  error: 'expected a whole-number id (or a non-empty string)',
+});
 
 const task = z
   .looseObject({

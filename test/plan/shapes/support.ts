@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { InvalidPlanError, type Problem } from '../../../src/errors.js';
+import { loadPlan } from '../../../src/plan/load.js';
+import type { Task } from '../../../src/plan/model.js';
+import type { PlanDocument } from '../../../src/plan/document.js';
+import { tempDir, writeFile } from '../../support/tmp.js';
+
+export type Json = Record<string, unknown>;
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/plans/', import.meta.url));
+
+export function fixtureText(rel: string): string {
+  return readFileSync(FIXTURES + rel, 'utf8');
+}
+
+export function fixtureJson(rel: string): Json {
+  return JSON.parse(fixtureText(rel)) as Json;
+}
+
+/** A copy of a fixture changed by `edit`, formatted as CCASP writes it. */
+export function variant(rel: string, edit: (json: Json) => void): string {
+  const json = fixtureJson(rel);
+  edit(json);
+  return ccaspText(json);
+}
+
+/** The object at a message path, for editing a fixture in place. */
+export function objAt(json: unknown, path: string): Json {
+  const node = valueAt(json, path);
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) throw new Error(`no object at ${path}`);
+  return node as Json;
+}
+
+/** Formatted as CCASP writes: two spaces, no trailing newline. */
+export function ccaspText(json: unknown): string {
+  return JSON.stringify(json, null, 2);
+}
+
+/** Writes `text` into a fresh project at `rel` (e.g. `.claude/phase-dev/x/PROGRESS.json`); returns the file. */
+export function place(text: string, rel: string, extra: Record<string, string> = {}): string {
+  const dir = tempDir();
+  for (const [name, content] of Object.entries(extra)) writeFile(dir, name, content);
+  return writeFile(dir, rel, text);
+}
+
+export async function load(text: string, rel = 'plan/PROGRESS.json', extra: Record<string, string> = {}): Promise<PlanDocument> {
+  return loadPlan(place(text, rel, extra));
+}
+
+export async function problemsOf(text: string, rel = 'plan/PROGRESS.json'): Promise<readonly Problem[]> {
+  const file = place(text, rel);
+  const error = await loadPlan(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InvalidPlanError);
+  // Validation never touches the file.
+  expect(readFileSync(file, 'utf8')).toBe(text);
+  return (error as InvalidPlanError).problems;
+}
+
+/** The problem at `path`, failing with every problem found when there is none. */
+export function problemAt(problems: readonly Problem[], path: string): Problem {
+  const match = problems.find((p) => p.path === path);
+  expect(match, JSON.stringify(problems, null, 2)).toBeDefined();
+  return match!;
+}
+
+export function taskById(doc: PlanDocument, id: string): Task {
+  const task = doc.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === id);
+  expect(task, `task ${id}`).toBeDefined();
+  return task!;
+}
+
+/** JSON paths (as messages write them) whose values differ between `a` and `b`. */
+export function changedPaths(a: unknown, b: unknown, at = ''): string[] {
+  const aObj = typeof a === 'object' && a !== null;
+  const bObj = typeof b === 'object' && b !== null;
+  if (!aObj || !bObj || Array.isArray(a) !== Array.isArray(b)) return Object.is(a, b) ? [] : [at];
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].flatMap((k) => {
+    const child = Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k;
+    const inA = k in a;
+    const inB = k in b;
+    if (inA !== inB) return [child];
+    return changedPaths((a as Json)[k], (b as Json)[k], child);
+  });
+}
+
+/** The value at a message path such as `phases[0].tasks[1].blockedBy[0]`, to prove the path is real. */
+export function valueAt(json: unknown, path: string): unknown {
+  let node: unknown = json;
+  for (const [, key, index] of path.matchAll(/\.?([A-Za-z_$][\w$]*)|\[(\d+)\]/g)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Json)[key ?? Number(index)];
+  }
+  return node;
+}
