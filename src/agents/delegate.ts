@@ -8,7 +8,7 @@ import { logPath } from '../state/paths.js';
 import type { AttemptResult, ProcessEnd } from './attempt.js';
 import { renderTaskPrompt } from './prompt.js';
 import { loadRole } from './roles.js';
-import { endGroup } from './process-group.js';
+import { endGroup, trackGroup } from '../process/group.js';
 import { StreamReader } from './stream.js';
 import { Watchdog } from './watchdog.js';
 
@@ -128,7 +128,10 @@ export async function delegateToClaude(
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
 
-  if (child.pid !== undefined) onSpawn(child.pid);
+  if (child.pid !== undefined) {
+    trackGroup(child.pid, exited);
+    onSpawn(child.pid);
+  }
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL * 2);
   });

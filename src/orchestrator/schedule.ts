@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { buildGraph, type TaskGraph } from '../plan/graph.js';
 import { isDone, type Plan, type Task, type TaskStatus } from '../plan/model.js';
 
@@ -58,8 +59,9 @@ export class Schedule {
   }
 }
 
+/** One spelling per path, so `src//a.ts`, `./src/a.ts` and `lib/../src/a.ts` are seen as the same file. */
 export function normaliseFile(file: string): string {
-  return file.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  return path.posix.normalize(file.replace(/\\/g, '/')).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
 /** The same path, or one inside the other (a declared directory). */

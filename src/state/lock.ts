@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { LockHeldError } from '../errors.js';
 
@@ -60,7 +60,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       // A run killed between creating and writing the file; give a live writer a moment first.
       await new Promise((r) => setTimeout(r, 50));
       if ((await readOwner(file)) !== 'unreadable') continue;
-      await takeOver(file, null);
+      await takeOver(file, null, owner, isAlive);
       continue;
     }
     if (current.host !== owner.host) {
@@ -74,7 +74,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
         `Another ccasp run is active in this project (pid ${current.pid}, since ${current.startedAt}); lock ${file}.`,
       );
     }
-    if (await takeOver(file, current)) tookOverFrom = current;
+    if (await takeOver(file, current, owner, isAlive)) tookOverFrom = current;
   }
   throw new LockHeldError(`Could not take the lock ${file}: it keeps changing hands.`);
 }
@@ -121,26 +121,37 @@ async function readOwner(file: string): Promise<LockOwner | 'gone' | 'unreadable
 }
 
 /**
- * Moves a dead owner's lock aside. Several runs may try at once; rename() lets one win, and the
- * winner checks it moved the lock it judged stale, not a fresh one that replaced it meanwhile.
+ * Removes a dead owner's lock. Several runs may try at once, and moving the lock aside is not safe:
+ * a run that read the stale lock a moment ago would move away the fresh lock of the run that took
+ * over first, and a third run could then create its own, leaving two holders. So the removal
+ * happens under a short-lived second lock, `<file>.takeover`: its holder re-reads the lock and
+ * deletes it only while it is still the one judged stale. Only the holder of that guard deletes a
+ * lock it does not own, so nothing can replace the lock between the check and the delete.
  */
-async function takeOver(file: string, stale: LockOwner | null): Promise<boolean> {
-  const aside = `${file}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+async function takeOver(file: string, stale: LockOwner | null, me: LockOwner, isAlive: (pid: number) => boolean): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  if (!(await tryCreate(guard, me))) {
+    const holder = await readOwner(guard);
+    if (holder === 'unreadable' || (typeof holder === 'object' && holder.host === me.host && !isAlive(holder.pid))) {
+      // A run died within the few milliseconds of a takeover: clear its guard, then look again.
+      await unlink(guard).catch(() => undefined);
+    } else if (holder !== 'gone') {
+      // Another run is taking over right now; look again once it is done.
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
+  }
   try {
-    await rename(file, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
+    const current = await readOwner(file);
+    const same =
+      stale === null
+        ? current === 'unreadable'
+        : typeof current === 'object' && current.pid === stale.pid && current.host === stale.host && current.startedAt === stale.startedAt;
+    if (same) await unlink(file).catch(() => undefined);
+    return same;
+  } finally {
+    await unlink(guard).catch(() => undefined);
   }
-  const moved = await readOwner(aside);
-  const same =
-    stale === null ? moved === 'unreadable' : typeof moved === 'object' && moved.pid === stale.pid && moved.startedAt === stale.startedAt;
-  if (!same) {
-    // Not the lock we judged stale: put it back unless someone holds the place already.
-    await link(aside, file).catch(() => undefined);
-  }
-  await unlink(aside).catch(() => undefined);
-  return same;
 }
 
 async function releaseLock(file: string, owner: LockOwner): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { signalGroup } from '../agents/process-group.js';
+import { signalGroup } from '../process/group.js';
 import { isProcessAlive } from './lock.js';
 import type { ActiveAgent } from './schema.js';
 

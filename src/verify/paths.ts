@@ -35,5 +35,7 @@ export async function checkProjectPaths(root: string, paths: readonly string[]):
 
 export function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  // `..` or `../x` lead out; `..x` is a name inside.
+  const up = relative === '..' || relative.startsWith(`..${path.sep}`);
+  return relative === '' || (!up && !path.isAbsolute(relative));
 }

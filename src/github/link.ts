@@ -1,0 +1,107 @@
+import type { GithubLink } from '../plan/model.js';
+
+/**
+ * Which issue a run reports to. Pure: flags, the plan and the git remote come in as values, so the
+ * precedence is tested without a repository. Kept free of Octokit and execa because `ccasp run`'s
+ * flag parsing imports it.
+ */
+export interface RepoRef {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+export interface IssueRef extends RepoRef {
+  readonly issue: number;
+}
+
+/** GitHub's own rules: owners are letters, digits and dashes; repos also allow `.` and `_`. */
+const OWNER = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})';
+const REPO = '[A-Za-z0-9._-]{1,100}';
+const SLUG = new RegExp(`^(${OWNER})/(${REPO})$`);
+const ISSUE_REF = new RegExp(`^(${OWNER})/(${REPO})#(\\d+)$`);
+const ISSUE_URL = new RegExp(`^https?://[^/\\s]+/(${OWNER})/(${REPO})/(?:issues|pull)/(\\d+)(?:[/?#].*)?$`);
+
+/** `owner/repo#123` or an issue's web address; undefined when it is neither. */
+export function parseIssueRef(text: string): IssueRef | undefined {
+  const m = ISSUE_REF.exec(text.trim()) ?? ISSUE_URL.exec(text.trim());
+  if (!m) return undefined;
+  const issue = Number(m[3]);
+  if (!Number.isSafeInteger(issue) || issue < 1) return undefined;
+  return { owner: m[1]!, repo: stripGit(m[2]!), issue };
+}
+
+/** `owner/repo`; undefined otherwise. */
+export function parseRepoSlug(text: string): RepoRef | undefined {
+  const m = SLUG.exec(text.trim());
+  return m ? { owner: m[1]!, repo: stripGit(m[2]!) } : undefined;
+}
+
+/**
+ * owner/repo from a remote URL in any form git accepts: `git@host:o/r.git`, `ssh://git@host:22/o/r`,
+ * `https://user@host/o/r.git`. The last two path segments name the repository.
+ */
+export function repoFromRemoteUrl(url: string): RepoRef | undefined {
+  const trimmed = url.trim();
+  const scp = /^[^/\s@]+@[^:/\s]+:(.+)$/.exec(trimmed);
+  let pathPart: string;
+  if (scp) {
+    pathPart = scp[1]!;
+  } else {
+    try {
+      pathPart = new URL(trimmed).pathname;
+    } catch {
+      return undefined;
+    }
+  }
+  const segments = pathPart.split('/').filter(Boolean);
+  if (segments.length < 2) return undefined;
+  return parseRepoSlug(`${segments[segments.length - 2]}/${segments[segments.length - 1]}`);
+}
+
+function stripGit(repo: string): string {
+  return repo.endsWith('.git') ? repo.slice(0, -4) : repo;
+}
+
+export interface LinkInputs {
+  /** `--github owner/repo#n` (an IssueRef) or `--no-github` (false). */
+  readonly flag?: IssueRef | false;
+  /** `--repo owner/repo`. */
+  readonly repoFlag?: RepoRef;
+  /** The plan's own link; CCASP plans often carry only the issue number. */
+  readonly plan?: GithubLink;
+  /** The `origin` remote's URL; called only when nothing else names the repository. */
+  readonly originUrl?: () => string | undefined;
+}
+
+export type LinkResolution =
+  | { readonly kind: 'linked'; readonly link: IssueRef; readonly source: string }
+  | { readonly kind: 'off'; readonly why: 'disabled' | 'unlinked' }
+  /** The plan names an issue but nothing names its repository. */
+  | { readonly kind: 'incomplete'; readonly issue: number; readonly message: string };
+
+/**
+ * Precedence: `--no-github` turns sync off; `--github` names everything; otherwise the plan names the
+ * issue and the repository comes from `--repo`, then the plan, then the `origin` remote. A flag wins
+ * over the plan, as everywhere in ccasp.
+ */
+export function resolveLink(inputs: LinkInputs): LinkResolution {
+  if (inputs.flag === false) return { kind: 'off', why: 'disabled' };
+  if (inputs.flag) return { kind: 'linked', link: inputs.flag, source: '--github' };
+  const issue = inputs.plan?.issue;
+  if (issue === undefined) return { kind: 'off', why: 'unlinked' };
+  if (inputs.repoFlag) return { kind: 'linked', link: { ...inputs.repoFlag, issue }, source: 'the plan (issue) and --repo' };
+  const fromPlan = inputs.plan?.owner && inputs.plan.repo ? parseRepoSlug(`${inputs.plan.owner}/${inputs.plan.repo}`) : undefined;
+  if (fromPlan) return { kind: 'linked', link: { ...fromPlan, issue }, source: 'the plan' };
+  const origin = inputs.originUrl?.();
+  const fromRemote = origin ? repoFromRemoteUrl(origin) : undefined;
+  if (fromRemote) return { kind: 'linked', link: { ...fromRemote, issue }, source: 'the plan (issue) and the git remote origin' };
+  return {
+    kind: 'incomplete',
+    issue,
+    message: `the plan links issue #${issue} but names no repository, and there is no GitHub remote "origin"; pass --repo owner/repo or --github owner/repo#${issue}`,
+  };
+}
+
+export function formatIssueRef(link: IssueRef): string {
+  return `${link.owner}/${link.repo}#${link.issue}`;
+}

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseFile, overlaps, Schedule } from '../../src/orchestrator/schedule.js';
+import type { Phase, Plan, Task, TaskStatus } from '../../src/plan/model.js';
+
+function task(id: string, fields: Partial<Task> = {}): Task {
+  return { id, title: `Task ${id}`, files: [], simple: false, dependencies: [], status: 'pending', at: id, dependencyField: 'dependencies', ...fields };
+}
+
+function phase(id: string, tasks: Task[]): Phase {
+  return { id, name: `Phase ${id}`, status: 'pending', tasks, at: id };
+}
+
+function plan(...phases: Phase[]): Plan {
+  return { id: 'plan', name: 'Plan', shape: 'canonical', phases };
+}
+
+function schedule(p: Plan, statuses: Record<string, TaskStatus> = {}): Schedule {
+  return new Schedule(p, new Map(Object.entries(statuses)));
+}
+
+const ids = (tasks: readonly Task[]) => tasks.map((t) => t.id);
+
+describe('Schedule.currentPhase', () => {
+  const p = plan(phase('P1', [task('A'), task('B')]), phase('P2', [task('C')]));
+
+  it('is the first phase with a task not done', () => {
+    expect(schedule(p).currentPhase()).toBe(0);
+    expect(schedule(p, { A: 'completed' }).currentPhase()).toBe(0);
+    expect(schedule(p, { A: 'completed', B: 'skipped' }).currentPhase()).toBe(1);
+  });
+
+  it('is -1 when every task is done', () => {
+    expect(schedule(p, { A: 'completed', B: 'completed', C: 'skipped' }).currentPhase()).toBe(-1);
+  });
+
+  it('stays on a phase with a failed or blocked task', () => {
+    expect(schedule(p, { A: 'completed', B: 'failed' }).currentPhase()).toBe(0);
+    expect(schedule(p, { A: 'blocked', B: 'completed' }).currentPhase()).toBe(0);
+  });
+
+  it('follows set()', () => {
+    const s = schedule(p);
+    s.set('A', 'completed');
+    s.set('B', 'completed');
+    expect(s.currentPhase()).toBe(1);
+    expect(s.status('A')).toBe('completed');
+    expect(s.status('C')).toBe('pending');
+  });
+
+  it('does not change when the statuses it was built from change', () => {
+    const statuses = new Map<string, TaskStatus>();
+    const s = new Schedule(p, statuses);
+    statuses.set('A', 'completed');
+    expect(s.status('A')).toBe('pending');
+  });
+});
+
+describe('Schedule.isReady', () => {
+  const p = plan(phase('P1', [task('A'), task('B', { dependencies: ['A'] })]), phase('P2', [task('C', { dependencies: ['A', 'B'] })]));
+
+  it('a task without dependencies is ready while pending', () => {
+    const s = schedule(p);
+    expect(s.isReady(task('A'))).toBe(true);
+  });
+
+  it.each<TaskStatus>(['in_progress', 'completed', 'blocked', 'failed', 'skipped'])('a %s task is not ready', (status) => {
+    expect(schedule(p, { A: status }).isReady(p.phases[0]!.tasks[0]!)).toBe(false);
+  });
+
+  it.each<[TaskStatus, boolean]>([
+    ['pending', false],
+    ['in_progress', false],
+    ['blocked', false],
+    ['failed', false],
+    ['completed', true],
+    ['skipped', true],
+  ])('with its dependency %s → ready %s', (status, ready) => {
+    expect(schedule(p, { A: status }).isReady(p.phases[0]!.tasks[1]!)).toBe(ready);
+  });
+
+  it('needs every dependency done, across phases', () => {
+    const c = p.phases[1]!.tasks[0]!;
+    expect(schedule(p, { A: 'completed' }).isReady(c)).toBe(false);
+    expect(schedule(p, { A: 'completed', B: 'skipped' }).isReady(c)).toBe(true);
+  });
+});
+
+describe('Schedule.next', () => {
+  it('picks ready tasks in plan order up to the free slots', () => {
+    const p = plan(phase('P1', [task('A'), task('B'), task('C'), task('D')]));
+    expect(ids(schedule(p).next(0, [], 2))).toEqual(['A', 'B']);
+    expect(ids(schedule(p).next(0, [], 10))).toEqual(['A', 'B', 'C', 'D']);
+    expect(schedule(p).next(0, [], 0)).toEqual([]);
+  });
+
+  it('skips tasks that are not ready and fills the slots from later ones', () => {
+    const p = plan(phase('P1', [task('A', { dependencies: ['X'] }), task('B'), task('C', { dependencies: ['B'] }), task('D')]), phase('P0', [task('X')]));
+    expect(ids(schedule(p, { B: 'completed' }).next(0, [], 2))).toEqual(['C', 'D']);
+  });
+
+  it('only picks from the phase asked for', () => {
+    const p = plan(phase('P1', [task('A')]), phase('P2', [task('B')]));
+    expect(ids(schedule(p).next(1, [], 5))).toEqual(['B']);
+    expect(schedule(p).next(7, [], 5)).toEqual([]);
+  });
+
+  it('never picks a running task again', () => {
+    const a = task('A');
+    const p = plan(phase('P1', [a, task('B')]));
+    // The books may still say pending when the loop asks; the running list decides.
+    expect(ids(schedule(p).next(0, [a], 5))).toEqual(['B']);
+  });
+
+  it.each([
+    ['the same file', 'src/a.ts', 'src/a.ts'],
+    ['./a against a', './src/a.ts', 'src/a.ts'],
+    ['a against ././a', 'src/a.ts', '././src/a.ts'],
+    ['backslashes', 'src\\a.ts', 'src/a.ts'],
+    ['a directory and a file inside it', 'src', 'src/a.ts'],
+    ['a directory with a trailing slash and a file inside it', 'src/', 'src/deep/a.ts'],
+    ['a file and the directory around it', 'src/deep/a.ts', './src/deep'],
+    ['a doubled slash', 'src//a.ts', 'src/a.ts'],
+    ['a dot segment', 'src/./a.ts', 'src/a.ts'],
+    ['a dot-dot segment', 'lib/../src/a.ts', 'src/a.ts'],
+  ])('never picks two tasks that share a file: %s', (_name, first, second) => {
+    const p = plan(phase('P1', [task('A', { files: [first] }), task('B', { files: [second] }), task('C', { files: ['other.ts'] })]));
+    expect(ids(schedule(p).next(0, [], 3))).toEqual(['A', 'C']);
+  });
+
+  it.each([
+    ['the same file', 'src/a.ts', 'src/a.ts'],
+    ['./a against a', './src/a.ts', 'src/a.ts'],
+    ['a running directory', 'src', 'src/a.ts'],
+    ['a running file inside the directory', 'src/a.ts', 'src'],
+  ])('never picks a task sharing a file with a running one: %s', (_name, runningFile, file) => {
+    const running = task('R', { files: [runningFile], status: 'in_progress' });
+    const p = plan(phase('P1', [running, task('A', { files: [file] }), task('B', { files: ['other.ts'] })]));
+    expect(ids(schedule(p, { R: 'in_progress' }).next(0, [running], 3))).toEqual(['B']);
+  });
+
+  it('lets through files that only share a prefix', () => {
+    const p = plan(phase('P1', [task('A', { files: ['src/a'] }), task('B', { files: ['src/a.ts', 'src/ab/c.ts'] })]));
+    expect(ids(schedule(p).next(0, [], 3))).toEqual(['A', 'B']);
+  });
+
+  it('tasks without declared files never conflict', () => {
+    const p = plan(phase('P1', [task('A'), task('B'), task('C', { files: ['x.ts'] })]));
+    expect(ids(schedule(p).next(0, [task('R', { files: ['x.ts'] })], 5))).toEqual(['A', 'B']);
+  });
+
+  it('a task held back by a conflict does not take a slot', () => {
+    const p = plan(phase('P1', [task('A', { files: ['a.ts'] }), task('B', { files: ['a.ts'] }), task('C', { files: ['c.ts'] })]));
+    expect(ids(schedule(p).next(0, [], 2))).toEqual(['A', 'C']);
+  });
+});
+
+describe('Schedule.stuck', () => {
+  it('lists tasks neither done nor able to run', () => {
+    const p = plan(
+      phase('P1', [
+        task('A'),
+        task('B', { dependencies: ['A'] }),
+        task('C'),
+        task('D'),
+        task('E', { dependencies: ['C'] }),
+        task('F', { dependencies: ['D'] }),
+      ]),
+    );
+    const s = schedule(p, { A: 'failed', C: 'blocked', D: 'completed' });
+    // A failed, B waits on A, C blocked, E waits on C; D is done; F is ready.
+    expect(ids(s.stuck(0))).toEqual(['A', 'B', 'C', 'E']);
+  });
+
+  it('counts a running task as stuck: it is neither done nor ready', () => {
+    const p = plan(phase('P1', [task('A')]));
+    expect(ids(schedule(p, { A: 'in_progress' }).stuck(0))).toEqual(['A']);
+  });
+
+  it('is empty for a phase that can go on or is done', () => {
+    const p = plan(phase('P1', [task('A'), task('B', { dependencies: ['A'] })]));
+    expect(schedule(p).stuck(0)).toEqual(['B'].map((id) => p.phases[0]!.tasks.find((t) => t.id === id)));
+    expect(schedule(p, { A: 'completed', B: 'completed' }).stuck(0)).toEqual([]);
+    expect(schedule(p).stuck(5)).toEqual([]);
+  });
+});
+
+describe('normaliseFile and overlaps', () => {
+  it.each([
+    ['./a', 'a'],
+    ['././a/', 'a'],
+    ['a\\b\\c.ts', 'a/b/c.ts'],
+    ['src/', 'src'],
+    ['src//a.ts', 'src/a.ts'],
+    ['src/./a.ts', 'src/a.ts'],
+    ['lib/../src/a.ts', 'src/a.ts'],
+  ])('normaliseFile(%s) = %s', (input, output) => {
+    expect(normaliseFile(input)).toBe(output);
+  });
+
+  it('overlaps is symmetric and means same or inside', () => {
+    expect(overlaps('a', 'a')).toBe(true);
+    expect(overlaps('a', 'a/b')).toBe(true);
+    expect(overlaps('a/b', 'a')).toBe(true);
+    expect(overlaps('a', 'ab')).toBe(false);
+    expect(overlaps('a/b', 'a/c')).toBe(false);
+  });
+});
