@@ -21,8 +21,6 @@ export interface ClaudeOptions {
   /** Ends an agent that prints nothing for this long. */
   readonly stallTimeoutMs: number;
   readonly maxTurns?: number;
-  /** A bounded account of earlier work, given to every prompt. */
-  readonly earlierWork?: () => string | undefined;
   /** Told about each parsed stream line, e.g. to show progress. */
   readonly onLine?: (taskId: string, reader: StreamReader) => void;
 }
@@ -45,6 +43,7 @@ export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: 
     `--append-system-prompt=${role}`,
   ];
   if (options.maxTurns !== undefined) args.push(`--max-turns=${options.maxTurns}`);
+  if (request.maxBudgetUsd !== undefined) args.push(`--max-budget-usd=${request.maxBudgetUsd.toFixed(4)}`);
   return args;
 }
 
@@ -92,7 +91,7 @@ export async function delegateToClaude(
     log.end();
     return finish({ kind: 'not-started', message: `cannot read the ${request.route.specialist} definition: ${String(error)}` });
   }
-  const earlierWork = options.earlierWork?.();
+  const earlierWork = request.earlierWork;
   const prompt = renderTaskPrompt({
     plan: request.plan,
     phase: request.phase,

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { renderTaskPrompt } from '../agents/prompt.js';
 import type { Route } from '../agents/route.js';
+import { perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
 import type { Plan, Task } from '../plan/model.js';
 import { Schedule } from '../orchestrator/schedule.js';
 import { statusesOf } from '../state/transitions.js';
@@ -20,8 +21,22 @@ export function plannedWaves(plan: Plan, concurrency: number): { phaseId: string
   });
 }
 
-export function renderDryRun(plan: Plan, concurrency: number, route: (t: Task) => Route, projectRoot: string, c: ChalkInstance): string[] {
-  const lines = [`${c.bold(plan.name)} — dry run, concurrency ${concurrency}; nothing is spawned.`, ''];
+export function renderDryRun(
+  plan: Plan,
+  concurrency: number,
+  route: (t: Task) => Route,
+  projectRoot: string,
+  budget: BudgetPolicy,
+  c: ChalkInstance,
+): string[] {
+  const lines = [`${c.bold(plan.name)} — dry run, concurrency ${concurrency}; nothing is spawned.`];
+  const agentTasks = plan.phases.flatMap((p) => p.tasks).filter((t) => !t.systemStep && t.status !== 'completed' && t.status !== 'skipped').length;
+  const limits = [
+    budget.tokenLimit !== null ? `token limit ${budget.tokenLimit.toLocaleString('en-US')} (compaction at ${Math.round(budget.compactionThreshold * 100)}%)` : 'no token limit',
+    budget.maxCostUsd !== null ? `cost limit $${budget.maxCostUsd.toFixed(2)}` : 'no cost limit',
+  ];
+  const cap = perTaskCapUsd(budget, 0, agentTasks);
+  lines.push(`Budget: ${limits.join(', ')}${cap !== undefined ? `; each of ${agentTasks} agent tasks may spend up to $${cap.toFixed(2)} (claude --max-budget-usd)` : ''}.`, '');
   let first: { task: Task; phaseIndex: number } | undefined;
   plannedWaves(plan, concurrency).forEach(({ phaseId, waves }, phaseIndex) => {
     const phase = plan.phases[phaseIndex]!;

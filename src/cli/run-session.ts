@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { delegateToClaude } from '../agents/delegate.js';
+import type { BudgetPolicy } from '../budget/policy.js';
+import { writeAtomic } from '../state/atomic-write.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode, InvalidPlanError, StateConflictError } from '../errors.js';
 import { EventBus } from '../orchestrator/events.js';
@@ -35,12 +37,18 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
   const plan = doc.plan;
   const root = findProjectRoot(path.dirname(doc.file), io.cwd);
   const concurrency = flags.concurrency ?? plan.maxParallel ?? 1;
+  const budget: BudgetPolicy = {
+    tokenLimit: flags.tokenLimit ?? plan.tokenLimit ?? null,
+    maxCostUsd: flags.maxCostUsd ?? null,
+    compactionThreshold: 0.8,
+    hardLimit: flags.hardLimit ?? false,
+  };
   const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: flags.model, simpleModel: flags.simpleModel });
   const human = flags.json ? io.stderr : io.stdout;
   const c = chalkFor(globalColor(cmd), io, flags.json ? 'stderr' : 'stdout');
 
   if (flags.dryRun) {
-    for (const line of renderDryRun(plan, concurrency, route, root, c)) writeLine(io.stdout, line);
+    for (const line of renderDryRun(plan, concurrency, route, root, budget, c)) writeLine(io.stdout, line);
     return ExitCode.ok;
   }
 
@@ -74,6 +82,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       writeLine(io.stderr, c.yellow(`warning: ended agent pid ${o.pid} for ${o.taskId}, left running by a ccasp run that was killed`));
     }
     const book = new RunBook(doc, state, stateFile, now);
+    const memoryFile = path.join(orchestratorDir(root), 'memory.md');
     const bus = new EventBus();
     bus.subscribe(plainRunRenderer(human, c));
     if (flags.json) bus.subscribe(ndjsonRenderer(io.stdout));
@@ -110,6 +119,11 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
         return plan.testCommand ? runVerify(plan.testCommand, root, VERIFY_TIMEOUT_MS, signal) : undefined;
       },
       fingerprint: () => treeFingerprint(root, [doc.file]),
+      readMemory: () => readFile(memoryFile, 'utf8').catch(() => undefined),
+      async writeMemory(text) {
+        await writeAtomic(memoryFile, text);
+        return displayPath(memoryFile, io.cwd);
+      },
       newSessionId: randomUUID,
       now,
       sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
@@ -124,6 +138,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
           retryBackoffMs: 1000,
           retryBlocked: flags.retryBlocked ?? false,
           waitForRateLimit: flags.wait,
+          budget,
         },
         ports,
         bus,
@@ -140,6 +155,8 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
           return stoppedBy === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
         case 'rate-limited':
           return ExitCode.rateLimited;
+        case 'budget':
+          return ExitCode.budget;
       }
     } finally {
       process.off('SIGINT', onSignal);

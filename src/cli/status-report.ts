@@ -4,6 +4,8 @@ import type { TaskStatus } from '../plan/model.js';
 import { planProgress } from '../plan/progress.js';
 import type { Problem } from '../errors.js';
 import type { StateRead } from '../state/read-state.js';
+import type { AttemptRecord } from '../state/schema.js';
+import { totalTokens } from '../state/transitions.js';
 
 /** The `ccasp status --json` object; its field names are a documented contract. */
 export interface StatusReport {
@@ -30,6 +32,11 @@ export interface OrchestratorSummary {
   readonly activeAgents: { taskId: string; attempt: number; specialist: string; model: string; spawnedAt: string }[];
   readonly tokens: { used: number; limit: number | null };
   readonly costUsd: number;
+  readonly costLimitUsd: number | null;
+  readonly lastCompaction: string | null;
+  /** Tokens and cost measured per phase and per task (tasks that ran at least once). */
+  readonly byPhase: { id: string; tokens: number; costUsd: number }[];
+  readonly byTask: { id: string; phaseId: string; attempts: number; tokens: number; costUsd: number }[];
 }
 
 export function statusReport(doc: PlanDocument, stateFile: string, state: StateRead, cwd: string): StatusReport {
@@ -78,6 +85,9 @@ export function statusReport(doc: PlanDocument, stateFile: string, state: StateR
             })),
             tokens: { used: state.state.tokenBudget.used, limit: state.state.tokenBudget.limit },
             costUsd: state.state.tokenBudget.costUsd,
+            costLimitUsd: state.state.tokenBudget.costLimitUsd,
+            lastCompaction: state.state.tokenBudget.lastCompaction,
+            ...spending(plan, state.state.attempts),
           }
         : null,
     stateProblems: state.kind === 'invalid' ? [...state.problems] : [],
@@ -88,4 +98,29 @@ export function statusReport(doc: PlanDocument, stateFile: string, state: StateR
 export function displayPath(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+function spending(plan: PlanDocument['plan'], attempts: readonly AttemptRecord[]): Pick<OrchestratorSummary, 'byPhase' | 'byTask'> {
+  const perTask = new Map<string, { attempts: number; tokens: number; costUsd: number }>();
+  for (const a of attempts) {
+    const t = perTask.get(a.taskId) ?? { attempts: 0, tokens: 0, costUsd: 0 };
+    t.attempts++;
+    t.tokens += totalTokens(a.usage);
+    t.costUsd += a.costUsd;
+    perTask.set(a.taskId, t);
+  }
+  const byTask: OrchestratorSummary['byTask'] = [];
+  const byPhase = plan.phases.map((phase) => {
+    let tokens = 0;
+    let costUsd = 0;
+    for (const task of phase.tasks) {
+      const t = perTask.get(task.id);
+      if (!t) continue;
+      byTask.push({ id: task.id, phaseId: phase.id, ...t });
+      tokens += t.tokens;
+      costUsd += t.costUsd;
+    }
+    return { id: phase.id, tokens, costUsd };
+  });
+  return { byPhase, byTask };
 }

@@ -5,7 +5,7 @@ import type { Usage } from '../state/schema.js';
  * these; the loop calls none of them. With `--json` each event is one line on stdout, so field names
  * are a contract: add fields, never rename or remove them.
  */
-export type RunOutcome = 'completed' | 'blocked' | 'failed' | 'paused' | 'rate-limited';
+export type RunOutcome = 'completed' | 'blocked' | 'failed' | 'paused' | 'rate-limited' | 'budget';
 
 export type OrchestratorEvent =
   | {
@@ -20,6 +20,8 @@ export type OrchestratorEvent =
   | { readonly type: 'run.notice'; readonly level: 'info' | 'warning'; readonly message: string }
   /** A usage limit: waiting until `until` (ISO-8601), repeated as a countdown. */
   | { readonly type: 'run.waiting'; readonly taskId: string; readonly until: string; readonly remainingMs: number }
+  /** Past the compaction threshold: earlier work was summarised into `memoryFile` for later prompts. */
+  | { readonly type: 'budget.threshold'; readonly used: number; readonly limit: number; readonly memoryFile: string }
   | { readonly type: 'phase.started'; readonly phaseId: string; readonly name: string }
   | {
       readonly type: 'task.started';

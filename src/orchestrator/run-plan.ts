@@ -9,6 +9,8 @@ import { totalTokens } from '../state/transitions.js';
 import type { EventBus, OrchestratorEvent, RunOutcome } from './events.js';
 import { judgeAttempt, judgeWork, type Verdict, type WorkCheck } from './judge.js';
 import { Schedule } from './schedule.js';
+import { budgetStanding, perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
+import { earlierWork, renderMemory } from '../budget/memory.js';
 
 export interface AgentRequest {
   readonly plan: Plan;
@@ -18,6 +20,10 @@ export interface AgentRequest {
   readonly attempt: number;
   readonly sessionId: string;
   readonly previous: readonly PreviousAttempt[];
+  /** A bounded account of earlier work in the plan. */
+  readonly earlierWork?: string;
+  /** What this attempt may spend (claude --max-budget-usd), when the run has a cost limit. */
+  readonly maxBudgetUsd?: number;
 }
 
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */
@@ -30,6 +36,9 @@ export interface RunPorts {
   runGate(phase: Phase, signal: AbortSignal): Promise<{ ok: boolean; detail: string } | undefined>;
   /** A cheap fingerprint of the project's files, or undefined when it cannot tell. */
   fingerprint(): Promise<string | undefined>;
+  /** The compaction summary (`.claude/orchestrator/memory.md`): read what a run left, write a new one. */
+  readMemory(): Promise<string | undefined>;
+  writeMemory(text: string): Promise<string>;
   newSessionId(): string;
   now(): Date;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -42,6 +51,7 @@ export interface RunSettings {
   readonly retryBlocked: boolean;
   /** On a usage limit, wait for the reset (true) or stop the run resumably (false). */
   readonly waitForRateLimit: boolean;
+  readonly budget: BudgetPolicy;
 }
 
 export interface RunResult {
@@ -70,8 +80,17 @@ export async function runPlan(
   const plan = book.doc.plan;
   const emit = (e: OrchestratorEvent) => bus.emit(e);
   const started = ports.now().getTime();
+  const policy = settings.budget;
+  book.setLimits(policy.tokenLimit, policy.maxCostUsd, policy.compactionThreshold);
   const { requeued, unblocked } = await book.begin({ retryBlocked: settings.retryBlocked });
   const schedule = new Schedule(plan, book.statuses);
+  let memory = book.state.tokenBudget.lastCompaction ? await ports.readMemory() : undefined;
+  // Agents stop on the user's signal, and also at a hard budget limit while the loop winds down.
+  const stopAgents = new AbortController();
+  const agentSignal = stopAgents.signal;
+  const onUserStop = () => stopAgents.abort();
+  if (signal.aborted) onUserStop();
+  else signal.addEventListener('abort', onUserStop, { once: true });
 
   emit({
     type: 'run.started',
@@ -92,8 +111,34 @@ export async function runPlan(
   let announced = -1;
   let abort: { phase: number; reason: string } | undefined;
   let halt: { outcome: RunOutcome; reason: string } | undefined;
+  let compacting: Promise<void> | undefined;
+
+  /** After every measured attempt: compact once past the threshold; stop spawning at the limit. */
+  const checkBudget = async (): Promise<void> => {
+    const standing = budgetStanding(book.state.tokenBudget, policy);
+    if (standing.kind === 'exhausted' && !halt) {
+      halt = {
+        outcome: 'budget',
+        reason: `${standing.reason}. Continue with a higher limit, e.g. \`ccasp run --token-limit ${suggestLimit()}\``,
+      };
+      if (policy.hardLimit) stopAgents.abort();
+    }
+    if (standing.kind === 'compact' && !compacting) {
+      compacting = (async () => {
+        const at = ports.now().toISOString();
+        memory = renderMemory(plan, book.state, book.statuses, at);
+        const file = await ports.writeMemory(memory);
+        await book.recordCompaction(at);
+        emit({ type: 'budget.threshold', used: standing.used, limit: standing.limit, memoryFile: file });
+      })();
+    }
+    await compacting;
+  };
+  const suggestLimit = () => Math.ceil(((policy.tokenLimit ?? book.state.tokenBudget.used) * 1.5) / 1000) * 1000;
+  await checkBudget();
 
   const finish = async (outcome: RunOutcome, reason: string): Promise<RunResult> => {
+    signal.removeEventListener('abort', onUserStop);
     await book.finish(outcome);
     const budget = book.state.tokenBudget;
     emit({
@@ -172,7 +217,9 @@ export async function runPlan(
     } else if (task.systemStep === 'batch-plan') {
       detail = 'scheduled by ccasp';
     } else {
-      detail = 'token budget tracked by ccasp';
+      await checkBudget();
+      const b = book.state.tokenBudget;
+      detail = `${b.used.toLocaleString('en-US')} tokens used${b.limit ? ` of ${b.limit.toLocaleString('en-US')}` : ''}${b.lastCompaction ? `; compacted at ${b.lastCompaction}` : ''}`;
     }
     schedule.set(task.id, ok ? 'completed' : 'blocked');
     emit({ type: 'task.system', taskId: task.id, step: task.systemStep ?? 'system', detail: ok ? detail : `failed: ${detail}` });
@@ -180,6 +227,10 @@ export async function runPlan(
     const changed = await book.systemTaskEnded(task, phaseIndex, ok ? 'completed' : 'blocked', blocker);
     if (!ok) emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: blocker!, suggestedAction: 'fix the failing checks, then run `ccasp unblock ' + task.id + '`' });
     if (changed === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
+  }
+
+  function agentTasksLeft(): number {
+    return [...schedule.graph.tasks.values()].filter((t) => !t.systemStep && (schedule.status(t.id) === 'pending' || schedule.status(t.id) === 'in_progress')).length;
   }
 
   function phasePercent(): number {
@@ -198,7 +249,6 @@ export async function runPlan(
     let lastFailure: { reason: string; fingerprint: string | undefined } | undefined;
     for (;;) {
       attempt++;
-      const before = await ports.fingerprint();
       const sessionId = ports.newSessionId();
       const spawnedAt = ports.now().toISOString();
       await book.taskStarted(task, phaseIndex, {
@@ -212,18 +262,32 @@ export async function runPlan(
         sessionId,
       });
       emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
-      const result = await ports.delegate({ plan, phase, task, route, attempt, sessionId, previous }, signal, (pid) => {
+      const context = earlierWork(book.state, memory);
+      const cap = perTaskCapUsd(policy, book.state.tokenBudget.costUsd, agentTasksLeft());
+      const request: AgentRequest = {
+        plan,
+        phase,
+        task,
+        route,
+        attempt,
+        sessionId,
+        previous,
+        ...(context ? { earlierWork: context } : {}),
+        ...(cap !== undefined ? { maxBudgetUsd: cap } : {}),
+      };
+      const result = await ports.delegate(request, agentSignal, (pid) => {
         void book.agentSpawned(task.id, pid).catch(() => undefined);
       });
       let verdict: Verdict;
       const first = judgeAttempt(task.id, result);
-      verdict = first.kind === 'check' ? judgeWork(first.report, await ports.checkWork(task, first.report, signal)) : first;
+      verdict = first.kind === 'check' ? judgeWork(first.report, await ports.checkWork(task, first.report, agentSignal)) : first;
       // An agent stopped by the user's Ctrl-C may still exit with a result; it was interrupted all the same.
-      if (signal.aborted && verdict.kind !== 'completed') verdict = { kind: 'interrupted' };
+      if (agentSignal.aborted && verdict.kind !== 'completed') verdict = { kind: 'interrupted' };
       if (verdict.kind === 'retry') {
+        // Circuit breaker: the same failure again, with nothing on disk changed since the last one,
+        // will not get better. Only failed attempts pay for the fingerprint.
         const after = await ports.fingerprint();
-        // Circuit breaker: the same failure again with nothing changed on disk will not get better.
-        if (lastFailure && lastFailure.reason === verdict.reason && after !== undefined && after === before) {
+        if (lastFailure && lastFailure.reason === verdict.reason && after !== undefined && after === lastFailure.fingerprint) {
           verdict = {
             kind: 'blocked',
             blocker: `the same failure twice in a row with no file changed: ${verdict.reason}`,
@@ -243,6 +307,7 @@ export async function runPlan(
       const record = attemptRecord(task, attempt, result, verdict);
       const phaseChange = await book.attemptEnded(task, phaseIndex, record, taskEnd(verdict, route));
       schedule.set(task.id, book.statuses.get(task.id) ?? 'pending');
+      await checkBudget();
       switch (verdict.kind) {
         case 'completed':
           emit({
@@ -259,12 +324,12 @@ export async function runPlan(
           if (phaseChange === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
           return { task, verdict };
         case 'retry':
-          emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: !signal.aborted && !abort, durationMs: result.durationMs });
+          emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: !agentSignal.aborted && !abort && !halt, durationMs: result.durationMs });
           previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}) });
           // Once the phase is aborted or the user stopped the run, a retry would only spend money.
-          if (signal.aborted || abort) return { task, verdict: { kind: 'interrupted' } };
+          if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
           schedule.set(task.id, 'in_progress');
-          await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), signal);
+          await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), agentSignal);
           continue;
         case 'blocked':
           emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: verdict.blocker, suggestedAction: verdict.suggestedAction });
@@ -278,7 +343,7 @@ export async function runPlan(
         case 'rate-limited':
           if (!settings.waitForRateLimit) return { task, verdict };
           await waitUntil(task.id, verdict.resetsAt);
-          if (signal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
+          if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
           // The limit, not the task, failed: this attempt does not count against the retries.
           maxAttempts++;
           schedule.set(task.id, 'in_progress');
@@ -291,7 +356,7 @@ export async function runPlan(
     const until = new Date(resetsAt).toISOString();
     for (let remaining = resetsAt - ports.now().getTime(); remaining > 0 && !signal.aborted; remaining = resetsAt - ports.now().getTime()) {
       emit({ type: 'run.waiting', taskId, until, remainingMs: remaining });
-      await ports.sleep(Math.min(remaining, 30_000), signal);
+      await ports.sleep(Math.min(remaining, 30_000), agentSignal);
     }
   }
 
@@ -300,12 +365,14 @@ export async function runPlan(
     const reason =
       verdict.kind === 'retry' || verdict.kind === 'fatal' ? verdict.reason : verdict.kind === 'blocked' ? verdict.blocker : undefined;
     const summary = verdict.kind === 'completed' || verdict.kind === 'retry' ? verdict.summary : undefined;
+    const artifacts = verdict.kind === 'completed' ? verdict.artifacts : undefined;
     return {
       taskId: task.id,
       attempt,
       outcome,
       ...(reason ? { reason } : {}),
       ...(summary ? { summary } : {}),
+      ...(artifacts && artifacts.length > 0 ? { artifacts: [...artifacts] } : {}),
       sessionId: result.result?.sessionId ?? result.sessionId,
       startedAt: result.startedAt,
       finishedAt: result.finishedAt,

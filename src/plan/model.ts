@@ -63,6 +63,8 @@ export interface Plan {
   readonly github?: GithubLink;
   /** The plan's own parallelism setting, e.g. CCASP's `orchestration.max_parallel_agents`. */
   readonly maxParallel?: number;
+  /** The plan's own token budget for a run. */
+  readonly tokenLimit?: number;
   /** The plan's own test command, run by phase gates. */
   readonly testCommand?: string;
   readonly phases: readonly Phase[];

@@ -105,7 +105,7 @@ export class RunBook {
     const agent = this.state.activeAgents.find((a) => a.taskId === taskId);
     if (!agent) return;
     agent.pid = pid;
-    await this.write();
+    await this.write({ plan: false });
   }
 
   /** Records an attempt and the task's new status; returns the phase's status if it changed. */
@@ -144,6 +144,16 @@ export class RunBook {
     return changed;
   }
 
+  /** This run's limits replace the last run's: resuming with a higher limit goes on from here. */
+  setLimits(tokenLimit: number | null, costLimitUsd: number | null, compactionThreshold: number): void {
+    Object.assign(this.state.tokenBudget, { limit: tokenLimit, costLimitUsd, compactionThreshold });
+  }
+
+  async recordCompaction(at: string): Promise<void> {
+    this.state.tokenBudget.lastCompaction = at;
+    await this.write({ plan: false });
+  }
+
   /** A person put the task back to pending (`ccasp unblock` / `ccasp reset`). */
   async reopen(taskId: string): Promise<void> {
     const at = this.now().toISOString();
@@ -160,8 +170,8 @@ export class RunBook {
     await this.write();
   }
 
-  async finish(outcome: 'completed' | 'blocked' | 'failed' | 'paused' | 'rate-limited'): Promise<void> {
-    this.state.status = outcome === 'rate-limited' ? 'paused' : outcome;
+  async finish(outcome: 'completed' | 'blocked' | 'failed' | 'paused' | 'rate-limited' | 'budget'): Promise<void> {
+    this.state.status = outcome === 'rate-limited' || outcome === 'budget' ? 'paused' : outcome;
     this.state.activeAgents = [];
     const done = this.doc.plan.phases.every((p) => p.tasks.every((t) => isDone(this.statuses.get(t.id) ?? t.status)));
     syncPlanPercentage(this.doc, this.phaseStatuses, done ? 'completed' : undefined);
@@ -176,9 +186,10 @@ export class RunBook {
     return after !== before ? after : undefined;
   }
 
-  private async write(): Promise<void> {
+  /** Writes state.json, and PROGRESS.json too unless only the run's books changed. */
+  private async write(options: { plan: boolean } = { plan: true }): Promise<void> {
     refreshLists(this.state, this.statuses);
     this.state.lastUpdated = this.now().toISOString();
-    await Promise.all([this.planWriter.flush(), this.stateWriter.flush()]);
+    await Promise.all([options.plan ? this.planWriter.flush() : undefined, this.stateWriter.flush()]);
   }
 }

@@ -34,6 +34,7 @@ export const attemptRecordSchema = z.object({
   outcome: z.enum(['completed', 'retry', 'blocked', 'fatal', 'interrupted', 'rate-limited']),
   reason: z.string().optional(),
   summary: z.string().optional(),
+  artifacts: z.array(z.string()).optional(),
   sessionId: z.string().optional(),
   startedAt: timestamp,
   finishedAt: timestamp,
@@ -67,6 +68,7 @@ export const stateSchema = z.object({
   tokenBudget: z.object({
     used: z.number().nonnegative(),
     limit: z.number().positive().nullable(),
+    costLimitUsd: z.number().positive().nullable().default(null),
     compactionThreshold: z.number().gt(0).max(1),
     lastCompaction: timestamp.nullable(),
     costUsd: z.number().nonnegative(),

@@ -11,7 +11,7 @@ import { STATE_VERSION, type ActiveAgent, type AttemptRecord, type OrchestratorS
  */
 export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 };
 
-export function createState(plan: Plan, planPath: string, now: string, tokenLimit: number | null): OrchestratorState {
+export function createState(plan: Plan, planPath: string, now: string, tokenLimit: number | null = null, costLimitUsd: number | null = null): OrchestratorState {
   return {
     version: STATE_VERSION,
     planId: plan.id,
@@ -26,7 +26,15 @@ export function createState(plan: Plan, planPath: string, now: string, tokenLimi
     failedTasks: [],
     blockedTasks: [],
     attempts: [],
-    tokenBudget: { used: 0, limit: tokenLimit, compactionThreshold: 0.8, lastCompaction: null, costUsd: 0, usage: { ...ZERO_USAGE } },
+    tokenBudget: {
+      used: 0,
+      limit: tokenLimit,
+      costLimitUsd,
+      compactionThreshold: 0.8,
+      lastCompaction: null,
+      costUsd: 0,
+      usage: { ...ZERO_USAGE },
+    },
     githubConfig: plan.github?.owner && plan.github.repo
       ? { enabled: true, owner: plan.github.owner, repo: plan.github.repo, issueNumber: plan.github.issue }
       : null,

@@ -19,6 +19,9 @@ export interface RunFlags {
   readonly retryBlocked?: boolean;
   readonly fresh?: boolean;
   readonly json?: boolean;
+  readonly tokenLimit?: number;
+  readonly maxCostUsd?: number;
+  readonly hardLimit?: boolean;
 }
 
 function positiveInt(name: string) {
@@ -33,6 +36,14 @@ function wholeNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number of 0 or more, got "${value}"`);
+    return n;
+  };
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0, got "${value}"`);
     return n;
   };
 }
@@ -59,6 +70,9 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--no-wait', 'on a usage limit, stop (exit 7) instead of waiting for the reset')
     .option('--max-turns <n>', "cap each agent's turns (claude --max-turns)", positiveInt('--max-turns'))
+    .option('--token-limit <n>', "stop spawning once this many tokens are used (default: the plan's token_limit, else none)", positiveInt('--token-limit'))
+    .option('--max-cost-usd <n>', 'stop spawning once this much is spent; each agent also gets a per-task cap', positiveNumber('--max-cost-usd'))
+    .option('--hard-limit', 'at a budget limit, stop running agents too instead of letting them finish')
     .option('--dry-run', 'print the schedule, routes and first prompt; spawn nothing')
     .option('--retry-blocked', 'put blocked and failed tasks back to pending first')
     .option('--fresh', 'start a new orchestrator state even if one exists for another plan')

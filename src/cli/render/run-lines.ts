@@ -18,6 +18,8 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       return e.level === 'warning' ? c.yellow(`⚠ ${e.message}`) : e.message;
     case 'run.waiting':
       return c.yellow(`⏳ ${e.taskId}: usage limit reached; waiting until ${e.until} (${seconds(e.remainingMs)} left). Ctrl-C stops; \`ccasp run\` resumes.`);
+    case 'budget.threshold':
+      return c.yellow(`◆ ${e.used.toLocaleString('en-US')} of ${e.limit.toLocaleString('en-US')} tokens used: earlier work summarised in ${e.memoryFile}; new agents get the summary`);
     case 'phase.started':
       return c.cyan(`▶ Phase ${e.phaseId}: ${e.name}`);
     case 'task.started':
@@ -46,6 +48,8 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
               ? c.yellow('⏸ Run paused')
               : e.outcome === 'rate-limited'
                 ? c.yellow('⏸ Run paused at a usage limit')
+                : e.outcome === 'budget'
+                  ? c.yellow('⏸ Run paused at the budget limit')
               : c.red('✖ Run failed');
       const lines = [
         '',

@@ -49,6 +49,7 @@ const plan = z.looseObject({
     .optional(),
   max_parallel_agents: z.number().int().positive().optional(),
   test_command: nonEmptyString.optional(),
+  token_limit: z.number().int().positive().optional(),
   phases: z.array(phase),
 });
 
@@ -109,6 +110,7 @@ export const canonicalShape: PlanShapeReader = {
       github: p.github,
       maxParallel: p.max_parallel_agents,
       testCommand: p.test_command,
+      tokenLimit: p.token_limit,
       phases,
     };
     return { ok: true, plan: result };

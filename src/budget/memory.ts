@@ -1,0 +1,70 @@
+import { isDone, type Plan } from '../plan/model.js';
+import type { OrchestratorState } from '../state/schema.js';
+
+/** About four characters a token for English text and code: close enough to bound a prompt. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** The most earlier work any agent prompt carries, whatever the plan's size. */
+export const EARLIER_WORK_TOKENS = 2000;
+
+/**
+ * The compaction summary written to `.claude/orchestrator/memory.md`: the plan, the phases done,
+ * each completed task's summary and artifacts, open blockers, and the decisions recorded.
+ */
+export function renderMemory(plan: Plan, state: OrchestratorState, statuses: ReadonlyMap<string, string>, now: string): string {
+  const lines = [`# ${plan.name}: work so far`, '', `Compacted by ccasp at ${now}, after ${state.tokenBudget.used.toLocaleString('en-US')} tokens.`, ''];
+  const done = plan.phases.filter((p) => p.tasks.every((t) => isDone((statuses.get(t.id) ?? t.status) as never)));
+  lines.push(`## Phases completed (${done.length} of ${plan.phases.length})`, '');
+  for (const p of done) lines.push(`- ${p.id}: ${p.name}`);
+  lines.push('', '## Completed tasks', '');
+  for (const a of completedAttempts(state)) lines.push(taskLine(a));
+  const blocked = state.blockedTasks;
+  lines.push('', '## Open blockers', '');
+  if (blocked.length === 0) lines.push('- none');
+  for (const b of blocked) lines.push(`- ${b.taskId}: ${b.blocker}${b.suggestedAction ? ` (to do: ${b.suggestedAction})` : ''}`);
+  const rejected = state.failedTasks.filter((f) => f.reason);
+  if (rejected.length > 0) {
+    lines.push('', '## Lessons from rejected attempts', '');
+    for (const f of rejected.slice(-20)) lines.push(`- ${f.taskId} attempt ${f.attempt}: ${f.reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Earlier work for the next agent's prompt, never more than EARLIER_WORK_TOKENS: after a compaction
+ * the summary (cut to fit) and what finished since; before one, the most recent results that fit.
+ */
+export function earlierWork(state: OrchestratorState, memory: string | undefined): string | undefined {
+  const budget = EARLIER_WORK_TOKENS * 4;
+  const since = state.tokenBudget.lastCompaction;
+  const recent = completedAttempts(state)
+    .filter((a) => since === null || a.finishedAt > since)
+    .map(taskLine)
+    .reverse();
+  const parts: string[] = [];
+  let used = 0;
+  if (memory) {
+    const cut = memory.length > budget / 2 ? `${memory.slice(0, budget / 2 - 40).trimEnd()}\n… (summary cut to fit)` : memory.trimEnd();
+    parts.push(cut);
+    used += cut.length;
+  }
+  const kept: string[] = [];
+  for (const line of recent) {
+    if (used + line.length + 1 > budget) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  if (kept.length > 0) parts.push(`${memory ? 'Finished since then' : 'Finished so far'} (most recent first):\n${kept.join('\n')}`);
+  return parts.length > 0 ? parts.join('\n\n') : undefined;
+}
+
+function completedAttempts(state: OrchestratorState) {
+  return state.attempts.filter((a) => a.outcome === 'completed');
+}
+
+function taskLine(a: OrchestratorState['attempts'][number]): string {
+  const artifacts = a.artifacts && a.artifacts.length > 0 ? ` [${a.artifacts.join(', ')}]` : '';
+  return `- ${a.taskId}: ${a.summary ?? 'completed'}${artifacts}`;
+}

@@ -1,0 +1,45 @@
+import type { OrchestratorState } from '../state/schema.js';
+
+/** The run's limits, from flags, the plan or config. */
+export interface BudgetPolicy {
+  /** Tokens (input + output + cache creation + cache read), or null for none. */
+  readonly tokenLimit: number | null;
+  readonly maxCostUsd: number | null;
+  /** Share of the token limit at which earlier work is compacted into memory.md. */
+  readonly compactionThreshold: number;
+  /** At the limit, stop running agents too, instead of letting them finish. */
+  readonly hardLimit: boolean;
+}
+
+export type BudgetStanding =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'compact'; readonly used: number; readonly limit: number }
+  | { readonly kind: 'exhausted'; readonly reason: string };
+
+/** Where the run stands against its limits, from what state.json has measured. */
+export function budgetStanding(budget: OrchestratorState['tokenBudget'], policy: BudgetPolicy): BudgetStanding {
+  if (policy.tokenLimit !== null && budget.used >= policy.tokenLimit) {
+    return { kind: 'exhausted', reason: `token budget reached: ${fmt(budget.used)} of ${fmt(policy.tokenLimit)} tokens used` };
+  }
+  if (policy.maxCostUsd !== null && budget.costUsd >= policy.maxCostUsd) {
+    return { kind: 'exhausted', reason: `cost budget reached: $${budget.costUsd.toFixed(2)} of $${policy.maxCostUsd.toFixed(2)} spent` };
+  }
+  if (policy.tokenLimit !== null && budget.lastCompaction === null && budget.used >= policy.tokenLimit * policy.compactionThreshold) {
+    return { kind: 'compact', used: budget.used, limit: policy.tokenLimit };
+  }
+  return { kind: 'ok' };
+}
+
+/**
+ * What one task may spend (claude's --max-budget-usd): twice its even share of what is left, so a
+ * task that needs more than average can have it, but no single task can eat the whole budget.
+ */
+export function perTaskCapUsd(policy: BudgetPolicy, spentUsd: number, tasksLeft: number): number | undefined {
+  if (policy.maxCostUsd === null || tasksLeft <= 0) return undefined;
+  const left = Math.max(0, policy.maxCostUsd - spentUsd);
+  return Math.min(left, (left / tasksLeft) * 2);
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
