@@ -48,6 +48,11 @@ export interface ScriptedTurn {
   model?: string;
   /** Wait this long before sending response headers. */
   delayMs?: number;
+  /**
+   * Extra HTTP response headers for this 200 response, e.g. the
+   * `anthropic-ratelimit-unified-*` ones from {@link unifiedRateLimitHeaders}.
+   */
+  headers?: Record<string, string>;
 }
 
 export interface ScriptedError {
@@ -227,6 +232,64 @@ export const serverError = (): ScriptedError => apiError(500, 'api_error', 'Inte
 export const overloaded = (): ScriptedError => apiError(529, 'overloaded_error', 'Overloaded');
 export const authError = (): ScriptedError => apiError(401, 'authentication_error', 'invalid x-api-key');
 export const rateLimited = (): ScriptedError => apiError(429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit');
+
+// ---------------------------------------------------------------------------
+// Subscription ("unified") rate limits. See docs/claude-stream.md, "Rate limits".
+
+export type UnifiedRateLimitStatus = 'allowed' | 'allowed_warning' | 'rejected';
+/** Header spelling of the limit windows (claude maps them to five_hour, seven_day, ...). */
+export type UnifiedRateLimitClaim = '5h' | '7d' | '7d_oi' | 'overage';
+
+const CLAIM_TYPES: Record<UnifiedRateLimitClaim, string> = {
+  '5h': 'five_hour',
+  '7d': 'seven_day',
+  '7d_oi': 'seven_day_overage_included',
+  overage: 'overage',
+};
+
+export interface UnifiedRateLimit {
+  status: UnifiedRateLimitStatus;
+  /** Unix epoch **seconds** when the limit resets (`anthropic-ratelimit-unified-reset`, also `-<claim>-reset`). */
+  resetsAt?: number;
+  /** Which window; default `5h`. */
+  claim?: UnifiedRateLimitClaim;
+  /** 0..1, `anthropic-ratelimit-unified-<claim>-utilization`. */
+  utilization?: number;
+  /**
+   * `anthropic-ratelimit-unified-<claim>-surpassed-threshold`. For
+   * `allowed_warning`, claude only reports a warning when this header is
+   * present (or utilization is high early in the window); the plain
+   * `-status: allowed_warning` header alone is reported as `allowed`.
+   */
+  surpassedThreshold?: number;
+  /** `retry-after` seconds (only meaningful on a 429). */
+  retryAfter?: number;
+}
+
+/** The `anthropic-ratelimit-unified-*` headers the real API sends to claude.ai subscribers. */
+export function unifiedRateLimitHeaders(l: UnifiedRateLimit): Record<string, string> {
+  const claim = l.claim ?? '5h';
+  const h: Record<string, string> = { 'anthropic-ratelimit-unified-status': l.status };
+  if (l.resetsAt !== undefined) {
+    h['anthropic-ratelimit-unified-reset'] = String(l.resetsAt);
+    h[`anthropic-ratelimit-unified-${claim}-reset`] = String(l.resetsAt);
+  }
+  if (l.status !== 'allowed') h['anthropic-ratelimit-unified-representative-claim'] = CLAIM_TYPES[claim];
+  if (l.utilization !== undefined) h[`anthropic-ratelimit-unified-${claim}-utilization`] = String(l.utilization);
+  if (l.surpassedThreshold !== undefined) h[`anthropic-ratelimit-unified-${claim}-surpassed-threshold`] = String(l.surpassedThreshold);
+  if (l.retryAfter !== undefined) h['retry-after'] = String(l.retryAfter);
+  return h;
+}
+
+/** A 429 as a subscriber sees it when a usage window is exhausted. */
+export function usageLimitReached(resetsAt: number, opts: { claim?: UnifiedRateLimitClaim; retryAfter?: number } = {}): ScriptedError {
+  return apiError(
+    429,
+    'rate_limit_error',
+    "This request would exceed your account's rate limit. Please try again later.",
+    unifiedRateLimitHeaders({ status: 'rejected', resetsAt, utilization: 1, ...opts }),
+  );
+}
 
 export function hang(stage: ScriptedHang['stage'] = 'before-headers'): ScriptedHang {
   return { hang: true, stage };
@@ -444,11 +507,11 @@ export async function startScriptedApi(source: ScriptSource, options: ScriptedAp
         stop_reason: stopReason,
         stop_sequence: null,
         usage,
-      }, { 'request-id': `req_scripted_${rec.seq}` });
+      }, { 'request-id': `req_scripted_${rec.seq}`, ...t.headers });
       return;
     }
 
-    writeSseHead(res, rec.seq);
+    writeSseHead(res, rec.seq, t.headers);
     writeEvent(res, 'message_start', messageStart(id, model, usage));
     writeEvent(res, 'ping', { type: 'ping' });
     blocks.forEach((b, index) => {
@@ -630,11 +693,12 @@ function messageStart(id: string, model: string, usage: Usage): Record<string, u
   };
 }
 
-function writeSseHead(res: http.ServerResponse, seq: number): void {
+function writeSseHead(res: http.ServerResponse, seq: number, extra: Record<string, string> = {}): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'request-id': `req_scripted_${seq}`,
+    ...extra,
   });
   // Push headers out now so a client waiting on a mid-stream hang sees them.
   res.flushHeaders();
