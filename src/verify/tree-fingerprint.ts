@@ -4,6 +4,8 @@ import path from 'node:path';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 const MAX_ENTRIES = 50_000;
+/** writeAtomic's temp files: a write in flight must not look like a change the agent made. */
+const OWN_TEMP_FILE = /^\..+\.\d+\.\d+\.tmp$/;
 
 /**
  * A hash of every file's path, size and modification time under `root`, leaving out ccasp's own
@@ -27,7 +29,7 @@ export async function treeFingerprint(root: string, ignore: readonly string[] = 
     for (const entry of list) {
       if (++entries > MAX_ENTRIES) return undefined;
       const full = path.join(dir, entry.name);
-      if (skip.has(full)) continue;
+      if (skip.has(full) || OWN_TEMP_FILE.test(entry.name)) continue;
       if (entry.isDirectory()) {
         if (!SKIP_DIRS.has(entry.name)) stack.push(full);
       } else {
