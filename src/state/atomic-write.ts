@@ -10,14 +10,15 @@ let counter = 0;
  * write-file-atomic after the bench showed its fixed costs per call (a JavaScript realpath, chown,
  * and installing and removing exit handlers each time) at about 2.8 ms of a task's overhead; ccasp
  * needs none of that, only the file's mode kept. Concurrent writes to one path are serialised by
- * the caller (CoalescingWriter).
+ * the caller (CoalescingWriter). `durable: false` skips the fsync for records that only matter
+ * while the machine stays up; the rename is atomic either way.
  */
-export async function writeAtomic(file: string, data: string): Promise<void> {
+export async function writeAtomic(file: string, data: string, options: { durable?: boolean } = {}): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
   const handle = await open(temp, 'wx');
   try {
     await handle.writeFile(data, 'utf8');
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);

@@ -38,8 +38,8 @@ export class RunBook {
   ) {
     this.statuses = statusesOf(doc.plan);
     this.phaseStatuses = doc.plan.phases.map((p) => p.status);
-    this.planWriter = new CoalescingWriter(() => writeAtomic(doc.file, doc.serialize()));
-    this.stateWriter = new CoalescingWriter(() => writeAtomic(stateFile, `${JSON.stringify(this.state, null, 2)}\n`));
+    this.planWriter = new CoalescingWriter((durable) => writeAtomic(doc.file, doc.serialize(), { durable }));
+    this.stateWriter = new CoalescingWriter((durable) => writeAtomic(stateFile, `${JSON.stringify(this.state, null, 2)}\n`, { durable }));
   }
 
   attemptsOf(taskId: string): AttemptRecord[] {
@@ -98,14 +98,14 @@ export class RunBook {
     setTaskStatus(this.doc, this.statuses, task.id, 'in_progress', { attempts: agent.attempt });
     this.state.currentPhase = this.doc.plan.phases[phaseIndex]?.id ?? null;
     this.syncPhase(phaseIndex, at);
-    await this.write();
+    await this.write({ plan: true, durable: false });
   }
 
   async agentSpawned(taskId: string, pid: number): Promise<void> {
     const agent = this.state.activeAgents.find((a) => a.taskId === taskId);
     if (!agent) return;
     agent.pid = pid;
-    await this.write({ plan: false });
+    await this.write({ plan: false, durable: false });
   }
 
   /** Records an attempt and the task's new status; returns the phase's status if it changed. */
@@ -151,7 +151,7 @@ export class RunBook {
 
   async recordCompaction(at: string): Promise<void> {
     this.state.tokenBudget.lastCompaction = at;
-    await this.write({ plan: false });
+    await this.write({ plan: false, durable: true });
   }
 
   /** A person put the task back to pending (`ccasp unblock` / `ccasp reset`). */
@@ -186,10 +186,14 @@ export class RunBook {
     return after !== before ? after : undefined;
   }
 
-  /** Writes state.json, and PROGRESS.json too unless only the run's books changed. */
-  private async write(options: { plan: boolean } = { plan: true }): Promise<void> {
+  /**
+   * Writes state.json, and PROGRESS.json too unless only the run's books changed. Every write is
+   * atomic; only the ones that record finished work are fsync'd. A task's start and its agent's pid
+   * need no fsync: after a power loss the agent is gone too, and the task simply runs again.
+   */
+  private async write(options: { plan: boolean; durable: boolean } = { plan: true, durable: true }): Promise<void> {
     refreshLists(this.state, this.statuses);
     this.state.lastUpdated = this.now().toISOString();
-    await Promise.all([options.plan ? this.planWriter.flush() : undefined, this.stateWriter.flush()]);
+    await Promise.all([options.plan ? this.planWriter.flush(options.durable) : undefined, this.stateWriter.flush(options.durable)]);
   }
 }
