@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
 import { resetCommand, unblockCommand } from './commands/reopen.js';
 import { validateCommand } from './commands/validate.js';
 import { exitCodeFor } from './exit.js';
@@ -13,7 +14,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Run a phased development plan (PROGRESS.json) to completion with Claude Code agents')
     .version(pkg.version)
     .option('--no-color', 'no colour in output (also NO_COLOR)')
-  for (const command of [runCommand(io, setExit), statusCommand(io), validateCommand(io), unblockCommand(io), resetCommand(io)]) program.addCommand(command);
+  for (const command of [runCommand(io, setExit), statusCommand(io), validateCommand(io), unblockCommand(io), resetCommand(io), syncCommand(io)]) program.addCommand(command);
   // addCommand() copies no settings, so output and exit handling are set on every command here.
   for (const command of [program, ...program.commands]) {
     command

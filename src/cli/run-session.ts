@@ -8,7 +8,7 @@ import type { BudgetPolicy } from '../budget/policy.js';
 import { writeAtomic } from '../state/atomic-write.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode, InvalidPlanError, StateConflictError } from '../errors.js';
-import { EventBus } from '../orchestrator/events.js';
+import { EventBus, type RunOutcome } from '../orchestrator/events.js';
 import { runPlan, type RunPorts } from '../orchestrator/run-plan.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
@@ -86,6 +86,15 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     const bus = new EventBus();
     bus.subscribe(plainRunRenderer(human, c));
     if (flags.json) bus.subscribe(ndjsonRenderer(io.stdout));
+    const { startGithubSync } = await import('../github/start.js');
+    const github = await startGithubSync({
+      plan,
+      projectRoot: root,
+      flags,
+      env: io.env,
+      notify: (n) => bus.emit({ type: 'run.notice', level: n.level, message: n.message }),
+    });
+    if (github) bus.subscribe(github.listener);
 
     const stop = new AbortController();
     let stoppedBy: NodeJS.Signals | undefined;
@@ -144,25 +153,31 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
         bus,
         stop.signal,
       );
-      switch (result.outcome) {
-        case 'completed':
-          return ExitCode.ok;
-        case 'blocked':
-          return ExitCode.blocked;
-        case 'failed':
-          return ExitCode.phaseFailed;
-        case 'paused':
-          return stoppedBy === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
-        case 'rate-limited':
-          return ExitCode.rateLimited;
-        case 'budget':
-          return ExitCode.budget;
-      }
+      return outcomeExitCode(result.outcome, stoppedBy);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
+      await github?.drain(stoppedBy ? 3_000 : 15_000);
     }
   } finally {
     await lock.release();
+  }
+}
+
+function outcomeExitCode(outcome: RunOutcome, stoppedBy: NodeJS.Signals | undefined): number {
+  switch (outcome) {
+    case 'completed':
+      return ExitCode.ok;
+    case 'blocked':
+      return ExitCode.blocked;
+    case 'failed':
+      return ExitCode.phaseFailed;
+    case 'paused':
+      return stoppedBy === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+    case 'rate-limited':
+      return ExitCode.rateLimited;
+    case 'budget':
+      return ExitCode.budget;
   }
 }

@@ -17,7 +17,11 @@ import pkg from '../../package.json' with { type: 'json' };
  */
 export const MAX_RETRIES = 3;
 export const MAX_LIMIT_RETRIES = 2;
-export const MAX_INLINE_WAIT_S = 60;
+/**
+ * Longer waits are not made inside a request: the plugins' timers are not unref'd, so a long one would
+ * keep ccasp alive after the run ended. The worker waits instead, on a timer that does not.
+ */
+export const MAX_INLINE_WAIT_S = 10;
 
 export const GithubOctokit = Octokit.plugin(retry, throttling);
 export type GithubClient = InstanceType<typeof GithubOctokit>;

@@ -62,10 +62,6 @@ export class Outbox {
     return this.items.length;
   }
 
-  entries(): readonly OutboxEntry[] {
-    return [...this.items];
-  }
-
   first(): OutboxEntry | undefined {
     return this.items[0];
   }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Listener, OrchestratorEvent } from '../orchestrator/events.js';
-import type { OutboxEntry } from './entries.js';
-import { progressBucket } from './entries.js';
+import { progressBucket, type OutboxEntry } from './entries.js';
 import type { IssueRef } from './link.js';
 import type { GithubMode } from './options.js';
 import type { Redactor } from './redact.js';
@@ -85,7 +84,11 @@ export function entriesFor(event: OrchestratorEvent, tracker: Tracker, s: SyncSe
 }
 
 function headline(event: OrchestratorEvent): string | undefined {
-  if (event.type !== 'run.finished') return undefined;
+  return event.type === 'run.finished' ? finishedHeadline(event) : undefined;
+}
+
+/** Exhaustive on purpose: a new outcome fails the type check here until it has words. */
+function finishedHeadline(event: Extract<OrchestratorEvent, { type: 'run.finished' }>): string {
   switch (event.outcome) {
     case 'completed':
       return 'Plan complete.';
@@ -97,6 +100,8 @@ function headline(event: OrchestratorEvent): string | undefined {
       return 'Run paused; it resumes with the next `ccasp run`.';
     case 'rate-limited':
       return 'Run paused at a usage limit; it resumes with the next `ccasp run`.';
+    case 'budget':
+      return `Run stopped at its token or cost budget: ${event.reason}`;
   }
 }
 

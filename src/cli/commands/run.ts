@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { Io } from '../io.js';
+import { addGithubOptions, type GithubFlags } from '../../github/options.js';
 
-export interface RunFlags {
+export interface RunFlags extends GithubFlags {
   readonly concurrency?: number;
   readonly claudeBin?: string;
   readonly model: string;
@@ -49,7 +50,7 @@ function positiveNumber(name: string) {
 }
 
 export function runCommand(io: Io, setExit: (code: number) => void): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description('run the plan: delegate each ready task to a claude agent, check its work, keep PROGRESS.json true')
     .argument('<plan-dir>', 'directory holding PROGRESS.json, or the plan file itself')
     .option('-c, --concurrency <n>', "agents at once (default: the plan's own setting, else 1)", positiveInt('--concurrency'))
@@ -76,7 +77,8 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--dry-run', 'print the schedule, routes and first prompt; spawn nothing')
     .option('--retry-blocked', 'put blocked and failed tasks back to pending first')
     .option('--fresh', 'start a new orchestrator state even if one exists for another plan')
-    .option('--json', 'newline-delimited JSON events on stdout; human lines go to stderr')
+    .option('--json', 'newline-delimited JSON events on stdout; human lines go to stderr');
+  return addGithubOptions(command)
     .action(async (planDir: string, flags: RunFlags, cmd: Command) => {
       // Loaded on demand so that status and validate never pay for execa and the run loop.
       const { runSession } = await import('../run-session.js');

@@ -1,0 +1,73 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { GithubServer } from '../support/github-server.js';
+import { honestAgent, project, readState, runCcasp, runEnv, scriptedApi, taskMarker } from './harness.js';
+
+const TOKEN = 'ghp_EndToEndToken0123456789abcdefghijkl';
+
+async function github(): Promise<GithubServer> {
+  const server = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
+  onTestFinished(() => server.close());
+  return server;
+}
+
+function twoPhases() {
+  return project({
+    plan_id: 'gh-plan',
+    name: 'Synced plan',
+    github: { owner: 'acme', repo: 'widgets', issue: 12 },
+    phases: [
+      { id: 'P1', name: 'One', tasks: [{ id: 'T1', title: 'Make a.txt', file: 'a.txt', status: 'pending' }] },
+      { id: 'P2', name: 'Two', tasks: [{ id: 'T2', title: 'Make b.txt', file: 'b.txt', status: 'pending', dependencies: ['T1'] }] },
+    ],
+  });
+}
+
+describe('ccasp run with GitHub sync', () => {
+  it('keeps one status comment, reports phases, labels progress, closes the issue, and never shows the token', async () => {
+    const dir = twoPhases();
+    const gh = await github();
+    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
+    const env = runEnv(api.url, { GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
+    const r = await runCcasp(['run', 'plan'], dir, env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+
+    const issue = gh.issues.get(12)!;
+    expect(issue.state).toBe('closed');
+    expect(issue.labels).toEqual(['progress:100%']);
+    const markers = issue.comments.map((c) => /<!-- ccasp:gh-plan:([^ ]+) -->/.exec(c.body)?.[1]);
+    expect(markers.every((m) => m !== undefined)).toBe(true);
+    expect(new Set(markers).size).toBe(markers.length);
+    // One sticky status comment edited in place, one per phase completed, one for the finished plan.
+    expect(issue.comments.filter((c) => c.body.includes('- [x] **T1** Make a.txt')).length).toBe(1);
+    expect(issue.comments.some((c) => c.updatedAt !== c.createdAt)).toBe(true);
+    for (const c of issue.comments) expect(c.body).not.toContain(TOKEN);
+    for (const q of gh.requests) expect(q.body).not.toContain(TOKEN);
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+
+    // A second run of the finished plan posts nothing new.
+    const before = issue.comments.length;
+    const again = await runCcasp(['run', 'plan'], dir, env);
+    expect(again.code).toBe(0);
+    expect(issue.comments.length).toBe(before);
+    expect(JSON.stringify(readState(dir))).not.toContain(TOKEN);
+  });
+
+  it('goes on without GitHub when it is down, keeping the events in the outbox for ccasp sync', async () => {
+    const dir = twoPhases();
+    const gh = await github();
+    gh.inject({ kind: 'status', status: 503 }, { times: 1000 });
+    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
+    const env = runEnv(api.url, { GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
+    const r = await runCcasp(['run', 'plan'], dir, env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(gh.issues.get(12)!.comments).toEqual([]);
+
+    const healed = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
+    onTestFinished(() => healed.close());
+    const sync = await runCcasp(['sync', 'plan', '--json'], dir, { ...env, GITHUB_API_URL: healed.baseUrl });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    const issue = healed.issues.get(12)!;
+    expect(issue.comments.length).toBeGreaterThan(0);
+    expect(issue.state).toBe('closed');
+  });
+});

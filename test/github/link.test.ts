@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { originUrlFromConfig, readOriginUrl } from '../../src/github/git-remote.js';
+import { parseIssueRef, parseRepoSlug, repoFromRemoteUrl, resolveLink } from '../../src/github/link.js';
+import { ghHostFor, resolveApiUrl, resolveToken } from '../../src/github/token.js';
+
+describe('parsing links', () => {
+  it('reads owner/repo#n and issue URLs', () => {
+    expect(parseIssueRef('acme/widgets#12')).toEqual({ owner: 'acme', repo: 'widgets', issue: 12 });
+    expect(parseIssueRef('https://github.com/acme/widgets.js/issues/3')).toEqual({ owner: 'acme', repo: 'widgets.js', issue: 3 });
+    expect(parseIssueRef('https://ghe.corp/acme/widgets/issues/9#issuecomment-1')).toEqual({ owner: 'acme', repo: 'widgets', issue: 9 });
+    for (const bad of ['acme/widgets', 'acme#1', 'acme/widgets#0', 'a b/c#1', '-acme/widgets#1']) expect(parseIssueRef(bad)).toBeUndefined();
+    expect(parseRepoSlug('acme/widgets')).toEqual({ owner: 'acme', repo: 'widgets' });
+    expect(parseRepoSlug('acme')).toBeUndefined();
+  });
+
+  it.each([
+    ['git@github.com:acme/widgets.git'],
+    ['https://github.com/acme/widgets.git'],
+    ['https://x-access-token:abc@github.com/acme/widgets'],
+    ['ssh://git@github.com:22/acme/widgets.git'],
+    ['git://ghe.corp/acme/widgets'],
+  ])('finds owner/repo in the remote %s', (url) => {
+    expect(repoFromRemoteUrl(url)).toEqual({ owner: 'acme', repo: 'widgets' });
+  });
+
+  it('reads origin from a git config, also through a worktree .git file', () => {
+    const config = '[core]\n\tbare = false\n[remote "upstream"]\n\turl = git@github.com:other/x.git\n[remote "origin"]\n\turl = git@github.com:acme/widgets.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
+    expect(originUrlFromConfig(config)).toBe('git@github.com:acme/widgets.git');
+    const files: Record<string, string> = {
+      [path.resolve('/wt/.git')]: 'gitdir: /main/.git/worktrees/wt\n',
+      [path.resolve('/main/.git/worktrees/wt/commondir')]: '../..\n',
+      [path.resolve('/main/.git/config')]: config,
+    };
+    expect(readOriginUrl('/wt', (f) => files[path.resolve(f)])).toBe('git@github.com:acme/widgets.git');
+    expect(readOriginUrl('/nothing', () => undefined)).toBeUndefined();
+  });
+});
+
+describe('resolving the link', () => {
+  const origin = () => 'git@github.com:from/remote.git';
+
+  it('--no-github wins over everything, --github over the plan', () => {
+    expect(resolveLink({ flag: false, plan: { owner: 'a', repo: 'b', issue: 1 } })).toEqual({ kind: 'off', why: 'disabled' });
+    const r = resolveLink({ flag: { owner: 'x', repo: 'y', issue: 5 }, plan: { owner: 'a', repo: 'b', issue: 1 } });
+    expect(r).toMatchObject({ kind: 'linked', link: { owner: 'x', repo: 'y', issue: 5 }, source: '--github' });
+  });
+
+  it('takes the repository from --repo, then the plan, then the origin remote', () => {
+    const plan = { owner: 'plan', repo: 'repo', issue: 4 };
+    expect(resolveLink({ plan, repoFlag: { owner: 'flag', repo: 'repo' }, originUrl: origin })).toMatchObject({ link: { owner: 'flag', issue: 4 } });
+    expect(resolveLink({ plan, originUrl: origin })).toMatchObject({ link: { owner: 'plan', issue: 4 } });
+    expect(resolveLink({ plan: { issue: 4 }, originUrl: origin })).toMatchObject({ link: { owner: 'from', repo: 'remote', issue: 4 } });
+  });
+
+  it('is off without an issue, and says what to pass when no repository is known', () => {
+    expect(resolveLink({ originUrl: origin })).toEqual({ kind: 'off', why: 'unlinked' });
+    const r = resolveLink({ plan: { issue: 4 }, originUrl: () => undefined });
+    expect(r.kind).toBe('incomplete');
+    expect(r.kind === 'incomplete' && r.message).toMatch(/--repo owner\/repo/);
+  });
+});
+
+describe('resolving the token and API URL', () => {
+  const gh = (token?: string) => async () => token;
+
+  it('prefers --github-token, then GH_TOKEN, then GITHUB_TOKEN, then gh auth token', async () => {
+    const env = { GH_TOKEN: 'from-gh-token', GITHUB_TOKEN: 'from-github-token' };
+    expect(await resolveToken('from-flag', env, 'github.com', gh('from-gh'))).toEqual({ token: 'from-flag', source: '--github-token' });
+    expect(await resolveToken(undefined, env, 'github.com', gh('from-gh'))).toEqual({ token: 'from-gh-token', source: 'GH_TOKEN' });
+    expect(await resolveToken(undefined, { GITHUB_TOKEN: 'from-github-token', GH_TOKEN: ' ' }, 'github.com', gh('from-gh'))).toEqual({
+      token: 'from-github-token',
+      source: 'GITHUB_TOKEN',
+    });
+    expect(await resolveToken(undefined, {}, 'github.com', gh('from-gh\n'))).toEqual({ token: 'from-gh', source: 'gh auth token' });
+    expect(await resolveToken(undefined, {}, 'github.com', gh(undefined))).toBeUndefined();
+  });
+
+  it('asks gh about the right host, and never when a token is already known', async () => {
+    const hosts: string[] = [];
+    const ask = async (host: string) => (hosts.push(host), 't');
+    await resolveToken('flag', {}, 'github.com', ask);
+    await resolveToken(undefined, {}, ghHostFor('https://ghe.corp/api/v3'), ask);
+    await resolveToken(undefined, {}, ghHostFor('https://api.github.com'), ask);
+    expect(hosts).toEqual(['ghe.corp', 'github.com']);
+  });
+
+  it('takes the API URL from the flag, then GITHUB_API_URL', () => {
+    expect(resolveApiUrl(undefined, {})).toEqual({ kind: 'ok', url: 'https://api.github.com' });
+    expect(resolveApiUrl(undefined, { GITHUB_API_URL: 'https://ghe.corp/api/v3/' })).toEqual({ kind: 'ok', url: 'https://ghe.corp/api/v3' });
+    expect(resolveApiUrl('http://127.0.0.1:9', { GITHUB_API_URL: 'https://ghe.corp/api/v3' })).toEqual({ kind: 'ok', url: 'http://127.0.0.1:9' });
+    expect(resolveApiUrl(undefined, { GITHUB_API_URL: 'ftp://x' }).kind).toBe('invalid');
+  });
+});
