@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The folder of agent definitions that ccasp ships, found from wherever this module was bundled. */
-function shippedAgentsDir(): string {
+export function shippedAgentsDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = path.join(dir, '.claude', 'agents');

@@ -1,9 +1,14 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { completionCommand } from './commands/completion.js';
+import { configCommand } from './commands/config.js';
+import { graphCommand } from './commands/graph.js';
+import { initCommand } from './commands/init.js';
+import { logsCommand } from './commands/logs.js';
+import { resetCommand, unblockCommand } from './commands/reopen.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
-import { resetCommand, unblockCommand } from './commands/reopen.js';
 import { validateCommand } from './commands/validate.js';
 import { exitCodeFor } from './exit.js';
 import type { Io } from './io.js';
@@ -13,8 +18,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('ccasp')
     .description('Run a phased development plan (PROGRESS.json) to completion with Claude Code agents')
     .version(pkg.version)
-    .option('--no-color', 'no colour in output (also NO_COLOR)')
-  for (const command of [runCommand(io, setExit), statusCommand(io), validateCommand(io), unblockCommand(io), resetCommand(io), syncCommand(io)]) program.addCommand(command);
+    .option('--no-color', 'no colour in output (also NO_COLOR)');
+  const commands = [
+    runCommand(io, setExit),
+    statusCommand(io),
+    validateCommand(io),
+    graphCommand(io),
+    logsCommand(io),
+    unblockCommand(io),
+    resetCommand(io),
+    syncCommand(io),
+    initCommand(io),
+    configCommand(io),
+  ];
+  for (const command of commands) program.addCommand(command);
+  // Last: the completion script is built from the commands above.
+  program.addCommand(completionCommand(io, program));
   // addCommand() copies no settings, so output and exit handling are set on every command here.
   for (const command of [program, ...program.commands]) {
     command

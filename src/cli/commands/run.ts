@@ -82,6 +82,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .action(async (planDir: string, flags: RunFlags, cmd: Command) => {
       // Loaded on demand so that status and validate never pay for execa and the run loop.
       const { runSession } = await import('../run-session.js');
-      setExit(await runSession(planDir, flags, cmd, io));
+      const { mergeRunFlags } = await import('../config/run-flags.js');
+      setExit(await runSession(planDir, await mergeRunFlags(planDir, flags, cmd, io), cmd, io));
     });
 }

@@ -1,0 +1,219 @@
+import * as z from 'zod';
+import { parseDuration } from '../duration.js';
+
+/**
+ * The settings `ccasp run` takes from a config file, the environment or its flags: one row each,
+ * naming the key (the flag's camelCase name, also the key in the file), the flag, the environment
+ * variable, how a value is read, and the default `ccasp run` uses when nothing sets it.
+ */
+export interface RunSettings {
+  readonly concurrency: number | undefined;
+  readonly model: string;
+  readonly simpleModel: string;
+  readonly permissionMode: string;
+  readonly maxRetries: number;
+  /** Milliseconds. */
+  readonly taskTimeout: number;
+  /** Milliseconds. */
+  readonly stallTimeout: number;
+  readonly tokenLimit: number | undefined;
+  readonly maxCostUsd: number | undefined;
+  readonly claudeBin: string | undefined;
+}
+export type RunSettingKey = keyof RunSettings;
+
+/** How one kind of value is read from the file, from text (environment, flags), checked and shown. */
+export interface ValueKind<T> {
+  readonly file: z.ZodType<T>;
+  /** Returns the value, or a message saying what was expected. */
+  parse(text: string): { ok: true; value: T } | { ok: false; message: string };
+  is(value: unknown): value is T;
+  show(value: T): string;
+}
+
+export interface SettingSpec<K extends RunSettingKey> {
+  readonly key: K;
+  /** The flag as `ccasp run` declares it. */
+  readonly option: string;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: ValueKind<NonNullable<RunSettings[K]>>;
+  readonly default: RunSettings[K];
+  /** What applies when no layer sets an optional setting. */
+  readonly unset?: string;
+  readonly description: string;
+}
+
+/** The value a file gave, as a message shows it: `"3"` for a string, `-1` for a number. */
+function got(input: unknown): string {
+  if (typeof input === 'string' || typeof input === 'number' || typeof input === 'boolean' || input === null) return JSON.stringify(input);
+  return Array.isArray(input) ? 'a list' : input === undefined ? 'nothing' : 'an object';
+}
+
+function numberKind(expected: string, accept: (n: number) => boolean): ValueKind<number> {
+  const message = `expected ${expected}`;
+  return {
+    file: z.number({ error: (issue) => `${message}, got ${got(issue.input)}` }).refine(accept, { error: (issue) => `${message}, got ${got(issue.input)}` }),
+    parse(text) {
+      const n = Number(text.trim());
+      return text.trim() !== '' && accept(n) ? { ok: true, value: n } : { ok: false, message: `${message}, got "${text}"` };
+    },
+    is: (value): value is number => typeof value === 'number' && accept(value),
+    show: (value) => String(value),
+  };
+}
+
+const positiveInt = numberKind('a whole number of 1 or more', (n) => Number.isInteger(n) && n >= 1);
+const wholeNumber = numberKind('a whole number of 0 or more', (n) => Number.isInteger(n) && n >= 0);
+const positiveNumber = numberKind('a number above 0', (n) => Number.isFinite(n) && n > 0);
+
+const text: ValueKind<string> = {
+  file: z.string({ error: (issue) => `expected a string, got ${got(issue.input)}` }).trim().min(1, { error: 'expected a non-empty string' }),
+  parse: (value) => (value.trim() === '' ? { ok: false, message: 'expected a non-empty string' } : { ok: true, value: value.trim() }),
+  is: (value): value is string => typeof value === 'string' && value !== '',
+  show: (value) => value,
+};
+
+const DURATION_EXPECTED = 'expected a duration such as "30m", "90s" or "1h"';
+
+function readDuration(value: string): number | undefined {
+  try {
+    return parseDuration('duration')(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Durations are text everywhere (`"30m"`), so a bare number in the file is not guessed at. */
+const duration: ValueKind<number> = {
+  file: z.string({ error: (issue) => `${DURATION_EXPECTED}, got ${got(issue.input)}` }).transform((value, ctx) => {
+    const ms = readDuration(value);
+    if (ms !== undefined) return ms;
+    ctx.issues.push({ code: 'custom', message: `${DURATION_EXPECTED}, got "${value}"`, input: value });
+    return z.NEVER;
+  }),
+  parse(value) {
+    const ms = readDuration(value);
+    return ms === undefined ? { ok: false, message: `${DURATION_EXPECTED}, got "${value}"` } : { ok: true, value: ms };
+  },
+  is: (value): value is number => typeof value === 'number' && Number.isFinite(value) && value > 0,
+  show: formatDuration,
+};
+
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
+  concurrency: {
+    key: 'concurrency',
+    option: '-c, --concurrency <n>',
+    flag: '--concurrency',
+    env: 'CCASP_CONCURRENCY',
+    kind: positiveInt,
+    default: undefined,
+    unset: "the plan's max_parallel_agents, else 1",
+    description: 'agents at once',
+  },
+  model: { key: 'model', option: '--model <name>', flag: '--model', env: 'CCASP_MODEL', kind: text, default: 'sonnet', description: 'model for tasks that name none' },
+  simpleModel: {
+    key: 'simpleModel',
+    option: '--simple-model <name>',
+    flag: '--simple-model',
+    env: 'CCASP_SIMPLE_MODEL',
+    kind: text,
+    default: 'haiku',
+    description: 'model for tasks the plan marks simple',
+  },
+  permissionMode: {
+    key: 'permissionMode',
+    option: '--permission-mode <mode>',
+    flag: '--permission-mode',
+    env: 'CCASP_PERMISSION_MODE',
+    kind: text,
+    default: 'acceptEdits',
+    description: "claude's permission mode for agents",
+  },
+  maxRetries: {
+    key: 'maxRetries',
+    option: '--max-retries <n>',
+    flag: '--max-retries',
+    env: 'CCASP_MAX_RETRIES',
+    kind: wholeNumber,
+    default: 3,
+    description: 'retries per task after the first attempt',
+  },
+  taskTimeout: {
+    key: 'taskTimeout',
+    option: '--task-timeout <duration>',
+    flag: '--task-timeout',
+    env: 'CCASP_TASK_TIMEOUT',
+    kind: duration,
+    default: 30 * 60_000,
+    description: 'stop an agent that runs longer than this',
+  },
+  stallTimeout: {
+    key: 'stallTimeout',
+    option: '--stall-timeout <duration>',
+    flag: '--stall-timeout',
+    env: 'CCASP_STALL_TIMEOUT',
+    kind: duration,
+    default: 5 * 60_000,
+    description: 'stop an agent that prints nothing for this long',
+  },
+  tokenLimit: {
+    key: 'tokenLimit',
+    option: '--token-limit <n>',
+    flag: '--token-limit',
+    env: 'CCASP_TOKEN_LIMIT',
+    kind: positiveInt,
+    default: undefined,
+    unset: "the plan's token_limit, else no limit",
+    description: 'stop spawning once this many tokens are used',
+  },
+  maxCostUsd: {
+    key: 'maxCostUsd',
+    option: '--max-cost-usd <n>',
+    flag: '--max-cost-usd',
+    env: 'CCASP_MAX_COST_USD',
+    kind: positiveNumber,
+    default: undefined,
+    unset: 'no limit',
+    description: 'stop spawning once this much is spent (USD)',
+  },
+  claudeBin: {
+    key: 'claudeBin',
+    option: '--claude-bin <path>',
+    flag: '--claude-bin',
+    env: 'CCASP_CLAUDE_BIN',
+    kind: text,
+    default: undefined,
+    unset: 'claude on PATH',
+    description: 'the claude executable',
+  },
+};
+
+export const RUN_SETTING_KEYS = Object.keys(RUN_SETTINGS) as RunSettingKey[];
+
+/** `ccasp.config.json`: settings grouped by command; unknown keys are errors, so typos are caught. */
+export const configFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  run: z
+    .strictObject({
+      concurrency: positiveInt.file.optional(),
+      model: text.file.optional(),
+      simpleModel: text.file.optional(),
+      permissionMode: text.file.optional(),
+      maxRetries: wholeNumber.file.optional(),
+      taskTimeout: duration.file.optional(),
+      stallTimeout: duration.file.optional(),
+      tokenLimit: positiveInt.file.optional(),
+      maxCostUsd: positiveNumber.file.optional(),
+      claudeBin: text.file.optional(),
+    })
+    .optional(),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
