@@ -9,7 +9,7 @@ import type { AttemptResult, ProcessEnd } from './attempt.js';
 import { renderTaskPrompt } from './prompt.js';
 import { loadRole } from './roles.js';
 import { endGroup, trackGroup } from '../process/group.js';
-import { StreamReader } from './stream.js';
+import { StreamReader, type StreamLine } from './stream.js';
 import { Watchdog } from './watchdog.js';
 
 export interface ClaudeOptions {
@@ -23,6 +23,38 @@ export interface ClaudeOptions {
   readonly maxTurns?: number;
   /** Told about each parsed stream line, e.g. to show progress. */
   readonly onLine?: (taskId: string, reader: StreamReader) => void;
+  /** Told whenever a running agent's tokens or tool calls so far change (the `task.progress` event). */
+  readonly onProgress?: (progress: AgentProgress) => void;
+}
+
+export interface AgentProgress {
+  readonly taskId: string;
+  readonly attempt: number;
+  /** Usage so far: estimated from each API response's start, exact once the result line arrives. */
+  readonly tokens: number;
+  readonly toolCalls: number;
+}
+
+/**
+ * Tokens so far, for display while an agent runs. claude prints one assistant line per content block,
+ * each carrying its response's usage as it stood when the response started, so each response is
+ * counted once (by message id); the result line's usage replaces the estimate with the real total.
+ */
+export class LiveUsage {
+  private readonly byMessage = new Map<string, number>();
+
+  take(line: StreamLine, reader: StreamReader): number {
+    if (line.type === 'assistant' && line.message.usage) {
+      const u = line.message.usage;
+      const id = typeof line.message.id === 'string' ? line.message.id : `#${this.byMessage.size}`;
+      this.byMessage.set(id, u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0));
+    }
+    const total = reader.result?.usage;
+    if (total) return total.inputTokens + total.outputTokens + total.cacheCreationTokens + total.cacheReadTokens;
+    let sum = 0;
+    for (const n of this.byMessage.values()) sum += n;
+    return sum;
+  }
 }
 
 const STDERR_TAIL = 2000;
@@ -135,16 +167,24 @@ export async function delegateToClaude(
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL * 2);
   });
   const lines = child.stdout ? createInterface({ input: child.stdout, crlfDelay: Infinity }) : undefined;
+  const live = new LiveUsage();
+  let shown = { tokens: 0, toolCalls: 0 };
   const reading = (async () => {
     if (!lines) return;
     for await (const line of lines) {
       watchdog.touch();
       log.write(`${line}\n`);
-      if (!reader.push(line)) continue;
+      const parsed = reader.push(line);
+      if (!parsed) continue;
       const refused = reader.apiRetries.find((r) => r.status === 401 || r.status === 403);
       if (refused?.status !== undefined) stop({ kind: 'auth-refused', status: refused.status });
       if (reader.rateLimitedUntil !== undefined) stop({ kind: 'rate-limited', resetsAt: reader.rateLimitedUntil });
       options.onLine?.(request.task.id, reader);
+      const figures = { tokens: live.take(parsed, reader), toolCalls: reader.toolCalls };
+      if (options.onProgress && (figures.tokens !== shown.tokens || figures.toolCalls !== shown.toolCalls)) {
+        shown = figures;
+        options.onProgress({ taskId: request.task.id, attempt: request.attempt, ...figures });
+      }
     }
   })();
 

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { delegateToClaude } from '../agents/delegate.js';
+import { delegateToClaude, type AgentProgress } from '../agents/delegate.js';
 import type { BudgetPolicy } from '../budget/policy.js';
 import { writeAtomic } from '../state/atomic-write.js';
 import { routeTask } from '../agents/route.js';
@@ -26,7 +26,7 @@ import type { RunFlags } from './commands/run.js';
 import { renderDryRun } from './dry-run.js';
 import { globalColor } from './global-options.js';
 import { chalkFor, writeLine, type Io } from './io.js';
-import { ndjsonRenderer, plainRunRenderer } from './render/run-lines.js';
+import { createRunOutput } from './render/run-output.js';
 import { displayPath } from './status-report.js';
 
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
@@ -44,11 +44,11 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     hardLimit: flags.hardLimit ?? false,
   };
   const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: flags.model, simpleModel: flags.simpleModel });
-  const human = flags.json ? io.stderr : io.stdout;
   const c = chalkFor(globalColor(cmd), io, flags.json ? 'stderr' : 'stdout');
 
   if (flags.dryRun) {
-    for (const line of renderDryRun(plan, concurrency, route, root, budget, c)) writeLine(io.stdout, line);
+    // With --json, stdout carries only events; the human schedule goes to stderr.
+    for (const line of renderDryRun(plan, concurrency, route, root, budget, c)) writeLine(flags.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }
 
@@ -84,8 +84,8 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     const book = new RunBook(doc, state, stateFile, now);
     const memoryFile = path.join(orchestratorDir(root), 'memory.md');
     const bus = new EventBus();
-    bus.subscribe(plainRunRenderer(human, c));
-    if (flags.json) bus.subscribe(ndjsonRenderer(io.stdout));
+    const output = createRunOutput(io, { json: flags.json ?? false, color: globalColor(cmd) });
+    output.attach(bus);
     const { startGithubSync } = await import('../github/start.js');
     const github = await startGithubSync({
       plan,
@@ -115,6 +115,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       timeoutMs: flags.taskTimeout,
       stallTimeoutMs: flags.stallTimeout,
       ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
+      onProgress: (p: AgentProgress) => bus.emit({ type: 'task.progress', ...p }),
     };
     const ports: RunPorts = {
       route,
@@ -155,6 +156,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       );
       return outcomeExitCode(result.outcome, stoppedBy);
     } finally {
+      output.end();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.

@@ -32,6 +32,19 @@ export type OrchestratorEvent =
       readonly model: string;
       readonly sessionId: string;
     }
+  /**
+   * A running agent's progress as its stream arrives, sent when either figure changes; for display
+   * only. `tokens` is the attempt's usage so far (input, output and cache tokens of each API response
+   * as claude reports it when the response starts; the exact total once claude's result arrives),
+   * `toolCalls` the tool calls made so far. The attempt's real usage is on `task.completed`.
+   */
+  | {
+      readonly type: 'task.progress';
+      readonly taskId: string;
+      readonly attempt: number;
+      readonly tokens: number;
+      readonly toolCalls: number;
+    }
   | { readonly type: 'task.system'; readonly taskId: string; readonly step: string; readonly detail: string }
   | {
       readonly type: 'task.attempt.failed';

@@ -1,13 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-
-function seconds(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
-}
-
-function cost(usd: number): string {
-  return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
-}
+import { count, duration, usd } from './format.js';
+import type { RunRenderer } from './renderer.js';
 
 /** One human line per event (undefined for events not worth a line). */
 export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | undefined {
@@ -17,19 +11,22 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
     case 'run.notice':
       return e.level === 'warning' ? c.yellow(`⚠ ${e.message}`) : e.message;
     case 'run.waiting':
-      return c.yellow(`⏳ ${e.taskId}: usage limit reached; waiting until ${e.until} (${seconds(e.remainingMs)} left). Ctrl-C stops; \`ccasp run\` resumes.`);
+      return c.yellow(`⏳ ${e.taskId}: usage limit reached; waiting until ${e.until} (${duration(e.remainingMs)} left). Ctrl-C stops; \`ccasp run\` resumes.`);
     case 'budget.threshold':
-      return c.yellow(`◆ ${e.used.toLocaleString('en-US')} of ${e.limit.toLocaleString('en-US')} tokens used: earlier work summarised in ${e.memoryFile}; new agents get the summary`);
+      return c.yellow(`◆ ${count(e.used)} of ${count(e.limit)} tokens used: earlier work summarised in ${e.memoryFile}; new agents get the summary`);
     case 'phase.started':
       return c.cyan(`▶ Phase ${e.phaseId}: ${e.name}`);
     case 'task.started':
       return `  … ${e.taskId} ${e.title} ${c.dim(`[${e.specialist}, ${e.model}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''}]`)}`;
+    case 'task.progress':
+      // Live figures for the spinners; as lines they would only be noise.
+      return undefined;
     case 'task.system':
       return c.dim(`  · ${e.taskId} ${e.step}: ${e.detail}`);
     case 'task.attempt.failed':
       return c.yellow(`  ✖ ${e.taskId} attempt ${e.attempt} rejected: ${e.reason}${e.willRetry ? ' — retrying' : ''}`);
     case 'task.completed':
-      return `  ${c.green('✔')} ${e.taskId} ${e.title} ${c.dim(`(${seconds(e.durationMs)}, ${cost(e.costUsd)})`)}${e.summary ? ` — ${e.summary}` : ''}`;
+      return `  ${c.green('✔')} ${e.taskId} ${e.title} ${c.dim(`(${duration(e.durationMs)}, ${usd(e.costUsd)})`)}${e.summary ? ` — ${e.summary}` : ''}`;
     case 'task.blocked':
       return c.yellow(`  ⚠ ${e.taskId} blocked: ${e.blocker}${e.suggestedAction ? ` → ${e.suggestedAction}` : ''}`);
     case 'task.failed':
@@ -54,7 +51,7 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       const lines = [
         '',
         `${head}: ${e.reason}`,
-        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents, ${e.tokens.toLocaleString('en-US')} tokens, ${cost(e.costUsd)}, ${seconds(e.durationMs)}`,
+        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents, ${count(e.tokens)} tokens, ${usd(e.costUsd)}, ${duration(e.durationMs)}`,
       ];
       for (const b of e.blocked) lines.push(c.yellow(`  ${b.taskId}: ${b.blocker}${b.suggestedAction ? `\n    → ${b.suggestedAction}` : ''}`));
       return lines.join('\n');
@@ -63,18 +60,24 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
 }
 
 /** Plain mode: every line stamped with the time and written as it happens, for logs and CI. */
-export function plainRunRenderer(stream: NodeJS.WritableStream, c: ChalkInstance, now: () => Date = () => new Date()) {
-  return (e: OrchestratorEvent): void => {
-    const line = eventLine(e, c);
-    if (line === undefined) return;
-    const stamp = now().toISOString().slice(11, 19);
-    stream.write(`${line.split('\n').map((l) => (l ? `${c.dim(stamp)} ${l}` : l)).join('\n')}\n`);
+export function plainRenderer(stream: NodeJS.WritableStream, c: ChalkInstance, now: () => Date = () => new Date()): RunRenderer {
+  return {
+    onEvent(e) {
+      const line = eventLine(e, c);
+      if (line === undefined) return;
+      const stamp = now().toISOString().slice(11, 19);
+      stream.write(`${line.split('\n').map((l) => (l ? `${c.dim(stamp)} ${l}` : l)).join('\n')}\n`);
+    },
+    end: () => undefined,
   };
 }
 
-/** `--json`: one event per line on stdout, the documented NDJSON contract. */
-export function ndjsonRenderer(stream: NodeJS.WritableStream, now: () => Date = () => new Date()) {
-  return (e: OrchestratorEvent): void => {
-    stream.write(`${JSON.stringify({ time: now().toISOString(), ...e })}\n`);
+/** `--json`: one event per line on stdout, the documented NDJSON contract (see orchestrator/event-schema.ts). */
+export function ndjsonRenderer(stream: NodeJS.WritableStream, now: () => Date = () => new Date()): RunRenderer {
+  return {
+    onEvent(e) {
+      stream.write(`${JSON.stringify({ time: now().toISOString(), ...e })}\n`);
+    },
+    end: () => undefined,
   };
 }

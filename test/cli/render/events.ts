@@ -1,0 +1,46 @@
+import type { OrchestratorEvent } from '../../../src/orchestrator/events.js';
+
+/** One of every event, as a run that completes one task, retries one and has one blocked would send. */
+export const sampleRun: OrchestratorEvent[] = [
+  { type: 'run.started', planId: 'demo', planName: 'Demo plan', phases: 1, tasks: 3, concurrency: 2, resumed: false },
+  { type: 'run.notice', level: 'warning', message: 'resuming' },
+  { type: 'phase.started', phaseId: 'P1', name: 'Base' },
+  { type: 'task.started', taskId: 'T1', title: 'Write a', attempt: 1, specialist: 'l2-backend-specialist', model: 'sonnet', sessionId: 's1' },
+  { type: 'task.started', taskId: 'T2', title: 'Write b', attempt: 1, specialist: 'l2-general-specialist', model: 'haiku', sessionId: 's2' },
+  { type: 'task.progress', taskId: 'T1', attempt: 1, tokens: 130, toolCalls: 1 },
+  { type: 'task.attempt.failed', taskId: 'T2', attempt: 1, reason: 'no report', willRetry: true, durationMs: 1200 },
+  { type: 'task.started', taskId: 'T2', title: 'Write b', attempt: 2, specialist: 'l2-general-specialist', model: 'haiku', sessionId: 's3' },
+  {
+    type: 'task.completed',
+    taskId: 'T1',
+    title: 'Write a',
+    attempt: 1,
+    summary: 'wrote a',
+    artifacts: ['a.js'],
+    durationMs: 2500,
+    costUsd: 0.0123,
+    usage: { inputTokens: 100, outputTokens: 20, cacheCreationTokens: 5, cacheReadTokens: 15 },
+  },
+  { type: 'task.system', taskId: 'P1.99', step: 'gate', detail: 'no test command configured; nothing to check' },
+  { type: 'budget.threshold', used: 800, limit: 1000, memoryFile: '.claude/orchestrator/memory.md' },
+  { type: 'run.waiting', taskId: 'T2', until: '2030-01-01T00:00:00.000Z', remainingMs: 60_000 },
+  { type: 'task.blocked', taskId: 'T2', title: 'Write b', blocker: 'needs 50% of a key: yes, really\nsecond line', suggestedAction: 'set KEY, then unblock' },
+  { type: 'task.failed', taskId: 'T3', title: 'Write c', error: 'cannot be done' },
+  { type: 'phase.completed', phaseId: 'P0', name: 'Setup', percent: 50 },
+  { type: 'phase.failed', phaseId: 'P1', name: 'Base', reason: 'T3: cannot be done' },
+  {
+    type: 'run.finished',
+    outcome: 'blocked',
+    reason: 'phase P1 cannot go on',
+    completed: 1,
+    total: 3,
+    blocked: [
+      { taskId: 'T2', blocker: 'needs 50% of a key: yes, really\nsecond line', suggestedAction: 'set KEY, then unblock' },
+      { taskId: 'T0', blocker: 'left from last run', suggestedAction: '' },
+    ],
+    durationMs: 65_000,
+    costUsd: 0.0123,
+    tokens: 140,
+    agentsSpawned: 3,
+  },
+];
