@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { orchestratorDir } from '../state/paths.js';
+
+/**
+ * A plan or task id as one path segment and one ref component. Ids like `P1.1` pass unchanged;
+ * anything else gets a short hash of the original so that two ids never share a worktree or branch.
+ */
+export function slug(id: string): string {
+  const safe = id
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/\.{2,}/g, '_')
+    .replace(/^[.-]/, '_')
+    .replace(/(\.lock|\.)$/i, '_');
+  if (safe === id) return id;
+  return `${safe || '_'}-${createHash('sha1').update(id).digest('hex').slice(0, 8)}`;
+}
+
+export function worktreesDir(root: string): string {
+  return path.join(orchestratorDir(root), 'worktrees');
+}
+
+export function worktreePath(root: string, taskId: string): string {
+  return path.join(worktreesDir(root), slug(taskId));
+}
+
+export function planBranchPrefix(planId: string): string {
+  return `ccasp/${slug(planId)}/`;
+}
+
+export function taskBranch(planId: string, taskId: string): string {
+  return `${planBranchPrefix(planId)}${slug(taskId)}`;
+}
+
+/**
+ * Where work is kept when a task's worktree has to start over. A separate namespace: a ref cannot
+ * be both `ccasp/p/T1` and a folder `ccasp/p/T1/...`.
+ */
+export function savedBranchPrefix(planId: string, taskId?: string): string {
+  return `ccasp-saved/${slug(planId)}/${taskId === undefined ? '' : `${slug(taskId)}/`}`;
+}
+
+/** Written before ccasp merges into the user's tree, removed after: a merge found with it is ccasp's. */
+export function integrationMarkerPath(root: string): string {
+  return path.join(orchestratorDir(root), 'integration.json');
+}
+
+/** The pathspec that keeps ccasp's own folder out of every status and every task commit. */
+export const ORCHESTRATOR_PATHSPEC = ':(top,exclude).claude/orchestrator';
+
+export function excludePathspec(relativePath: string): string {
+  return `:(top,exclude,literal)${relativePath.split(path.sep).join('/')}`;
+}

@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, realpath, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { git, gitOk, serial, splitZ } from './git.js';
+import type { IntegrationMarker } from './integrate.js';
+import { integrationMarkerPath, slug, worktreesDir } from './names.js';
+import { dirtyPaths, gitPath, headCommit, isAncestor, mergeInProgress } from './repo.js';
+import { listEntries, listTaskWorktrees, removeRegistered, removeTask } from './worktrees.js';
+
+export interface RecoverOptions {
+  readonly planId: string;
+  /** With `completed`: worktrees of completed tasks whose branch this branch already contains are removed. */
+  readonly integrationBranch?: string;
+  readonly completed?: readonly string[];
+}
+
+export interface RecoveryReport {
+  /** An integration the kill cut short, and what became of it. */
+  readonly integration?: {
+    readonly taskBranch: string;
+    /** aborted: a merge stopped mid-way, undone. completed: it had finished. rolled-back: files a killed fast-forward had written were put back. not-started: nothing had changed. */
+    readonly outcome: 'aborted' | 'completed' | 'rolled-back' | 'not-started';
+    readonly restored: readonly string[];
+  };
+  /** A merge in progress in the user's tree that ccasp did not start: left alone. */
+  readonly foreignMerge: boolean;
+  readonly removedLocks: readonly string[];
+  readonly pruned: readonly string[];
+  readonly removedHalfCreated: readonly string[];
+  readonly removedUnregistered: readonly string[];
+  readonly removedCompleted: readonly string[];
+  /** Completed tasks whose branch is not in the integration branch: kept for a person to look at. */
+  readonly keptCompleted: readonly string[];
+  /** Task branches with no worktree; the next attempt continues from them. */
+  readonly branchesWithoutWorktree: readonly string[];
+}
+
+/**
+ * After a kill at any moment, brings the repository back to a state the next run continues from.
+ * Call it under the run lock, after agents left by the killed run are ended, before anything else
+ * touches git. It undoes only what ccasp provably started (the integration marker); anything else
+ * unusual in the user's tree is reported, not touched.
+ */
+export async function recover(root: string, options: RecoverOptions): Promise<RecoveryReport> {
+  const top = await realpath(root);
+  return serial(top, () => recoverNow(top, options));
+}
+
+async function recoverNow(root: string, o: RecoverOptions): Promise<RecoveryReport> {
+  const removedLocks: string[] = [];
+  const integration = await finishIntegration(root, removedLocks);
+  const foreignMerge = !integration && (await mergeInProgress(root));
+
+  const dir = worktreesDir(root);
+  const removedHalfCreated: string[] = [];
+  for (const entry of (await listEntries(root)).filter((e) => path.dirname(e.path) === dir)) {
+    if (entry.locked === 'initializing') {
+      await removeRegistered(root, entry.path);
+      removedHalfCreated.push(entry.path);
+    } else if (entry.prunable === undefined && existsSync(entry.path)) {
+      // A git command killed inside a task's worktree leaves its index locked for good.
+      const lock = await gitPath(entry.path, 'index.lock');
+      if (existsSync(lock)) {
+        await rm(lock, { force: true });
+        removedLocks.push(lock);
+      }
+    }
+  }
+
+  const prunable = (await listEntries(root)).filter((e) => e.prunable !== undefined).map((e) => e.path);
+  await gitOk(root, ['worktree', 'prune']);
+  const left = new Set((await listEntries(root)).map((e) => e.path));
+  const pruned = prunable.filter((p) => !left.has(p));
+
+  const removedUnregistered: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const folder = path.join(dir, name);
+    if (left.has(folder)) continue;
+    await rm(folder, { recursive: true, force: true });
+    removedUnregistered.push(folder);
+  }
+
+  const removedCompleted: string[] = [];
+  const keptCompleted: string[] = [];
+  const completed = new Set((o.completed ?? []).map(slug));
+  for (const info of await listTaskWorktrees(root, o.planId)) {
+    if (!completed.has(info.slug) || !info.branch) continue;
+    if (o.integrationBranch && (await isAncestor(root, info.branch, o.integrationBranch))) {
+      await removeTask(root, o.planId, info.slug);
+      removedCompleted.push(info.slug);
+    } else keptCompleted.push(info.slug);
+  }
+  const branchesWithoutWorktree = (await listTaskWorktrees(root, o.planId)).filter((i) => i.condition === 'branch-only').map((i) => i.branch!);
+
+  return {
+    ...(integration ? { integration } : {}),
+    foreignMerge,
+    removedLocks,
+    pruned,
+    removedHalfCreated,
+    removedUnregistered,
+    removedCompleted,
+    keptCompleted,
+    branchesWithoutWorktree,
+  };
+}
+
+async function finishIntegration(root: string, removedLocks: string[]): Promise<RecoveryReport['integration']> {
+  const markerFile = integrationMarkerPath(root);
+  if (!existsSync(markerFile)) return undefined;
+  let marker: IntegrationMarker;
+  try {
+    marker = JSON.parse(await readFile(markerFile, 'utf8')) as IntegrationMarker;
+  } catch {
+    // Killed while writing the marker: the merge had not started.
+    await rm(markerFile, { force: true });
+    return { taskBranch: '?', outcome: 'not-started', restored: [] };
+  }
+  // The marker proves ccasp's git was the one holding the lock when the run was killed.
+  const lock = await gitPath(root, 'index.lock');
+  if (existsSync(lock)) {
+    await rm(lock, { force: true });
+    removedLocks.push(lock);
+  }
+  let outcome: NonNullable<RecoveryReport['integration']>['outcome'];
+  let restored: string[] = [];
+  if (await mergeInProgress(root)) {
+    await gitOk(root, ['merge', '--abort']);
+    outcome = 'aborted';
+  } else if (await isAncestor(root, marker.tip, 'HEAD')) {
+    outcome = 'completed';
+  } else {
+    restored = await rollBackPartialCheckout(root, marker);
+    outcome = restored.length > 0 ? 'rolled-back' : 'not-started';
+  }
+  await rm(markerFile, { force: true });
+  return { taskBranch: marker.taskBranch, outcome, restored };
+}
+
+/**
+ * A fast-forward killed mid-checkout leaves some files at the task's version while HEAD and the
+ * index are still the old ones. Only files whose content is exactly the task tip's (or that the
+ * tip deletes and are gone) are put back: git refused to merge over the user's own changes, so
+ * those files were written by the merge, and nothing else is touched.
+ */
+async function rollBackPartialCheckout(root: string, marker: IntegrationMarker): Promise<string[]> {
+  if ((await headCommit(root)) !== marker.before) return [];
+  const touched = new Set(splitZ(await gitOk(root, ['diff', '--name-only', '-z', marker.before, marker.tip])));
+  const restored: string[] = [];
+  for (const file of (await dirtyPaths(root)).filter((p) => touched.has(p))) {
+    const inTip = await git(root, ['rev-parse', '--verify', '--quiet', `${marker.tip}:${file}`]);
+    const onDisk = existsSync(path.join(root, file)) ? await git(root, ['hash-object', '--', file]) : undefined;
+    const matchesTip = inTip.exitCode === 0 ? onDisk?.stdout.trim() === inTip.stdout.trim() : onDisk === undefined;
+    if (!matchesTip) continue;
+    const inBefore = (await git(root, ['cat-file', '-e', `${marker.before}:${file}`])).exitCode === 0;
+    if (inBefore) await gitOk(root, ['checkout', marker.before, '--', file]);
+    else await rm(path.join(root, file), { force: true });
+    restored.push(file);
+  }
+  return restored.sort();
+}
+
+/** The report as lines for a person; empty when there was nothing to recover. */
+export function describeRecovery(r: RecoveryReport): string[] {
+  const lines: string[] = [];
+  const list = (xs: readonly string[]) => xs.join(', ');
+  if (r.integration) {
+    const what = {
+      aborted: 'was stopped mid-merge; the merge was aborted and the branch is as it was',
+      completed: 'had finished',
+      'rolled-back': `was cut short; ${list(r.integration.restored)} put back`,
+      'not-started': 'had not changed anything',
+    }[r.integration.outcome];
+    lines.push(`the integration of ${r.integration.taskBranch} ${what}`);
+  }
+  if (r.foreignMerge) lines.push('a merge that ccasp did not start is in progress in the working tree; finish or abort it (git merge --abort)');
+  if (r.removedLocks.length > 0) lines.push(`removed stale git locks: ${list(r.removedLocks)}`);
+  if (r.pruned.length > 0) lines.push(`forgot worktrees whose folders are gone: ${list(r.pruned)}`);
+  if (r.removedHalfCreated.length > 0) lines.push(`removed half-created worktrees: ${list(r.removedHalfCreated)}`);
+  if (r.removedUnregistered.length > 0) lines.push(`removed folders git did not know as worktrees: ${list(r.removedUnregistered)}`);
+  if (r.removedCompleted.length > 0) lines.push(`removed the integrated worktrees of completed tasks: ${list(r.removedCompleted)}`);
+  if (r.keptCompleted.length > 0) lines.push(`kept worktrees of completed tasks whose work is not in the integration branch: ${list(r.keptCompleted)}`);
+  if (r.branchesWithoutWorktree.length > 0) lines.push(`task branches without a worktree (the next attempt continues from them): ${list(r.branchesWithoutWorktree)}`);
+  return lines;
+}

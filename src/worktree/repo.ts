@@ -1,0 +1,104 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { git, gitOk, GitError, splitZ } from './git.js';
+import { excludePathspec, ORCHESTRATOR_PATHSPEC } from './names.js';
+
+/** The top level of the working tree holding `dir` (git's own answer: symlinks resolved). */
+export async function topLevel(dir: string): Promise<string> {
+  return gitOk(dir, ['rev-parse', '--show-toplevel']);
+}
+
+/** The branch checked out in `root`, or undefined when HEAD is detached. */
+export async function currentBranch(root: string): Promise<string | undefined> {
+  const r = await git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  if (r.exitCode === 0) return r.stdout.trim();
+  if (r.exitCode === 1) return undefined;
+  throw new GitError(['symbolic-ref', '--quiet', '--short', 'HEAD'], r.exitCode, r.stderr);
+}
+
+/** The commit `rev` names (default HEAD), as a full object id. */
+export async function headCommit(root: string, rev = 'HEAD'): Promise<string> {
+  return gitOk(root, ['rev-parse', '--verify', `${rev}^{commit}`]);
+}
+
+export async function refExists(root: string, ref: string): Promise<boolean> {
+  return (await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).exitCode === 0;
+}
+
+/** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
+export async function isAncestor(root: string, ancestor: string, descendant: string): Promise<boolean> {
+  const args = ['merge-base', '--is-ancestor', ancestor, descendant];
+  const r = await git(root, args);
+  if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
+  throw new GitError(args, r.exitCode, r.stderr);
+}
+
+export async function mergeInProgress(dir: string): Promise<boolean> {
+  return refExists(dir, 'MERGE_HEAD');
+}
+
+/** Paths with unresolved merge conflicts in `dir`'s index. */
+export async function unmergedPaths(dir: string): Promise<string[]> {
+  return [...new Set(splitZ(await gitOk(dir, ['diff', '--name-only', '-z', '--diff-filter=U'])))];
+}
+
+/** A file in `dir`'s git directory (`index.lock`, `info/exclude`), shared ones in the common dir. */
+export async function gitPath(dir: string, name: string): Promise<string> {
+  return path.resolve(dir, await gitOk(dir, ['rev-parse', '--git-path', name]));
+}
+
+/**
+ * Changed, staged, deleted and untracked paths in the working tree at `root`, except ccasp's own
+ * `.claude/orchestrator/` and `ignore` (relative to root; e.g. the plan file a paused run left
+ * modified). Ignored files do not count. Every untracked file is listed, not just its folder, so
+ * an untracked `.claude/` holding only ccasp's files is not mistaken for a change.
+ */
+export async function dirtyPaths(root: string, ignore: readonly string[] = []): Promise<string[]> {
+  const out = await gitOk(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ORCHESTRATOR_PATHSPEC, ...ignore.map(excludePathspec)]);
+  const entries = splitZ(out);
+  const paths: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    paths.push(entry.slice(3));
+    // A rename or copy is followed by its source path.
+    if (entry[0] === 'R' || entry[0] === 'C') i++;
+  }
+  return paths;
+}
+
+export async function isDirty(root: string, ignore: readonly string[] = []): Promise<boolean> {
+  return (await dirtyPaths(root, ignore)).length > 0;
+}
+
+const EXCLUDE_LINE = '/.claude/orchestrator/';
+
+/**
+ * Makes git ignore ccasp's folder in this repository and all its worktrees, whatever the project's
+ * .gitignore says. It holds the task worktrees themselves (nested checkouts that `git add -A` would
+ * record as embedded repositories), the state file and the logs. `.git/info/exclude` is used
+ * because it is local (never committed, no diff in the user's project), lives in the common git
+ * dir so every linked worktree reads it too, and git honours it like .gitignore. Nothing is written
+ * when the project already ignores the folder.
+ */
+export async function ensureExcluded(root: string): Promise<'already-ignored' | 'added'> {
+  const probe = await git(root, ['check-ignore', '--quiet', '--no-index', '.claude/orchestrator/state.json']);
+  if (probe.exitCode === 0) return 'already-ignored';
+  if (probe.exitCode !== 1) throw new GitError(['check-ignore'], probe.exitCode, probe.stderr);
+  const file = await gitPath(root, 'info/exclude');
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  await mkdir(path.dirname(file), { recursive: true });
+  const lead = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  await appendFile(file, `${lead}# ccasp: its state, logs and task worktrees\n${EXCLUDE_LINE}\n`);
+  return 'added';
+}
+
+/**
+ * Stages every change in a worktree except ccasp's folder and `keepOut` (relative paths). Exclude
+ * pathspecs cannot do this: `git add` fails when one names an ignored path. So the folder is made
+ * ignored, and `keepOut` and the folder are unstaged again (a no-op when they were never staged).
+ */
+export async function stageAll(worktree: string, keepOut: readonly string[] = []): Promise<void> {
+  await ensureExcluded(worktree);
+  await gitOk(worktree, ['add', '--all']);
+  await gitOk(worktree, ['reset', '--quiet', 'HEAD', '--', '.claude/orchestrator', ...keepOut]);
+}

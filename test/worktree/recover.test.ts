@@ -1,0 +1,190 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  commitTaskWork,
+  createTaskWorktree,
+  describeRecovery,
+  integrate,
+  integrationMarkerPath,
+  listTaskWorktrees,
+  recover,
+  worktreePath,
+  type IntegrationMarker,
+} from '../../src/worktree/index.js';
+import { agentWrites, newRepo, put, read, sh, shStatus } from './fixture.js';
+
+const plan = 'demo';
+const start = (root: string, taskId: string, attempt = 1) => createTaskWorktree(root, { planId: plan, taskId, attempt, base: 'main' });
+
+/** Writes the marker integrate() writes before it merges, as if ccasp was killed right after. */
+function markIntegration(root: string, taskBranch: string): void {
+  const marker: IntegrationMarker = {
+    pid: 999999,
+    integrationBranch: 'main',
+    taskBranch,
+    before: sh(root, 'rev-parse', 'main'),
+    tip: sh(root, 'rev-parse', taskBranch),
+    startedAt: new Date().toISOString(),
+  };
+  put(root, path.relative(root, integrationMarkerPath(root)), JSON.stringify(marker));
+}
+
+/** Tasks A and B both rewrite line 2 of src/shared.txt; A is integrated, B is committed in its worktree. */
+async function conflicting(root: string) {
+  const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
+  agentWrites(a.path, { 'src/shared.txt': 'line 1\nA\nline 3\n' });
+  agentWrites(b.path, { 'src/shared.txt': 'line 1\nB\nline 3\n' });
+  await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+  await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+  await integrate(root, { integrationBranch: 'main', taskBranch: a.branch });
+  return { a, b };
+}
+
+const mergeHead = (root: string) => shStatus(root, 'rev-parse', '--verify', '--quiet', 'MERGE_HEAD') === 0;
+
+describe('recover after a kill', () => {
+  it("aborts a merge ccasp started (and the git lock it held), leaving the branch as it was", async () => {
+    const root = newRepo();
+    const { b } = await conflicting(root);
+    const tip = sh(root, 'rev-parse', 'main');
+    markIntegration(root, b.branch);
+    expect(shStatus(root, 'merge', '--no-ff', '--no-edit', b.branch)).not.toBe(0);
+    expect(mergeHead(root)).toBe(true);
+    writeFileSync(path.join(root, '.git', 'index.lock'), '');
+
+    const report = await recover(root, { planId: plan });
+    expect(report.integration).toEqual({ taskBranch: b.branch, outcome: 'aborted', restored: [] });
+    expect(report.removedLocks).toEqual([path.join(root, '.git', 'index.lock')]);
+    expect(mergeHead(root)).toBe(false);
+    expect(sh(root, 'rev-parse', 'main')).toBe(tip);
+    expect(sh(root, 'status', '--porcelain')).toBe('');
+    expect(existsSync(integrationMarkerPath(root))).toBe(false);
+    expect(describeRecovery(report)[0]).toMatch(/integration of ccasp\/demo\/B was stopped mid-merge/);
+  });
+
+  it('leaves a merge it did not start alone, and says so', async () => {
+    const root = newRepo();
+    const { b } = await conflicting(root);
+    sh(root, 'branch', 'users-branch', b.branch);
+    expect(shStatus(root, 'merge', '--no-edit', 'users-branch')).not.toBe(0);
+    const report = await recover(root, { planId: plan });
+    expect(report.foreignMerge).toBe(true);
+    expect(report.integration).toBeUndefined();
+    expect(mergeHead(root)).toBe(true);
+    expect(describeRecovery(report).join('\n')).toMatch(/merge that ccasp did not start/);
+  });
+
+  it('recognises an integration that finished before the kill', async () => {
+    const root = newRepo();
+    const a = await start(root, 'A');
+    agentWrites(a.path, { 'a.txt': 'a' });
+    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+    markIntegration(root, a.branch);
+    sh(root, 'merge', '--quiet', '--ff-only', a.branch);
+    const report = await recover(root, { planId: plan });
+    expect(report.integration?.outcome).toBe('completed');
+    expect(read(root, 'a.txt')).toBe('a');
+  });
+
+  it("puts back what a fast-forward killed mid-checkout wrote, and nothing of the user's", async () => {
+    const root = newRepo();
+    const a = await start(root, 'A');
+    agentWrites(a.path, { 'src/shared.txt': 'by A\n', 'src/new.txt': 'new from A\n', 'README.md': '# A\n' });
+    rmSync(path.join(a.path, 'src', 'shared.txt'));
+    agentWrites(a.path, { 'src/renamed.txt': 'by A\n' });
+    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+    const before = sh(root, 'rev-parse', 'main');
+    markIntegration(root, a.branch);
+    // The checkout got as far as two files; README.md has the user's own edit, notes.txt is theirs.
+    rmSync(path.join(root, 'src', 'shared.txt'));
+    put(root, 'src/new.txt', 'new from A\n');
+    put(root, 'README.md', '# the user\n');
+    put(root, 'notes.txt', 'mine\n');
+
+    const report = await recover(root, { planId: plan });
+    expect(report.integration).toEqual({ taskBranch: a.branch, outcome: 'rolled-back', restored: ['src/new.txt', 'src/shared.txt'] });
+    expect(sh(root, 'rev-parse', 'main')).toBe(before);
+    expect(sh(root, 'status', '--porcelain').split('\n').sort()).toEqual([' M README.md', '?? notes.txt']);
+    expect(read(root, 'README.md')).toBe('# the user\n');
+  });
+
+  it('a marker with nothing changed is simply dropped', async () => {
+    const root = newRepo();
+    const a = await start(root, 'A');
+    agentWrites(a.path, { 'a.txt': 'a' });
+    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+    markIntegration(root, a.branch);
+    expect((await recover(root, { planId: plan })).integration?.outcome).toBe('not-started');
+    expect(existsSync(integrationMarkerPath(root))).toBe(false);
+  });
+
+  it('a marker cut short while being written means the merge never started', async () => {
+    const root = newRepo();
+    put(root, path.relative(root, integrationMarkerPath(root)), '{"pid": 1, "integrat');
+    expect((await recover(root, { planId: plan })).integration).toEqual({ taskBranch: '?', outcome: 'not-started', restored: [] });
+    expect(existsSync(integrationMarkerPath(root))).toBe(false);
+  });
+
+  it('removes a half-created worktree (git add killed while "initializing"); the task then starts again', async () => {
+    const root = newRepo();
+    const a = await start(root, 'A');
+    writeFileSync(path.join(root, '.git', 'worktrees', 'A', 'locked'), 'initializing');
+    rmSync(path.join(a.path, 'README.md'));
+    const report = await recover(root, { planId: plan });
+    expect(report.removedHalfCreated).toEqual([a.path]);
+    expect(existsSync(a.path)).toBe(false);
+    expect(report.branchesWithoutWorktree).toEqual(['ccasp/demo/A']);
+    const again = await start(root, 'A', 2);
+    expect(again.state).toBe('recreated');
+    expect(read(again.path, 'README.md')).toBe('# project\n');
+  });
+
+  it('forgets worktrees whose folder is gone, keeps their branches, and removes folders git does not know', async () => {
+    const root = newRepo();
+    const a = await start(root, 'A');
+    agentWrites(a.path, { 'a.txt': 'a' }, 'work worth keeping');
+    rmSync(a.path, { recursive: true, force: true });
+    put(worktreePath(root, 'Stray'), 'x.txt', 'x');
+    const report = await recover(root, { planId: plan });
+    expect(report.pruned).toEqual([a.path]);
+    expect(report.removedUnregistered).toEqual([worktreePath(root, 'Stray')]);
+    expect(report.branchesWithoutWorktree).toEqual(['ccasp/demo/A']);
+    const again = await start(root, 'A', 2);
+    expect(again.state).toBe('reattached');
+    expect(read(again.path, 'a.txt')).toBe('a');
+  });
+
+  it('removes a stale index lock in a task worktree', async () => {
+    const root = newRepo();
+    await start(root, 'A');
+    const lock = path.join(root, '.git', 'worktrees', 'A', 'index.lock');
+    writeFileSync(lock, '');
+    expect((await recover(root, { planId: plan })).removedLocks).toEqual([lock]);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('removes the worktree of a completed task once its work is integrated; keeps one that is not', async () => {
+    const root = newRepo();
+    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
+    agentWrites(a.path, { 'a.txt': 'a' });
+    agentWrites(b.path, { 'b.txt': 'b' });
+    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    await integrate(root, { integrationBranch: 'main', taskBranch: a.branch });
+    const report = await recover(root, { planId: plan, integrationBranch: 'main', completed: ['A', 'B'] });
+    expect(report.removedCompleted).toEqual(['A']);
+    expect(report.keptCompleted).toEqual(['B']);
+    expect((await listTaskWorktrees(root, plan)).map((i) => i.slug)).toEqual(['B']);
+  });
+
+  it('reports nothing when there is nothing to recover, and the repository works normally afterwards', async () => {
+    const root = newRepo();
+    const report = await recover(root, { planId: plan });
+    expect(describeRecovery(report)).toEqual([]);
+    const a = await start(root, 'A');
+    agentWrites(a.path, { 'a.txt': 'a' });
+    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+    expect((await integrate(root, { integrationBranch: 'main', taskBranch: a.branch })).kind).toBe('integrated');
+  });
+});
