@@ -22,7 +22,7 @@ export async function readState(file: string): Promise<StateRead> {
   } catch (error) {
     return { kind: 'invalid', problems: [{ file, path: '', message: `is not valid JSON (${(error as Error).message})` }] };
   }
-  const parsed = stateSchema.safeParse(raw);
+  const parsed = stateSchema().safeParse(raw);
   if (!parsed.success) return { kind: 'invalid', problems: zodProblems(file, parsed.error) };
   return { kind: 'ok', state: parsed.data };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { once } from '../plan/lazy.js';
 
 /**
  * `.claude/orchestrator/state.json`: the seed orchestrator's schema, extended with what a resumable,
@@ -7,85 +8,98 @@ import * as z from 'zod';
  */
 export const STATE_VERSION = 1;
 
-const timestamp = z.string();
+// Built on first use, not at import (see `once`): `--version`, and `status` where no state file
+// exists yet, never need it.
+const schemas = once(() => {
+  const timestamp = z.string();
 
-export const activeAgentSchema = z.object({
-  agentId: z.string(),
-  taskId: z.string(),
-  spawnedAt: timestamp,
-  status: z.enum(['running', 'completed', 'failed']),
-  attempt: z.number().int().positive(),
-  specialist: z.string(),
-  model: z.string(),
-  sessionId: z.string().optional(),
-  pid: z.number().int().optional(),
-});
+  const activeAgent = z.object({
+    agentId: z.string(),
+    taskId: z.string(),
+    spawnedAt: timestamp,
+    status: z.enum(['running', 'completed', 'failed']),
+    attempt: z.number().int().positive(),
+    specialist: z.string(),
+    model: z.string(),
+    sessionId: z.string().optional(),
+    pid: z.number().int().optional(),
+  });
 
-export const usageSchema = z.object({
-  inputTokens: z.number().nonnegative(),
-  outputTokens: z.number().nonnegative(),
-  cacheCreationTokens: z.number().nonnegative(),
-  cacheReadTokens: z.number().nonnegative(),
-});
+  const usage = z.object({
+    inputTokens: z.number().nonnegative(),
+    outputTokens: z.number().nonnegative(),
+    cacheCreationTokens: z.number().nonnegative(),
+    cacheReadTokens: z.number().nonnegative(),
+  });
 
-export const attemptRecordSchema = z.object({
-  taskId: z.string(),
-  attempt: z.number().int().positive(),
-  outcome: z.enum(['completed', 'retry', 'blocked', 'fatal', 'interrupted', 'rate-limited']),
-  reason: z.string().optional(),
-  summary: z.string().optional(),
-  artifacts: z.array(z.string()).optional(),
-  sessionId: z.string().optional(),
-  startedAt: timestamp,
-  finishedAt: timestamp,
-  durationMs: z.number().nonnegative(),
-  costUsd: z.number().nonnegative(),
-  usage: usageSchema,
-  log: z.string().optional(),
-});
-
-export const blockedTaskSchema = z.object({
-  taskId: z.string(),
-  blocker: z.string(),
-  suggestedAction: z.string().optional(),
-  at: timestamp,
-});
-
-export const stateSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  planId: z.string(),
-  planPath: z.string(),
-  initialized: timestamp,
-  lastUpdated: timestamp,
-  status: z.enum(['active', 'paused', 'blocked', 'completed', 'failed']),
-  currentPhase: z.string().nullable(),
-  activeAgents: z.array(activeAgentSchema),
-  completedTasks: z.array(z.string()),
-  pendingTasks: z.array(z.string()),
-  failedTasks: z.array(attemptRecordSchema),
-  blockedTasks: z.array(blockedTaskSchema),
-  attempts: z.array(attemptRecordSchema),
-  tokenBudget: z.object({
-    used: z.number().nonnegative(),
-    limit: z.number().positive().nullable(),
-    costLimitUsd: z.number().positive().nullable().default(null),
-    compactionThreshold: z.number().gt(0).max(1),
-    lastCompaction: timestamp.nullable(),
+  const attemptRecord = z.object({
+    taskId: z.string(),
+    attempt: z.number().int().positive(),
+    outcome: z.enum(['completed', 'retry', 'blocked', 'fatal', 'interrupted', 'rate-limited']),
+    reason: z.string().optional(),
+    summary: z.string().optional(),
+    artifacts: z.array(z.string()).optional(),
+    sessionId: z.string().optional(),
+    startedAt: timestamp,
+    finishedAt: timestamp,
+    durationMs: z.number().nonnegative(),
     costUsd: z.number().nonnegative(),
-    usage: usageSchema,
-  }),
-  githubConfig: z
-    .object({ enabled: z.boolean(), owner: z.string(), repo: z.string(), issueNumber: z.number().int() })
-    .nullable(),
-  metrics: z.object({
-    tasksCompleted: z.number().int().nonnegative(),
-    tasksFailed: z.number().int().nonnegative(),
-    totalAgentsSpawned: z.number().int().nonnegative(),
-    averageTaskDuration: z.number().nonnegative(),
-  }),
+    usage,
+    log: z.string().optional(),
+  });
+
+  const blockedTask = z.object({
+    taskId: z.string(),
+    blocker: z.string(),
+    suggestedAction: z.string().optional(),
+    at: timestamp,
+  });
+
+  const state = z.object({
+    version: z.literal(STATE_VERSION),
+    planId: z.string(),
+    planPath: z.string(),
+    initialized: timestamp,
+    lastUpdated: timestamp,
+    status: z.enum(['active', 'paused', 'blocked', 'completed', 'failed']),
+    currentPhase: z.string().nullable(),
+    activeAgents: z.array(activeAgent),
+    completedTasks: z.array(z.string()),
+    pendingTasks: z.array(z.string()),
+    failedTasks: z.array(attemptRecord),
+    blockedTasks: z.array(blockedTask),
+    attempts: z.array(attemptRecord),
+    tokenBudget: z.object({
+      used: z.number().nonnegative(),
+      limit: z.number().positive().nullable(),
+      costLimitUsd: z.number().positive().nullable().default(null),
+      compactionThreshold: z.number().gt(0).max(1),
+      lastCompaction: timestamp.nullable(),
+      costUsd: z.number().nonnegative(),
+      usage,
+    }),
+    githubConfig: z
+      .object({ enabled: z.boolean(), owner: z.string(), repo: z.string(), issueNumber: z.number().int() })
+      .nullable(),
+    metrics: z.object({
+      tasksCompleted: z.number().int().nonnegative(),
+      tasksFailed: z.number().int().nonnegative(),
+      totalAgentsSpawned: z.number().int().nonnegative(),
+      averageTaskDuration: z.number().nonnegative(),
+    }),
+  });
+
+  return { activeAgent, usage, attemptRecord, state };
 });
 
-export type OrchestratorState = z.infer<typeof stateSchema>;
-export type ActiveAgent = z.infer<typeof activeAgentSchema>;
-export type AttemptRecord = z.infer<typeof attemptRecordSchema>;
-export type Usage = z.infer<typeof usageSchema>;
+type Schemas = ReturnType<typeof schemas>;
+
+/** The state file's schema, built on the first call. */
+export function stateSchema(): Schemas['state'] {
+  return schemas().state;
+}
+
+export type OrchestratorState = z.infer<Schemas['state']>;
+export type ActiveAgent = z.infer<Schemas['activeAgent']>;
+export type AttemptRecord = z.infer<Schemas['attemptRecord']>;
+export type Usage = z.infer<Schemas['usage']>;

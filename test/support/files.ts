@@ -21,5 +21,5 @@ export function readPlanJson(file: string): PlanJson {
 
 /** state.json, checked against its schema on the way in. */
 export function readStateJson(projectRoot: string): OrchestratorState {
-  return stateSchema.parse(JSON.parse(readFileSync(path.join(projectRoot, '.claude', 'orchestrator', 'state.json'), 'utf8')));
+  return stateSchema().parse(JSON.parse(readFileSync(path.join(projectRoot, '.claude', 'orchestrator', 'state.json'), 'utf8')));
 }

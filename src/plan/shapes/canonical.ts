@@ -1,57 +1,58 @@
 import * as z from 'zod';
+import { once } from '../lazy.js';
 import type { Phase, PhaseStatus, Plan, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
 import { zodProblems } from '../zod-problems.js';
-import {
-  attemptCount,
-  complexity,
-  domain,
-  isoTimestamp,
-  nonEmptyString,
-  phaseStatus,
-  slugify,
-  taskStatus,
-} from './fields.js';
+import { fieldSchemas, slugify } from './fields.js';
 import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
 
-const task = z.looseObject({
-  id: nonEmptyString,
-  title: nonEmptyString,
-  details: z.string().optional(),
-  file: z.union([nonEmptyString, z.array(nonEmptyString)]).optional(),
-  domain: domain.optional(),
-  model: nonEmptyString.optional(),
-  complexity: complexity.optional(),
-  dependencies: z.array(nonEmptyString).optional(),
-  verify: nonEmptyString.optional(),
-  status: taskStatus,
-  completedAt: isoTimestamp.optional(),
-  completedBy: z.string().optional(),
-  blocker: z.string().optional(),
-  attempts: attemptCount.optional(),
+// Built on the first read, not at import: see `once`.
+const schemas = once(() => {
+  const { attemptCount, complexity, domain, isoTimestamp, nonEmptyString, phaseStatus, taskStatus } = fieldSchemas();
+
+  const task = z.looseObject({
+    id: nonEmptyString,
+    title: nonEmptyString,
+    details: z.string().optional(),
+    file: z.union([nonEmptyString, z.array(nonEmptyString)]).optional(),
+    domain: domain.optional(),
+    model: nonEmptyString.optional(),
+    complexity: complexity.optional(),
+    dependencies: z.array(nonEmptyString).optional(),
+    verify: nonEmptyString.optional(),
+    status: taskStatus,
+    completedAt: isoTimestamp.optional(),
+    completedBy: z.string().optional(),
+    blocker: z.string().optional(),
+    attempts: attemptCount.optional(),
+  });
+
+  const phase = z.looseObject({
+    id: nonEmptyString,
+    name: nonEmptyString,
+    status: phaseStatus.optional(),
+    completedAt: isoTimestamp.optional(),
+    tasks: z.array(task),
+  });
+
+  const plan = z.looseObject({
+    plan_id: nonEmptyString.optional(),
+    name: nonEmptyString,
+    status: z.string().optional(),
+    completion_percentage: z.number().min(0).max(100).optional(),
+    github: z
+      .looseObject({ owner: nonEmptyString, repo: nonEmptyString, issue: z.number().int().positive() })
+      .optional(),
+    max_parallel_agents: z.number().int().positive().optional(),
+    test_command: nonEmptyString.optional(),
+    token_limit: z.number().int().positive().optional(),
+    phases: z.array(phase),
+  });
+
+  return { task, plan };
 });
 
-const phase = z.looseObject({
-  id: nonEmptyString,
-  name: nonEmptyString,
-  status: phaseStatus.optional(),
-  completedAt: isoTimestamp.optional(),
-  tasks: z.array(task),
-});
-
-const plan = z.looseObject({
-  plan_id: nonEmptyString.optional(),
-  name: nonEmptyString,
-  status: z.string().optional(),
-  completion_percentage: z.number().min(0).max(100).optional(),
-  github: z
-    .looseObject({ owner: nonEmptyString, repo: nonEmptyString, issue: z.number().int().positive() })
-    .optional(),
-  max_parallel_agents: z.number().int().positive().optional(),
-  test_command: nonEmptyString.optional(),
-  token_limit: z.number().int().positive().optional(),
-  phases: z.array(phase),
-});
+type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
 /** A phase with no status of its own takes one from its tasks. */
 export function derivePhaseStatus(statuses: readonly TaskStatus[]): PhaseStatus {
@@ -61,7 +62,7 @@ export function derivePhaseStatus(statuses: readonly TaskStatus[]): PhaseStatus 
   return 'pending';
 }
 
-function toTask(raw: z.infer<typeof task>, at: string): Task {
+function toTask(raw: RawTask, at: string): Task {
   return {
     id: raw.id,
     title: raw.title,
@@ -87,7 +88,7 @@ export const canonicalShape: PlanShapeReader = {
   // The fallback: anything not recognised as another shape is read, and reported on, as canonical.
   matches: (raw) => isObject(raw),
   read(raw, file) {
-    const parsed = plan.safeParse(raw);
+    const parsed = schemas().plan.safeParse(raw);
     if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
     const p = parsed.data;
     const phases: Phase[] = p.phases.map((ph, i) => {

@@ -1,8 +1,9 @@
 import * as z from 'zod';
+import { once } from '../lazy.js';
 import type { GithubLink, Phase, PhaseStatus, SystemStep, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
 import { derivePhaseStatus } from './canonical.js';
-import { isoTimestamp, nonEmptyString } from './fields.js';
+import { fieldSchemas } from './fields.js';
 import { isObject, setField, type JsonObject, type TaskPatch } from './shape.js';
 
 /**
@@ -11,7 +12,7 @@ import { isObject, setField, type JsonObject, type TaskPatch } from './shape.js'
  */
 
 /** Every task status a CCASP writer is known to produce; anything else is a typo worth reporting. */
-export const ccaspTaskStatus = z.enum([
+const CCASP_TASK_STATUSES = [
   'pending',
   'not_started',
   'in_progress',
@@ -22,10 +23,10 @@ export const ccaspTaskStatus = z.enum([
   'blocked',
   'failed',
   'skipped',
-]);
-export type CcaspTaskStatus = z.infer<typeof ccaspTaskStatus>;
+] as const;
+export type CcaspTaskStatus = (typeof CCASP_TASK_STATUSES)[number];
 
-export const ccaspPhaseStatus = z.enum([
+const CCASP_PHASE_STATUSES = [
   'pending',
   'not_started',
   'in_progress',
@@ -35,26 +36,33 @@ export const ccaspPhaseStatus = z.enum([
   'completed',
   'failed',
   'blocked',
-]);
-export type CcaspPhaseStatus = z.infer<typeof ccaspPhaseStatus>;
+] as const;
+export type CcaspPhaseStatus = (typeof CCASP_PHASE_STATUSES)[number];
 
-// CCASP generators write `null` for "not yet" as often as they leave a key out.
-export const optionalText = z.string().nullish();
-export const optionalTimestamp = isoTimestamp.nullish();
-export const percentage = z.number().min(0).max(100);
-export const issueNumber = z.number().int().positive();
-export const dependencyList = z.array(nonEmptyString);
+/** Field schemas the CCASP shapes share, built by the first CCASP plan read (see `once`). */
+export const ccaspFieldSchemas = once(() => {
+  const { isoTimestamp, nonEmptyString } = fieldSchemas();
+  return {
+    ccaspTaskStatus: z.enum(CCASP_TASK_STATUSES),
+    ccaspPhaseStatus: z.enum(CCASP_PHASE_STATUSES),
+    // CCASP generators write `null` for "not yet" as often as they leave a key out.
+    optionalText: z.string().nullish(),
+    optionalTimestamp: isoTimestamp.nullish(),
+    percentage: z.number().min(0).max(100),
+    issueNumber: z.number().int().positive(),
+    dependencyList: z.array(nonEmptyString),
+    /** v3.0 plans hold `{path, relevance, reason}` objects; CCASP's own readers accept plain strings too. */
+    fileEntries: z.array(z.union([nonEmptyString, z.looseObject({ path: nonEmptyString })])),
+    testingConfig: z
+      .looseObject({ ralph_loop: z.looseObject({ testCommand: nonEmptyString.nullish() }).nullish() })
+      .nullish(),
+    orchestration: z.looseObject({ max_parallel_agents: z.number().int().positive().nullish() }).nullish(),
+  };
+});
 
-/** v3.0 plans hold `{path, relevance, reason}` objects; CCASP's own readers accept plain strings too. */
-export const fileEntries = z.array(z.union([nonEmptyString, z.looseObject({ path: nonEmptyString })]));
+type FileEntries = z.infer<ReturnType<typeof ccaspFieldSchemas>['fileEntries']>;
 
-export const testingConfig = z
-  .looseObject({ ralph_loop: z.looseObject({ testCommand: nonEmptyString.nullish() }).nullish() })
-  .nullish();
-
-export const orchestration = z.looseObject({ max_parallel_agents: z.number().int().positive().nullish() }).nullish();
-
-export function filePaths(files: z.infer<typeof fileEntries> | null | undefined): string[] {
+export function filePaths(files: FileEntries | null | undefined): string[] {
   return (files ?? []).map((f) => (typeof f === 'string' ? f : f.path));
 }
 

@@ -1,86 +1,97 @@
 import * as z from 'zod';
+import { once } from '../lazy.js';
 import { DOMAINS, type Domain, type Phase, type Plan, type Task } from '../model.js';
 import { zodProblems } from '../zod-problems.js';
 import {
-  ccaspPhaseStatus,
-  ccaspTaskStatus,
+  ccaspFieldSchemas,
   closePhases,
   completedPhasesPercent,
-  dependencyList,
-  fileEntries,
   filePaths,
   firstText,
   githubLink,
   isSystemTaskId,
-  issueNumber,
   needsLabel,
-  optionalText,
-  optionalTimestamp,
-  orchestration,
-  percentage,
   phasesOf,
   readPhaseStatus,
   readPlanStatus,
   readTaskStatus,
   systemStepOf,
   tasksOf,
-  testingConfig,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { attemptCount, nonEmptyString, slugify } from './fields.js';
+import { fieldSchemas, slugify } from './fields.js';
 import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
 
 /** Shape A: `ccasp create-phase-dev` (metadata.version "3.0"), `.claude/phase-dev/<slug>/PROGRESS.json`. */
 
-const task = z
-  .looseObject({
-    id: nonEmptyString,
-    title: optionalText,
-    subject: optionalText,
-    description: optionalText,
-    status: ccaspTaskStatus.nullish(),
-    completed: z.boolean().nullish(),
-    task_type: optionalText,
-    files: fileEntries.nullish(),
-    acceptance_criteria: z.array(z.string()).nullish(),
-    blockedBy: dependencyList.nullish(),
-    assignedAgent: optionalText,
-    completedAt: optionalTimestamp,
-    completedBy: optionalText,
-    blocker: optionalText,
-    error: optionalText,
-    attempts: attemptCount.optional(),
-  })
-  .superRefine(needsLabel(['title', 'subject', 'description']));
+// Built on the first read of such a plan, not at import: see `once`.
+const schemas = once(() => {
+  const { attemptCount, nonEmptyString } = fieldSchemas();
+  const {
+    ccaspPhaseStatus,
+    ccaspTaskStatus,
+    dependencyList,
+    fileEntries,
+    issueNumber,
+    optionalText,
+    optionalTimestamp,
+    orchestration,
+    percentage,
+    testingConfig,
+  } = ccaspFieldSchemas();
 
-const phase = z.looseObject({
-  id: z.union([z.number(), nonEmptyString]),
-  phase_id: nonEmptyString.nullish(),
-  name: nonEmptyString,
-  status: ccaspPhaseStatus.nullish(),
-  completedAt: optionalTimestamp,
-  tasks: z.array(task),
-});
-
-const plan = z.looseObject({
-  plan_id: nonEmptyString.nullish(),
-  project: z.looseObject({ name: nonEmptyString, slug: nonEmptyString.nullish() }),
-  status: optionalText,
-  completion_percentage: percentage.nullish(),
-  orchestration,
-  testing_config: testingConfig,
-  workflow: z
+  const task = z
     .looseObject({
-      github_issue: z.looseObject({ issue_number: issueNumber.nullish(), issue_url: optionalText }).nullish(),
+      id: nonEmptyString,
+      title: optionalText,
+      subject: optionalText,
+      description: optionalText,
+      status: ccaspTaskStatus.nullish(),
+      completed: z.boolean().nullish(),
+      task_type: optionalText,
+      files: fileEntries.nullish(),
+      acceptance_criteria: z.array(z.string()).nullish(),
+      blockedBy: dependencyList.nullish(),
+      assignedAgent: optionalText,
+      completedAt: optionalTimestamp,
+      completedBy: optionalText,
+      blocker: optionalText,
+      error: optionalText,
+      attempts: attemptCount.optional(),
     })
-    .nullish(),
-  github_issue: issueNumber.nullish(),
-  github_issue_url: optionalText,
-  agent_assignments: z.looseObject({ byDomain: z.record(z.string(), z.unknown()).nullish() }).nullish(),
-  phases: z.array(phase),
+    .superRefine(needsLabel(['title', 'subject', 'description']));
+
+  const phase = z.looseObject({
+    id: z.union([z.number(), nonEmptyString]),
+    phase_id: nonEmptyString.nullish(),
+    name: nonEmptyString,
+    status: ccaspPhaseStatus.nullish(),
+    completedAt: optionalTimestamp,
+    tasks: z.array(task),
+  });
+
+  const plan = z.looseObject({
+    plan_id: nonEmptyString.nullish(),
+    project: z.looseObject({ name: nonEmptyString, slug: nonEmptyString.nullish() }),
+    status: optionalText,
+    completion_percentage: percentage.nullish(),
+    orchestration,
+    testing_config: testingConfig,
+    workflow: z
+      .looseObject({
+        github_issue: z.looseObject({ issue_number: issueNumber.nullish(), issue_url: optionalText }).nullish(),
+      })
+      .nullish(),
+    github_issue: issueNumber.nullish(),
+    github_issue_url: optionalText,
+    agent_assignments: z.looseObject({ byDomain: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+    phases: z.array(phase),
+  });
+
+  return { task, plan };
 });
 
-type RawTask = z.infer<typeof task>;
+type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
 // CCASP's agent registry has finer domains than ccasp's.
 const DOMAIN_ALIASES: Readonly<Record<string, Domain>> = { state: 'frontend', database: 'backend' };
@@ -146,7 +157,7 @@ export const ccaspPhaseDevShape: PlanShapeReader = {
     );
   },
   read(raw, file) {
-    const parsed = plan.safeParse(raw);
+    const parsed = schemas().plan.safeParse(raw);
     if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
     const p = parsed.data;
     const byDomain = p.agent_assignments?.byDomain ?? {};

@@ -1,31 +1,23 @@
 import * as z from 'zod';
+import { once } from '../lazy.js';
 import type { Phase, Plan, Task } from '../model.js';
 import { zodProblems } from '../zod-problems.js';
 import {
-  ccaspPhaseStatus,
-  ccaspTaskStatus,
+  ccaspFieldSchemas,
   closePhases,
   completedPhasesPercent,
-  dependencyList,
-  fileEntries,
   filePaths,
   firstText,
   githubLink,
-  issueNumber,
   needsLabel,
-  optionalText,
-  optionalTimestamp,
-  orchestration,
-  percentage,
   readPhaseStatus,
   readPlanStatus,
   readTaskStatus,
   systemStepOf,
   tasksOf,
-  testingConfig,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { attemptCount, nonEmptyString } from './fields.js';
+import { fieldSchemas } from './fields.js';
 import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
 
 /**
@@ -34,46 +26,67 @@ import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
  * completed}` and anything else is optional.
  */
 
-const task = z
-  .looseObject({
-    id: nonEmptyString,
-    title: optionalText,
-    description: optionalText,
-    completed: z.boolean().nullish(),
-    blocked: z.boolean().nullish(),
-    status: ccaspTaskStatus.nullish(),
-    // `/phase-track` honours either name when an LLM adds one.
-    blockedBy: dependencyList.nullish(),
-    depends_on: dependencyList.nullish(),
-    files: fileEntries.nullish(),
+// Built on the first read of such a plan, not at import: see `once`.
+const schemas = once(() => {
+  const { attemptCount, nonEmptyString } = fieldSchemas();
+  const {
+    ccaspPhaseStatus,
+    ccaspTaskStatus,
+    dependencyList,
+    fileEntries,
+    issueNumber,
+    optionalText,
+    optionalTimestamp,
+    orchestration,
+    percentage,
+    testingConfig,
+  } = ccaspFieldSchemas();
+
+  const task = z
+    .looseObject({
+      id: nonEmptyString,
+      title: optionalText,
+      description: optionalText,
+      completed: z.boolean().nullish(),
+      blocked: z.boolean().nullish(),
+      status: ccaspTaskStatus.nullish(),
+      // `/phase-track` honours either name when an LLM adds one.
+      blockedBy: dependencyList.nullish(),
+      depends_on: dependencyList.nullish(),
+      files: fileEntries.nullish(),
+      completedAt: optionalTimestamp,
+      completedBy: optionalText,
+      blocker: optionalText,
+      attempts: attemptCount.optional(),
+    })
+    .superRefine(needsLabel(['description', 'title']));
+
+  const phase = z.looseObject({
+    id: z.union([z.number(), nonEmptyString]),
+    name: nonEmptyString,
+    status: ccaspPhaseStatus.nullish(),
     completedAt: optionalTimestamp,
-    completedBy: optionalText,
-    blocker: optionalText,
-    attempts: attemptCount.optional(),
-  })
-  .superRefine(needsLabel(['description', 'title']));
+    tasks: z.array(task),
+  });
 
-const phase = z.looseObject({
-  id: z.union([z.number(), nonEmptyString]),
-  name: nonEmptyString,
-  status: ccaspPhaseStatus.nullish(),
-  completedAt: optionalTimestamp,
-  tasks: z.array(task),
+  const plan = z.looseObject({
+    plan_id: nonEmptyString,
+    project: z.looseObject({ name: nonEmptyString }),
+    status: optionalText,
+    completion_percentage: percentage.nullish(),
+    github_issue: issueNumber.nullish(),
+    github_issue_url: optionalText,
+    orchestration,
+    testing_config: testingConfig,
+    phases: z.array(phase),
+  });
+
+  return { task, plan };
 });
 
-const plan = z.looseObject({
-  plan_id: nonEmptyString,
-  project: z.looseObject({ name: nonEmptyString }),
-  status: optionalText,
-  completion_percentage: percentage.nullish(),
-  github_issue: issueNumber.nullish(),
-  github_issue_url: optionalText,
-  orchestration,
-  testing_config: testingConfig,
-  phases: z.array(phase),
-});
+type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
-function toTask(t: z.infer<typeof task>, at: string): Task {
+function toTask(t: RawTask, at: string): Task {
   const title = firstText(t.title, t.description) ?? t.id;
   const details = firstText(t.description);
   const field = t.blockedBy === undefined && t.depends_on !== undefined ? 'depends_on' : 'blockedBy';
@@ -108,7 +121,7 @@ export const ccaspPlanCommandShape: PlanShapeReader = {
     );
   },
   read(raw, file) {
-    const parsed = plan.safeParse(raw);
+    const parsed = schemas().plan.safeParse(raw);
     if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
     const p = parsed.data;
     const phases: Phase[] = closePhases(

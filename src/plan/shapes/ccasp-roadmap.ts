@@ -1,30 +1,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { once } from '../lazy.js';
 import type { GithubLink, Plan, Task } from '../model.js';
 import { zodProblems } from '../zod-problems.js';
 import { derivePhaseStatus } from './canonical.js';
 import {
-  ccaspPhaseStatus,
-  ccaspTaskStatus,
+  ccaspFieldSchemas,
   closePhases,
-  dependencyList,
   firstText,
   githubLink,
-  issueNumber,
   needsLabel,
-  optionalText,
-  optionalTimestamp,
-  orchestration,
   readPhaseStatus,
   readPlanStatus,
   readTaskStatus,
   setNullable,
   systemStepOf,
-  testingConfig,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { attemptCount, nonEmptyString } from './fields.js';
+import { fieldSchemas } from './fields.js';
 import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader } from './shape.js';
 
 /**
@@ -32,52 +26,71 @@ import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader } f
  * `ccasp create-roadmap`. Tasks carry booleans, not a status; the file holds exactly one phase.
  */
 
-const task = z
-  .looseObject({
-    id: nonEmptyString,
-    title: optionalText,
-    description: optionalText,
-    completed: z.boolean().nullish(),
-    blocked: z.boolean().nullish(),
-    // Always null from the generator; a single id is accepted as CCASP's tracker does.
-    blockedBy: z.union([dependencyList, nonEmptyString]).nullish(),
-    // Only ever written by ccasp, for states the booleans cannot say.
-    status: ccaspTaskStatus.nullish(),
-    completedAt: optionalTimestamp,
-    completedBy: optionalText,
-    blocker: optionalText,
-    attempts: attemptCount.optional(),
-  })
-  .superRefine(needsLabel(['description', 'title']));
+// Built on the first read of such a plan, not at import: see `once`.
+const schemas = once(() => {
+  const { attemptCount, nonEmptyString } = fieldSchemas();
+  const {
+    ccaspPhaseStatus,
+    ccaspTaskStatus,
+    dependencyList,
+    issueNumber,
+    optionalText,
+    optionalTimestamp,
+    orchestration,
+    testingConfig,
+  } = ccaspFieldSchemas();
 
-const phase = z.looseObject({
-  name: nonEmptyString,
-  status: ccaspPhaseStatus.nullish(),
-  tasks: z.array(task),
+  const task = z
+    .looseObject({
+      id: nonEmptyString,
+      title: optionalText,
+      description: optionalText,
+      completed: z.boolean().nullish(),
+      blocked: z.boolean().nullish(),
+      // Always null from the generator; a single id is accepted as CCASP's tracker does.
+      blockedBy: z.union([dependencyList, nonEmptyString]).nullish(),
+      // Only ever written by ccasp, for states the booleans cannot say.
+      status: ccaspTaskStatus.nullish(),
+      completedAt: optionalTimestamp,
+      completedBy: optionalText,
+      blocker: optionalText,
+      attempts: attemptCount.optional(),
+    })
+    .superRefine(needsLabel(['description', 'title']));
+
+  const phase = z.looseObject({
+    name: nonEmptyString,
+    status: ccaspPhaseStatus.nullish(),
+    tasks: z.array(task),
+  });
+
+  const plan = z.looseObject({
+    plan_id: nonEmptyString,
+    phase_id: nonEmptyString,
+    project_name: nonEmptyString,
+    status: optionalText,
+    metrics: z.looseObject({
+      totalTasks: z.number().int().nonnegative().nullish(),
+      completedTasks: z.number().int().nonnegative().nullish(),
+    }),
+    orchestration,
+    testing_config: testingConfig,
+    started_at: optionalTimestamp,
+    completed_at: optionalTimestamp,
+    phases: z.array(phase).length(1, { message: 'a roadmap phase file holds exactly one phase' }),
+  });
+
+  /** The parent ROADMAP.json keeps the phase's GitHub issue; the phase file has none of its own. */
+  const roadmapFile = z.looseObject({
+    phases: z.array(
+      z.looseObject({ phase_id: z.string(), github_issue_number: issueNumber.nullish(), github_issue_url: optionalText }),
+    ),
+  });
+
+  return { task, plan, roadmapFile };
 });
 
-const plan = z.looseObject({
-  plan_id: nonEmptyString,
-  phase_id: nonEmptyString,
-  project_name: nonEmptyString,
-  status: optionalText,
-  metrics: z.looseObject({
-    totalTasks: z.number().int().nonnegative().nullish(),
-    completedTasks: z.number().int().nonnegative().nullish(),
-  }),
-  orchestration,
-  testing_config: testingConfig,
-  started_at: optionalTimestamp,
-  completed_at: optionalTimestamp,
-  phases: z.array(phase).length(1, { message: 'a roadmap phase file holds exactly one phase' }),
-});
-
-/** The parent ROADMAP.json keeps the phase's GitHub issue; the phase file has none of its own. */
-const roadmapFile = z.looseObject({
-  phases: z.array(
-    z.looseObject({ phase_id: z.string(), github_issue_number: issueNumber.nullish(), github_issue_url: optionalText }),
-  ),
-});
+type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
 function issueFromRoadmap(file: string, phaseId: string): GithubLink | undefined {
   let raw: unknown;
@@ -87,13 +100,13 @@ function issueFromRoadmap(file: string, phaseId: string): GithubLink | undefined
     // A phase file copied away from its roadmap simply has no link.
     return undefined;
   }
-  const parsed = roadmapFile.safeParse(raw);
+  const parsed = schemas().roadmapFile.safeParse(raw);
   if (!parsed.success) return undefined;
   const entry = parsed.data.phases.find((p) => p.phase_id === phaseId);
   return entry ? githubLink(entry.github_issue_number, entry.github_issue_url) : undefined;
 }
 
-function toTask(t: z.infer<typeof task>, at: string): Task {
+function toTask(t: RawTask, at: string): Task {
   const title = firstText(t.description, t.title) ?? t.id;
   const details = firstText(t.title) === undefined ? undefined : firstText(t.description);
   return {
@@ -145,7 +158,7 @@ export const ccaspRoadmapShape: PlanShapeReader = {
     );
   },
   read(raw, file) {
-    const parsed = plan.safeParse(raw);
+    const parsed = schemas().plan.safeParse(raw);
     if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
     const p = parsed.data;
     const ph = p.phases[0]!;

@@ -1,25 +1,19 @@
 import * as z from 'zod';
+import { once } from '../lazy.js';
 import type { Phase, Plan, Task } from '../model.js';
 import { zodProblems } from '../zod-problems.js';
 import {
-  ccaspPhaseStatus,
-  ccaspTaskStatus,
+  ccaspFieldSchemas,
   firstText,
   githubLink,
-  issueNumber,
   needsLabel,
-  optionalText,
-  optionalTimestamp,
-  orchestration,
-  percentage,
   readPhaseStatus,
   readPlanStatus,
   readTaskStatus,
   tasksOf,
-  testingConfig,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { attemptCount, nonEmptyString } from './fields.js';
+import { fieldSchemas } from './fields.js';
 import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
 
 /**
@@ -28,53 +22,72 @@ import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
  * rewritten, since CCASP finds tasks by them with `===`.
  */
 
-const rawId = z.union([z.number().int().nonnegative(), nonEmptyString], {
-  error: 'expected a whole-number id (or a non-empty string)',
-});
+// Built on the first read of such a plan, not at import: see `once`.
+const schemas = once(() => {
+  const { attemptCount, nonEmptyString } = fieldSchemas();
+  const {
+    ccaspPhaseStatus,
+    ccaspTaskStatus,
+    issueNumber,
+    optionalText,
+    optionalTimestamp,
+    orchestration,
+    percentage,
+    testingConfig,
+  } = ccaspFieldSchemas();
 
-const task = z
-  .looseObject({
+  const rawId = z.union([z.number().int().nonnegative(), nonEmptyString], {
+    error: 'expected a whole-number id (or a non-empty string)',
+  });
+
+  const task = z
+    .looseObject({
+      id: rawId,
+      name: optionalText,
+      title: optionalText,
+      description: optionalText,
+      status: ccaspTaskStatus.nullish(),
+      completed: z.boolean().nullish(),
+      // The planner writes no dependencies; ones added by hand name tasks of the same phase.
+      blockedBy: z.array(rawId).nullish(),
+      completed_at: optionalTimestamp,
+      completedBy: optionalText,
+      blocker: optionalText,
+      attempts: attemptCount.optional(),
+    })
+    .superRefine(needsLabel(['name', 'title', 'description']));
+
+  const phase = z.looseObject({
     id: rawId,
-    name: optionalText,
-    title: optionalText,
-    description: optionalText,
-    status: ccaspTaskStatus.nullish(),
-    completed: z.boolean().nullish(),
-    // The planner writes no dependencies; ones added by hand name tasks of the same phase.
-    blockedBy: z.array(rawId).nullish(),
+    name: nonEmptyString,
+    status: ccaspPhaseStatus.nullish(),
     completed_at: optionalTimestamp,
-    completedBy: optionalText,
-    blocker: optionalText,
-    attempts: attemptCount.optional(),
-  })
-  .superRefine(needsLabel(['name', 'title', 'description']));
+    tasks: z.array(task),
+  });
 
-const phase = z.looseObject({
-  id: rawId,
-  name: nonEmptyString,
-  status: ccaspPhaseStatus.nullish(),
-  completed_at: optionalTimestamp,
-  tasks: z.array(task),
+  const plan = z.looseObject({
+    slug: nonEmptyString,
+    project: z.looseObject({ name: nonEmptyString }),
+    status: optionalText,
+    completion_percentage: percentage.nullish(),
+    github_issue: issueNumber.nullish(),
+    github_issue_url: optionalText,
+    orchestration,
+    testing_config: testingConfig,
+    phases: z.array(phase),
+  });
+
+  return { task, plan };
 });
 
-const plan = z.looseObject({
-  slug: nonEmptyString,
-  project: z.looseObject({ name: nonEmptyString }),
-  status: optionalText,
-  completion_percentage: percentage.nullish(),
-  github_issue: issueNumber.nullish(),
-  github_issue_url: optionalText,
-  orchestration,
-  testing_config: testingConfig,
-  phases: z.array(phase),
-});
+type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
 /** A reference to another task: a bare number is in the same phase; `"2.3"` is already qualified. */
 function qualify(phaseId: string, ref: number | string): string {
   return typeof ref === 'string' && ref.includes('.') ? ref : `${phaseId}.${ref}`;
 }
 
-function toTask(t: z.infer<typeof task>, phaseId: string, at: string): Task {
+function toTask(t: RawTask, phaseId: string, at: string): Task {
   const title = firstText(t.name, t.title, t.description) ?? String(t.id);
   const details = firstText(t.description);
   return {
@@ -119,7 +132,7 @@ export const ccaspVisionShape: PlanShapeReader = {
     );
   },
   read(raw, file) {
-    const parsed = plan.safeParse(raw);
+    const parsed = schemas().plan.safeParse(raw);
     if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
     const p = parsed.data;
     const phases: Phase[] = p.phases.map((ph, i) => {
