@@ -55,7 +55,7 @@ export async function readConfigFile(file: string): Promise<ConfigFile> {
   if (typeof read.raw !== 'object' || read.raw === null || Array.isArray(read.raw)) {
     throw new InvalidConfigError([{ file, path: '', message: 'expected a JSON object such as {"run": {"concurrency": 2}}' }]);
   }
-  const parsed = configFileSchema.safeParse(read.raw);
+  const parsed = configFileSchema().safeParse(read.raw);
   if (!parsed.success) throw new InvalidConfigError(configProblems(file, parsed.error));
   return parsed.data;
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { once } from '../../plan/lazy.js';
 import { parseDuration } from '../duration.js';
 
 /**
@@ -24,7 +25,8 @@ export type RunSettingKey = keyof RunSettings;
 
 /** How one kind of value is read from the file, from text (environment, flags), checked and shown. */
 export interface ValueKind<T> {
-  readonly file: z.ZodType<T>;
+  /** Built on first use: every command loads this module, few read a config file. */
+  readonly file: () => z.ZodType<T>;
   /** Returns the value, or a message saying what was expected. */
   parse(text: string): { ok: true; value: T } | { ok: false; message: string };
   is(value: unknown): value is T;
@@ -53,7 +55,7 @@ function got(input: unknown): string {
 function numberKind(expected: string, accept: (n: number) => boolean): ValueKind<number> {
   const message = `expected ${expected}`;
   return {
-    file: z.number({ error: (issue) => `${message}, got ${got(issue.input)}` }).refine(accept, { error: (issue) => `${message}, got ${got(issue.input)}` }),
+    file: once(() => z.number({ error: (issue) => `${message}, got ${got(issue.input)}` }).refine(accept, { error: (issue) => `${message}, got ${got(issue.input)}` })),
     parse(text) {
       const n = Number(text.trim());
       return text.trim() !== '' && accept(n) ? { ok: true, value: n } : { ok: false, message: `${message}, got "${text}"` };
@@ -68,7 +70,7 @@ const wholeNumber = numberKind('a whole number of 0 or more', (n) => Number.isIn
 const positiveNumber = numberKind('a number above 0', (n) => Number.isFinite(n) && n > 0);
 
 const text: ValueKind<string> = {
-  file: z.string({ error: (issue) => `expected a string, got ${got(issue.input)}` }).trim().min(1, { error: 'expected a non-empty string' }),
+  file: once(() => z.string({ error: (issue) => `expected a string, got ${got(issue.input)}` }).trim().min(1, { error: 'expected a non-empty string' })),
   parse: (value) => (value.trim() === '' ? { ok: false, message: 'expected a non-empty string' } : { ok: true, value: value.trim() }),
   is: (value): value is string => typeof value === 'string' && value !== '',
   show: (value) => value,
@@ -86,12 +88,14 @@ function readDuration(value: string): number | undefined {
 
 /** Durations are text everywhere (`"30m"`), so a bare number in the file is not guessed at. */
 const duration: ValueKind<number> = {
-  file: z.string({ error: (issue) => `${DURATION_EXPECTED}, got ${got(issue.input)}` }).transform((value, ctx) => {
-    const ms = readDuration(value);
-    if (ms !== undefined) return ms;
-    ctx.issues.push({ code: 'custom', message: `${DURATION_EXPECTED}, got "${value}"`, input: value });
-    return z.NEVER;
-  }),
+  file: once(() =>
+    z.string({ error: (issue) => `${DURATION_EXPECTED}, got ${got(issue.input)}` }).transform((value, ctx) => {
+      const ms = readDuration(value);
+      if (ms !== undefined) return ms;
+      ctx.issues.push({ code: 'custom', message: `${DURATION_EXPECTED}, got "${value}"`, input: value });
+      return z.NEVER;
+    }),
+  ),
   parse(value) {
     const ms = readDuration(value);
     return ms === undefined ? { ok: false, message: `${DURATION_EXPECTED}, got "${value}"` } : { ok: true, value: ms };
@@ -199,21 +203,23 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
 export const RUN_SETTING_KEYS = Object.keys(RUN_SETTINGS) as RunSettingKey[];
 
 /** `ccasp.config.json`: settings grouped by command; unknown keys are errors, so typos are caught. */
-export const configFileSchema = z.strictObject({
+export const configFileSchema = once(() =>
+  z.strictObject({
   $schema: z.string().optional(),
   run: z
     .strictObject({
-      concurrency: positiveInt.file.optional(),
-      model: text.file.optional(),
-      simpleModel: text.file.optional(),
-      permissionMode: text.file.optional(),
-      maxRetries: wholeNumber.file.optional(),
-      taskTimeout: duration.file.optional(),
-      stallTimeout: duration.file.optional(),
-      tokenLimit: positiveInt.file.optional(),
-      maxCostUsd: positiveNumber.file.optional(),
-      claudeBin: text.file.optional(),
+      concurrency: positiveInt.file().optional(),
+      model: text.file().optional(),
+      simpleModel: text.file().optional(),
+      permissionMode: text.file().optional(),
+      maxRetries: wholeNumber.file().optional(),
+      taskTimeout: duration.file().optional(),
+      stallTimeout: duration.file().optional(),
+      tokenLimit: positiveInt.file().optional(),
+      maxCostUsd: positiveNumber.file().optional(),
+      claudeBin: text.file().optional(),
     })
     .optional(),
-});
-export type ConfigFile = z.infer<typeof configFileSchema>;
+  }),
+);
+export type ConfigFile = z.infer<ReturnType<typeof configFileSchema>>;
