@@ -160,7 +160,18 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
-      await github?.drain(stoppedBy ? 3_000 : 15_000);
+      if (github) {
+        const sync = await github.drain(stoppedBy ? 3_000 : 15_000);
+        await book.recordGithubSync({
+          owner: github.link.owner,
+          repo: github.link.repo,
+          issueNumber: github.link.issue,
+          enabled: sync.disabled === undefined,
+          ...(sync.lastSyncAt ? { lastSyncAt: sync.lastSyncAt } : {}),
+          ...(sync.lastResult ? { lastResult: sync.lastResult } : {}),
+          pending: sync.pending,
+        });
+      }
     }
   } finally {
     await lock.release();

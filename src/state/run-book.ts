@@ -154,6 +154,21 @@ export class RunBook {
     await this.write({ plan: false, durable: true });
   }
 
+  /** Where GitHub sync stands after a run: the link used, the last delivery, what is still queued. */
+  async recordGithubSync(sync: { owner: string; repo: string; issueNumber: number; enabled: boolean; lastSyncAt?: string; lastResult?: string; pending: number }): Promise<void> {
+    const previous = this.state.githubConfig;
+    this.state.githubConfig = {
+      enabled: sync.enabled,
+      owner: sync.owner,
+      repo: sync.repo,
+      issueNumber: sync.issueNumber,
+      lastSyncAt: sync.lastSyncAt ?? previous?.lastSyncAt ?? null,
+      lastResult: sync.lastResult ?? previous?.lastResult ?? null,
+      pending: sync.pending,
+    };
+    await this.write({ plan: false, durable: true });
+  }
+
   /** A person put the task back to pending (`ccasp unblock` / `ccasp reset`). */
   async reopen(taskId: string): Promise<void> {
     const at = this.now().toISOString();

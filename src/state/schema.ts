@@ -79,7 +79,15 @@ const schemas = once(() => {
       usage,
     }),
     githubConfig: z
-      .object({ enabled: z.boolean(), owner: z.string(), repo: z.string(), issueNumber: z.number().int() })
+      .object({
+        enabled: z.boolean(),
+        owner: z.string(),
+        repo: z.string(),
+        issueNumber: z.number().int(),
+        lastSyncAt: z.string().nullable().default(null),
+        lastResult: z.string().nullable().default(null),
+        pending: z.number().int().nonnegative().default(0),
+      })
       .nullable(),
     metrics: z.object({
       tasksCompleted: z.number().int().nonnegative(),

@@ -36,7 +36,7 @@ export function createState(plan: Plan, planPath: string, now: string, tokenLimi
       usage: { ...ZERO_USAGE },
     },
     githubConfig: plan.github?.owner && plan.github.repo
-      ? { enabled: true, owner: plan.github.owner, repo: plan.github.repo, issueNumber: plan.github.issue }
+      ? { enabled: true, owner: plan.github.owner, repo: plan.github.repo, issueNumber: plan.github.issue, lastSyncAt: null, lastResult: null, pending: 0 }
       : null,
     metrics: { tasksCompleted: 0, tasksFailed: 0, totalAgentsSpawned: 0, averageTaskDuration: 0 },
   };

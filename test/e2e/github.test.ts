@@ -44,6 +44,8 @@ describe('ccasp run with GitHub sync', () => {
     for (const q of gh.requests) expect(q.body).not.toContain(TOKEN);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
 
+    expect(readState(dir).githubConfig).toMatchObject({ enabled: true, owner: 'acme', repo: 'widgets', issueNumber: 12, pending: 0 });
+    expect(readState(dir).githubConfig?.lastSyncAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     // A second run of the finished plan posts nothing new.
     const before = issue.comments.length;
     const again = await runCcasp(['run', 'plan'], dir, env);
@@ -61,6 +63,7 @@ describe('ccasp run with GitHub sync', () => {
     const r = await runCcasp(['run', 'plan'], dir, env);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(gh.issues.get(12)!.comments).toEqual([]);
+    expect(readState(dir).githubConfig?.pending).toBeGreaterThan(0);
 
     const healed = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
     onTestFinished(() => healed.close());
