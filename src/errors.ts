@@ -12,6 +12,7 @@ export const ExitCode = {
   budget: 6,
   rateLimited: 7,
   stateConflict: 8,
+  writeFailed: 9,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -62,5 +63,15 @@ export class LockHeldError extends CcaspError {
 export class StateConflictError extends CcaspError {
   constructor(message: string) {
     super(message, ExitCode.stateConflict);
+  }
+}
+
+/** A file ccasp must keep true could not be written (disk full, read-only, permissions). */
+export class WriteError extends CcaspError {
+  constructor(file: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const why =
+      code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the file system is read-only' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EDQUOT' ? 'the disk quota is exhausted' : String(cause);
+    super(`cannot write ${file}: ${why}. The previous version is still in place; free space or fix permissions, then run ccasp again.`, ExitCode.writeFailed, { cause });
   }
 }

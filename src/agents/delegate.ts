@@ -101,6 +101,8 @@ export async function delegateToClaude(
   const logFile = logPath(options.projectRoot, request.task.id, request.attempt);
   await mkdir(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'w' });
+  // The transcript is a convenience: a full disk must not crash the run over it.
+  log.on('error', () => undefined);
   const reader = new StreamReader();
   let stderrTail = '';
 

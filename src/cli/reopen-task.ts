@@ -15,16 +15,18 @@ import { createState } from '../state/transitions.js';
  * Returns the status the task had.
  */
 export async function reopenTask(planDir: string, taskId: string, allowed: readonly TaskStatus[], cwd: string): Promise<TaskStatus> {
-  const doc = await loadPlan(planDir);
-  const task = doc.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === taskId);
-  if (!task) throw new UsageError(`${doc.file}: no task with id "${taskId}"`);
-  if (!allowed.includes(task.status)) {
-    throw new UsageError(`${taskId} is ${task.status}; only ${allowed.join(' or ')} tasks can be changed this way`);
-  }
-  const root = findProjectRoot(path.dirname(doc.file), cwd);
+  const first = await loadPlan(planDir);
+  const root = findProjectRoot(path.dirname(first.file), cwd);
   await mkdir(orchestratorDir(root), { recursive: true });
   const lock = await acquireLock(lockPath(root), { command: `ccasp reopen ${taskId}` });
   try {
+    // Read under the lock, so a run that just finished cannot have its progress overwritten.
+    const doc = await loadPlan(first.file);
+    const task = doc.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === taskId);
+    if (!task) throw new UsageError(`${doc.file}: no task with id "${taskId}"`);
+    if (!allowed.includes(task.status)) {
+      throw new UsageError(`${taskId} is ${task.status}; only ${allowed.join(' or ')} tasks can be changed this way`);
+    }
     const stateFile = statePath(root);
     const read = await readState(stateFile);
     if (read.kind === 'invalid') throw new InvalidPlanError([...read.problems]);

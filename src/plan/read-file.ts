@@ -39,6 +39,8 @@ export async function readJsonFile(file: string): Promise<JsonFileResult> {
   try {
     const info = await stat(file);
     if (info.isDirectory()) return fail('is a directory, expected a JSON file');
+    // A pipe or a device would block the read or never end.
+    if (!info.isFile()) return fail('is not a regular file (a pipe, socket or device), expected a JSON file');
     if (info.size > MAX_PLAN_BYTES) return fail(`is ${info.size} bytes; plans larger than ${MAX_PLAN_BYTES} bytes are refused`);
     bytes = await readFile(file);
   } catch (error) {

@@ -1,5 +1,7 @@
-import { chmod, open, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { WriteError } from '../errors.js';
+import { isProcessAlive } from '../process/alive.js';
 
 const modes = new Map<string, number | null>();
 let counter = 0;
@@ -15,23 +17,20 @@ let counter = 0;
  */
 export async function writeAtomic(file: string, data: string, options: { durable?: boolean } = {}): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
-  const handle = await open(temp, 'wx');
   try {
-    await handle.writeFile(data, 'utf8');
-    if (options.durable !== false) await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(data, 'utf8');
+      if (options.durable !== false) await handle.sync();
+    } finally {
+      await handle.close();
+    }
     const mode = await originalMode(file);
     if (mode !== null) await chmod(temp, mode);
     await rename(temp, file);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw error;
+    throw new WriteError(file, error);
   }
 }
 
@@ -45,4 +44,22 @@ async function originalMode(file: string): Promise<number | null> {
     modes.set(file, mode);
   }
   return modes.get(file) ?? null;
+}
+
+const TEMP_FILE = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * A run killed in the middle of a write leaves its temp file behind; the next run removes those of
+ * processes that are gone, so the user's plan folder does not fill up with them.
+ */
+export async function removeStaleTempFiles(dirs: readonly string[], isAlive: (pid: number) => boolean = isProcessAlive): Promise<void> {
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = TEMP_FILE.exec(name)?.[1];
+      if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid))) {
+        await unlink(path.join(dir, name)).catch(() => undefined);
+      }
+    }
+  }
 }

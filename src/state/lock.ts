@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { LockHeldError } from '../errors.js';
+import { isProcessAlive } from '../process/alive.js';
 
 /**
  * One `ccasp run` per project. proper-lockfile and its kin judge staleness by mtime and need a
@@ -31,14 +32,7 @@ export interface LockOptions {
   readonly command?: string;
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isProcessAlive };
 
 export async function acquireLock(file: string, options: LockOptions = {}): Promise<HeldLock> {
   const owner: LockOwner = {
