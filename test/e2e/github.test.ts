@@ -6,7 +6,11 @@ const TOKEN = 'ghp_EndToEndToken0123456789abcdefghijkl';
 
 async function github(): Promise<GithubServer> {
   const server = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
-  onTestFinished(() => server.close());
+  onTestFinished(async () => {
+    await server.close();
+    // Every request ccasp sent, and every answer the fake gave, matched GitHub's OpenAPI description.
+    expect(server.contractErrors).toEqual([]);
+  });
   return server;
 }
 
@@ -65,8 +69,7 @@ describe('ccasp run with GitHub sync', () => {
     expect(gh.issues.get(12)!.comments).toEqual([]);
     expect(readState(dir).githubConfig?.pending).toBeGreaterThan(0);
 
-    const healed = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
-    onTestFinished(() => healed.close());
+    const healed = await github();
     const sync = await runCcasp(['sync', 'plan', '--json'], dir, { ...env, GITHUB_API_URL: healed.baseUrl });
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     const issue = healed.issues.get(12)!;

@@ -1,4 +1,4 @@
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
 import type { Phase, Plan, Task, TaskStatus } from '../../src/plan/model.js';
 import type { LimitEvent } from '../../src/github/client.js';
@@ -32,7 +32,11 @@ export function twoPhasePlan(): Plan {
 
 export async function startServer(): Promise<GithubServer> {
   const server = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [7] });
-  onTestFinished(() => server.close());
+  onTestFinished(async () => {
+    await server.close();
+    // Every request ccasp sent, and every answer the fake gave, matched GitHub's OpenAPI description.
+    expect(server.contractErrors).toEqual([]);
+  });
   return server;
 }
 

@@ -2,12 +2,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { components, operations } from '@octokit/openapi-types';
 import * as z from 'zod';
+import { githubContract } from './github-openapi.js';
 
 /**
  * A GitHub-shaped REST server on 127.0.0.1 for tests: the issue routes ccasp uses, real HTTP, real
  * Octokit on the other side. Responses are typed with GitHub's published OpenAPI schemas
  * (@octokit/openapi-types) and request bodies are checked against schemas that must stay assignable
- * to the published request bodies, so the fake cannot quietly drift from the real API.
+ * to the published request bodies; at run time, every request received and every response sent is
+ * validated against GitHub's published OpenAPI description (@octokit/openapi, see github-openapi.ts)
+ * and each mismatch is kept in `contractErrors`, which the tests assert empty, so the fake cannot
+ * quietly drift from the real API.
  *
  * Faults are queued per route and consumed one request at a time: 5xx, secondary rate limits (403 or
  * 429 with `retry-after`), a primary rate limit (`x-ratelimit-remaining: 0`), a dropped connection
@@ -24,7 +28,9 @@ export type Fault =
   | { readonly kind: 'drop' }
   /** The request takes effect, then the socket is destroyed before the response: the client cannot tell. */
   | { readonly kind: 'drop-after' }
-  | { readonly kind: 'bad-token' };
+  | { readonly kind: 'bad-token' }
+  /** A canned answer instead of the real one: to script a response, or to send one GitHub never would. */
+  | { readonly kind: 'reply'; readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -92,6 +98,8 @@ export interface GithubServerOptions {
 
 export class GithubServer {
   readonly requests: RecordedRequest[] = [];
+  /** Each way a request received or a response sent broke GitHub's published OpenAPI description. */
+  readonly contractErrors: string[] = [];
   readonly owner: string;
   readonly repo: string;
   readonly issues = new Map<number, FakeIssue>();
@@ -99,6 +107,8 @@ export class GithubServer {
   private readonly faults: FaultRule[] = [];
   private nextId = 1000;
   private url = '';
+  /** Read before the first request, so that no request pays for reading the description. */
+  private readonly contract = githubContract();
 
   private constructor(
     private readonly server: Server,
@@ -155,6 +165,7 @@ export class GithubServer {
     const rule = this.faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
     if (rule) rule.remaining--;
     this.requests.push({ method, path: url.pathname + url.search, headers: { ...req.headers }, body, ...(rule ? { fault: rule.fault.kind } : {}) });
+    this.contractErrors.push(...this.contract.checkRequest(method, url, body));
     const fault = rule?.fault;
     if (fault?.kind === 'drop') {
       req.socket.destroy();
@@ -165,8 +176,11 @@ export class GithubServer {
       req.socket.destroy();
       return;
     }
+    const text = reply.status === 204 || reply.body === undefined ? undefined : JSON.stringify(reply.body);
+    const sent: unknown = text === undefined ? undefined : JSON.parse(text);
+    this.contractErrors.push(...this.contract.checkResponse(method, url.pathname, reply.status, sent));
     res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-    res.end(reply.status === 204 ? undefined : JSON.stringify(reply.body));
+    res.end(text);
   }
 
   private authorised(req: IncomingMessage): boolean {
@@ -196,6 +210,8 @@ export class GithubServer {
         };
       case 'bad-token':
         return unauthorised();
+      case 'reply':
+        return { status: fault.status, body: fault.body, ...(fault.headers ? { headers: { ...fault.headers } } : {}) };
       case 'drop':
       case 'drop-after':
         throw new Error('handled by the caller');
@@ -263,7 +279,8 @@ export class GithubServer {
     const now = new Date().toISOString();
     const comment: FakeComment = { id: this.nextId++, body: parsed.value.body, createdAt: now, updatedAt: now };
     issue.comments.push(comment);
-    return { status: 201, body: this.commentJson(issue, comment) };
+    const json = this.commentJson(issue, comment);
+    return { status: 201, headers: { location: json.url }, body: json };
   }
 
   private updateComment(id: number, text: string): Reply {
@@ -299,7 +316,8 @@ export class GithubServer {
       return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }], documentation_url: DOCS, status: '422' } };
     }
     this.repoLabels.set(name, { color: color ?? 'ededed', description: description ?? null });
-    return { status: 201, body: this.label(name) };
+    const json = this.label(name);
+    return { status: 201, headers: { location: json.url }, body: json };
   }
 
   private addLabels(issue: FakeIssue, text: string): Reply {
@@ -338,6 +356,8 @@ export class GithubServer {
       created_at: c.createdAt,
       updated_at: c.updatedAt,
       author_association: 'NONE',
+      performed_via_github_app: null,
+      reactions: noReactions(`${this.url}/repos/${this.owner}/${this.repo}/issues/comments/${c.id}/reactions`),
     };
   }
 
@@ -356,17 +376,27 @@ export class GithubServer {
       state: issue.state,
       state_reason: issue.stateReason,
       title: issue.title,
+      body: null,
       user: BOT,
       labels: issue.labels.map((l) => this.label(l)),
       assignee: null,
+      assignees: [],
       milestone: null,
       locked: false,
+      active_lock_reason: null,
       comments: issue.comments.length,
       closed_at: issue.state === 'closed' ? new Date().toISOString() : null,
       created_at: '2026-01-01T00:00:00Z',
       updated_at: new Date().toISOString(),
+      timeline_url: `${api}/timeline`,
+      author_association: 'NONE',
+      reactions: noReactions(`${api}/reactions`),
     };
   }
+}
+
+function noReactions(url: string): Schema<'reaction-rollup'> {
+  return { url, total_count: 0, '+1': 0, '-1': 0, laugh: 0, confused: 0, heart: 0, hooray: 0, eyes: 0, rocket: 0 };
 }
 
 interface Reply {
