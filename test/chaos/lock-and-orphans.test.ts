@@ -1,0 +1,253 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStateJson } from '../support/files.js';
+import {
+  CHAOS_AGENT,
+  chaosEnv,
+  killGroup,
+  liveAgents,
+  lockFile,
+  makeAgentsExecutable,
+  makeProject,
+  makeTemp,
+  orchestratorDir,
+  planFile,
+  removeDir,
+  runCli,
+  startCli,
+  startCounts,
+  stateFile,
+  statusesIn,
+  within,
+  type PlanSpec,
+} from './support.js';
+
+/**
+ * The project lock and the agents a killed run leaves behind, through the CLI: a stale lock left by
+ * a killed run is taken over and the agents it recorded are ended; a lock held from another host
+ * name is never taken over (live pid or not); a live holder on this host is respected; a damaged
+ * lock is taken over. Two known bugs are reproduced deterministically and skipped.
+ */
+
+const PRELOAD = path.join(import.meta.dirname, 'preload-fs-faults.mjs');
+const RUN = ['run', 'plan', '--claude-bin', CHAOS_AGENT, '--json', '--no-github'];
+
+const threeParallel: PlanSpec = {
+  name: 'Lock',
+  phases: [
+    {
+      id: 'P1',
+      name: 'Only',
+      tasks: ['T1', 'T2', 'T3'].map((id) => ({ id, title: `Task ${id}`, status: 'pending' as const, file: `out/${id}.txt` })),
+    },
+  ],
+};
+
+let work: string;
+let n = 0;
+beforeAll(() => {
+  makeAgentsExecutable();
+  work = makeTemp('ccasp-chaos-lock-');
+});
+afterAll(() => {
+  for (const pid of liveAgents(CHAOS_AGENT).values()) killGroup(pid);
+  removeDir(work);
+});
+
+function setup(plan: PlanSpec = threeParallel): { project: string; startsDir: string } {
+  const dir = path.join(work, `case-${++n}`);
+  const startsDir = path.join(dir, 'starts');
+  mkdirSync(startsDir, { recursive: true });
+  return { project: makeProject(dir, plan), startsDir };
+}
+
+async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = probe();
+      if (value !== undefined) return value;
+    } catch {
+      // a file between writes; look again
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(10);
+  }
+}
+
+/** A pid that belonged to a process which has exited (and been reaped). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '']);
+  if (r.pid === undefined) throw new Error('could not start a process');
+  return r.pid;
+}
+
+function writeLock(project: string, owner: { pid: number; host: string; startedAt?: string }): Buffer {
+  mkdirSync(orchestratorDir(project), { recursive: true });
+  const bytes = Buffer.from(`${JSON.stringify({ startedAt: '2026-01-01T00:00:00.000Z', command: 'ccasp run', ...owner })}\n`);
+  writeFileSync(lockFile(project), bytes);
+  return bytes;
+}
+
+describe('the project lock, through the CLI', () => {
+  it('takes over the stale lock of a killed run and ends the agents that run recorded', async () => {
+    const { project, startsDir } = setup();
+    const first = startCli([...RUN, '-c', '3'], project, chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '10000', CHAOS_LINGER_S: '30' }));
+    const agents = await until(() => {
+      const active = readStateJson(project).activeAgents;
+      return active.length === 3 && active.every((a) => a.pid !== undefined) ? active : undefined;
+    }, 'three agents with their pids in state.json');
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+
+    const lock = JSON.parse(readFileSync(lockFile(project), 'utf8')) as { pid: number; host: string };
+    expect(lock).toMatchObject({ pid: first.pid, host: hostname() });
+    const orphans = liveAgents(CHAOS_AGENT);
+    for (const a of agents) expect(orphans.get(a.sessionId!), `agent for ${a.taskId} outlives ccasp until someone ends it`).toBe(a.pid);
+
+    const second = startCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    expect(await second.waitForEvent('run.started')).toBe(true);
+    const stillAlive = liveAgents(CHAOS_AGENT);
+    for (const a of agents) expect(stillAlive.has(a.sessionId!), `agent pid ${a.pid} for ${a.taskId} after the next run started`).toBe(false);
+    const result = await within(second.done, 30_000, 'the second run');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`warning: took over the lock of a ccasp run that is gone (pid ${first.pid}`);
+    for (const a of agents) expect(result.stderr).toContain(`warning: ended agent pid ${a.pid} for ${a.taskId}`);
+    expect(existsSync(lockFile(project))).toBe(false);
+    // Each task was in flight at the kill: one interrupted attempt, one completed, two starts.
+    const state = readStateJson(project);
+    for (const id of ['T1', 'T2', 'T3']) {
+      expect(state.attempts.filter((a) => a.taskId === id).map((a) => a.outcome)).toEqual(['interrupted', 'completed']);
+      expect(startCounts(startsDir).get(id)).toHaveLength(2);
+    }
+  }, 60_000);
+
+  it('never takes over a lock held by a live process on another host', async () => {
+    const { project, startsDir } = setup();
+    const plan = readFileSync(planFile(project));
+    const bytes = writeLock(project, { pid: process.pid, host: 'build-agent-7.example.internal' });
+    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`pid ${process.pid} on host build-agent-7.example.internal`);
+    expect(r.stderr).toMatch(/cannot be checked from this host/);
+    expect(readFileSync(lockFile(project)).equals(bytes), 'the lock is untouched').toBe(true);
+    expect(readFileSync(planFile(project)).equals(plan), 'the plan is untouched').toBe(true);
+    expect(existsSync(stateFile(project))).toBe(false);
+    expect(startCounts(startsDir).size).toBe(0);
+  });
+
+  it('never takes over a lock from another host even when a process with that pid is gone here', async () => {
+    const { project, startsDir } = setup();
+    const pid = deadPid();
+    const bytes = writeLock(project, { pid, host: 'laptop-of-someone-else' });
+    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`pid ${pid} on host laptop-of-someone-else`);
+    expect(readFileSync(lockFile(project)).equals(bytes)).toBe(true);
+    expect(startCounts(startsDir).size).toBe(0);
+  });
+
+  it('respects a lock held by a live process on this host', async () => {
+    const { project, startsDir } = setup();
+    const bytes = writeLock(project, { pid: process.pid, host: hostname() });
+    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`Another ccasp run is active in this project (pid ${process.pid}`);
+    expect(readFileSync(lockFile(project)).equals(bytes)).toBe(true);
+    expect(existsSync(stateFile(project))).toBe(false);
+    expect(startCounts(startsDir).size).toBe(0);
+  });
+
+  it('takes over a hand-written lock of a dead process on this host, and a damaged lock', async () => {
+    for (const content of ['dead', 'garbage', 'empty'] as const) {
+      const { project, startsDir } = setup();
+      const pid = deadPid();
+      if (content === 'dead') writeLock(project, { pid, host: hostname() });
+      else {
+        mkdirSync(orchestratorDir(project), { recursive: true });
+        writeFileSync(lockFile(project), content === 'garbage' ? '{"pid": "not a numb' : '');
+      }
+      const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+      expect(r.code, `${content}: ${r.stderr}`).toBe(0);
+      if (content === 'dead') expect(r.stderr).toContain(`took over the lock of a ccasp run that is gone (pid ${pid}`);
+      expect(existsSync(lockFile(project))).toBe(false);
+      expect([...statusesIn(readFileSync(planFile(project), 'utf8')).values()]).toEqual(['completed', 'completed', 'completed']);
+    }
+  });
+});
+
+describe('known bugs (skipped until fixed)', () => {
+  // BUG (orphan without a pid): ccasp writes an agent to state.json before spawning it and its pid
+  // only after, in a separate non-durable write. For those few milliseconds a kill -9 leaves an
+  // agent that the next run does not end: endOrphans() (src/state/orphans.ts) skips agents without
+  // a pid, although the session id is recorded and on the agent's command line
+  // (`--session-id=<id>`), so a scan of /proc for it would find the process. Meanwhile the next run
+  // starts the same task again: two agents work on the same files.
+  it.skip('ends an agent the killed run had spawned but not yet recorded the pid of', async () => {
+    for (let tries = 0; tries < 10; tries++) {
+      const { project, startsDir } = setup();
+      const first = startCli([...RUN, '-c', '3'], project, chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '5000', CHAOS_LINGER_S: '30' }));
+      // Kill at the moment an agent is running while state.json has no pid for it.
+      const caught = await until(
+        () => {
+          if (first.exited()) return null;
+          const live = liveAgents(CHAOS_AGENT);
+          const active = readStateJson(project).activeAgents;
+          const unrecorded = active.find((a) => a.pid === undefined && a.sessionId !== undefined && live.has(a.sessionId));
+          if (unrecorded) {
+            first.child.kill('SIGKILL');
+            return { session: unrecorded.sessionId!, pid: live.get(unrecorded.sessionId!)! };
+          }
+          if (active.length === 3 && active.every((a) => a.pid !== undefined)) {
+            first.child.kill('SIGKILL'); // missed the window
+            return null;
+          }
+          return undefined;
+        },
+        'an agent without a pid in state.json',
+        15_000,
+      );
+      await first.done;
+      if (!caught) {
+        for (const pid of liveAgents(CHAOS_AGENT).values()) killGroup(pid);
+        continue;
+      }
+      const second = startCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+      await second.waitForEvent('run.started');
+      const left = liveAgents(CHAOS_AGENT).get(caught.session);
+      if (left !== undefined) killGroup(left);
+      expect(left, `agent pid ${caught.pid} (session ${caught.session}) of the killed run is still running`).toBeUndefined();
+      expect((await second.done).code).toBe(0);
+      return;
+    }
+    throw new Error('could not catch the window in 10 tries');
+  }, 120_000);
+
+  // BUG (stale plan): `ccasp run` loads PROGRESS.json before it takes the project lock
+  // (src/cli/run-session.ts: loadPlan, then acquireLock) and never reads it again. A run that
+  // reaches the lock only after another run has finished and released it works from its stale copy:
+  // it runs completed tasks again (here T1, a second agent start and a second attempt) and writes
+  // its copy over the other run's PROGRESS.json. `ccasp unblock` / `reset` (src/cli/reopen-task.ts)
+  // load before locking too. The delay before link() (the lock) only widens a window that CPU load
+  // opens by itself: concurrent-runs.test.ts saw it with a 200 ms agent.
+  it.skip('a run that takes the lock after another run finished works from the plan on disk', async () => {
+    const { project, startsDir } = setup({
+      name: 'Stale',
+      phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Only task', status: 'pending', file: 'out/T1.txt' }] }],
+    });
+    const env = chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '200' });
+    const late = startCli(RUN, project, { ...env, CHAOS_FS_DELAY_LINK_MS: '2000' }, ['--import', PRELOAD]);
+    await delay(600); // the late run has read the plan and is on its way to the lock
+    const early = await runCli(RUN, project, env);
+    expect(early.code, early.stderr).toBe(0);
+    const lateResult = await late.done;
+    expect([0, 3]).toContain(lateResult.code);
+    expect(startCounts(startsDir).get('T1'), 'T1 ran once').toHaveLength(1);
+    expect(readStateJson(project).attempts.map((a) => a.outcome)).toEqual(['completed']);
+  }, 30_000);
+});
+

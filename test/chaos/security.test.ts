@@ -1,0 +1,246 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
+import { readStateJson } from '../support/files.js';
+import { GithubServer } from '../support/github-server.js';
+import { chaosEnv, filesUnder, makeAgentsExecutable, makeProject, makeTemp, orchestratorDir, planFile, RECORDER_AGENT, removeDir, runCli, type PlanSpec } from './support.js';
+
+/**
+ * Security checks through `ccasp run` with the recorder stub (test/fixtures/agents/chaos-recorder.sh):
+ * claimed artifacts and declared files that lead out of the project are refused; task text that
+ * looks like flags or shell reaches the agent only on stdin, as prompt text; the GitHub token and
+ * ANTHROPIC_API_KEY never show up in what ccasp writes or posts.
+ */
+
+const TOKEN = 'ghp_ChaosSecretToken0123456789abcdefghijk';
+const API_KEY = 'sk-ant-api03-ChaosSecretKey-0123456789abcdefghijklmnopqrstuv';
+
+let work: string;
+let n = 0;
+beforeAll(() => {
+  makeAgentsExecutable();
+  work = makeTemp('ccasp-chaos-security-');
+});
+afterAll(() => removeDir(work));
+
+function caseDir(): string {
+  const dir = path.join(work, `case-${++n}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+const onePhase = (tasks: PlanSpec['phases'][number]['tasks'], extra: Record<string, unknown> = {}): PlanSpec => ({ name: 'Security', ...extra, phases: [{ id: 'P1', name: 'Only', tasks }] });
+
+// Every test has its own project and most of the time goes to waiting on processes, so the tests
+// run concurrently.
+describe.concurrent('security', () => {
+  describe('secrets', () => {
+    const OTHER_TOKEN = 'ghp_ChaosSecretEnvToken9876543210zyxwvutsrq';
+    /**
+     * A GitHub that refuses every request as a bad token: sync turns off at once and every update stays
+     * in the outbox, where its text can be read (a GitHub that answers paces comments 3 s apart).
+     */
+    let refusing: GithubServer;
+    beforeAll(async () => {
+      refusing = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12, 13, 14] });
+      refusing.inject({ kind: 'bad-token' }, { times: 100_000 });
+    });
+    afterAll(() => refusing.close());
+
+    /** Everything ccasp wrote or printed for a run in `project`. */
+    function everything(project: string, output: string): { where: string; text: string }[] {
+      const found = [{ where: 'stdout + stderr (NDJSON and human lines)', text: output }, { where: 'PROGRESS.json', text: readFileSync(planFile(project), 'utf8') }];
+      for (const rel of filesUnder(orchestratorDir(project))) found.push({ where: `.claude/orchestrator/${rel}`, text: readFileSync(path.join(orchestratorDir(project), rel), 'utf8') });
+      return found;
+    }
+
+    function expectNoSecrets(expect: ExpectStatic, places: { where: string; text: string }[]): void {
+      for (const p of places) for (const secret of [TOKEN, OTHER_TOKEN, API_KEY]) expect(p.text, p.where).not.toContain(secret);
+    }
+
+    /** A one-task plan linked to `issue`, with its own plan id so earlier runs' comments do not count. */
+    function secretPlan(dir: string, issue: number): string {
+      return makeProject(dir, onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt' }], { plan_id: `secrets-${issue}`, github: { owner: 'acme', repo: 'widgets', issue } }));
+    }
+
+    it('keeps the token (flag and environment) and ANTHROPIC_API_KEY out of logs, state, NDJSON and the outbox', async ({ expect }) => {
+      const dir = caseDir();
+      const project = secretPlan(dir, 12);
+      const env = chaosEnv({ GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: OTHER_TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') });
+      // --github-token wins over GH_TOKEN; both are secrets all the same. GitHub refuses the token, so
+      // every update stays in the outbox, where it can be read.
+      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments', '--github-token', TOKEN], project, env);
+      expect(r.code, r.stderr).toBe(0);
+      const places = everything(project, r.stdout + r.stderr);
+      expect(places.some((p) => p.where.includes('logs/'))).toBe(true);
+      expect(places.some((p) => p.where.endsWith('outbox.jsonl'))).toBe(true);
+      expectNoSecrets(expect, places);
+      for (const q of refusing.requests) expect(q.body).not.toMatch(/ChaosSecret/);
+    });
+
+    it('keeps them out of the outbox (and everything else) while GitHub refuses the token', async ({ expect }) => {
+      const dir = caseDir();
+      const project = secretPlan(dir, 13);
+      const r = await runCli(
+        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments'],
+        project,
+        chaosEnv({ GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') }),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const places = everything(project, r.stdout + r.stderr);
+      expect(places.some((p) => p.where.endsWith('outbox.jsonl')), 'undelivered updates are kept in the outbox').toBe(true);
+      expectNoSecrets(expect, places);
+    });
+
+    it('scrubs secrets an agent quotes in its report from what it queues for GitHub', async ({ expect }) => {
+      const dir = caseDir();
+      const project = secretPlan(dir, 14);
+      const r = await runCli(
+        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments'],
+        project,
+        chaosEnv({ GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const outbox = readFileSync(path.join(orchestratorDir(project), 'outbox.jsonl'), 'utf8');
+      expect(outbox, 'the per-task comment carries the scrubbed summary').toContain('leaked [REDACTED] and [REDACTED]');
+      expect(outbox).not.toMatch(/ChaosSecret/);
+    });
+
+    // BUG (secrets quoted by an agent): README says "The token never appears in output, logs, state or
+    // comments". Comments and the outbox are scrubbed (test above), but when an agent's report quotes
+    // the token or the API key, ccasp copies it unredacted into its human output, the --json
+    // task.completed event, state.json (attempts[].summary) and the task's log (the raw stream).
+    // The redactor (src/github/redact.ts) is only applied on the GitHub path. Skipped until fixed.
+    it.skip('keeps secrets an agent quotes out of output, NDJSON, state and logs', async ({ expect }) => {
+      const dir = caseDir();
+      const project = secretPlan(dir, 15);
+      const r = await runCli(
+        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--no-github'],
+        project,
+        chaosEnv({ GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expectNoSecrets(expect, everything(project, r.stdout + r.stderr));
+    });
+  });
+  describe('paths that escape the project', () => {
+    interface EscapeCase {
+      readonly name: string;
+      /** What the agent reports as ARTIFACTS (verbatim), and the task's declared file, if any. */
+      readonly artifacts: (ctx: { project: string; outside: string }) => string;
+      readonly file?: (ctx: { project: string; outside: string }) => string;
+      /** The path the refusal must name. */
+      readonly refused: (ctx: { project: string; outside: string }) => string;
+    }
+    const CASES: EscapeCase[] = [
+      { name: 'artifact ../', artifacts: () => '../outside/secret.txt', refused: () => '../outside/secret.txt' },
+      { name: 'artifact ../ deep inside a path', artifacts: () => 'out/../../outside/secret.txt', refused: () => 'out/../../outside/secret.txt' },
+      { name: 'absolute artifact outside', artifacts: ({ outside }) => path.join(outside, 'secret.txt'), refused: ({ outside }) => path.join(outside, 'secret.txt') },
+      { name: 'artifact /etc/passwd', artifacts: () => '/etc/passwd', refused: () => '/etc/passwd' },
+      { name: 'artifact through a symlinked folder', artifacts: () => 'linked-dir/secret.txt', refused: () => 'linked-dir/secret.txt' },
+      { name: 'artifact that is a symlink out', artifacts: () => 'linked-file.txt', refused: () => 'linked-file.txt' },
+      { name: 'declared file ../', artifacts: () => '', file: () => '../outside/secret.txt', refused: () => '../outside/secret.txt' },
+      { name: 'declared absolute file outside', artifacts: () => '', file: ({ outside }) => path.join(outside, 'secret.txt'), refused: ({ outside }) => path.join(outside, 'secret.txt') },
+      { name: 'declared file through a symlinked folder', artifacts: () => '', file: () => 'linked-dir/secret.txt', refused: () => 'linked-dir/secret.txt' },
+    ];
+
+    for (const c of CASES) {
+      it(`refuses ${c.name}`, async ({ expect }) => {
+        const dir = caseDir();
+        const outside = path.join(dir, 'outside');
+        mkdirSync(outside);
+        writeFileSync(path.join(outside, 'secret.txt'), 'not yours\n');
+        // The project is created first so that its symlinks can point out of it.
+        const project = makeProject(dir, onePhase([{ id: 'T1', title: 'Claim work elsewhere', status: 'pending' }]));
+        const ctx = { project, outside };
+        symlinkSync(outside, path.join(project, 'linked-dir'));
+        symlinkSync(path.join(outside, 'secret.txt'), path.join(project, 'linked-file.txt'));
+        if (c.file) {
+          const planJson = onePhase([{ id: 'T1', title: 'Claim work elsewhere', status: 'pending', file: c.file(ctx) }]);
+          writeFileSync(planFile(project), `${JSON.stringify(planJson, null, 2)}\n`);
+        }
+        const r = await runCli(
+          ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--max-retries', '0', '--no-github'],
+          project,
+          chaosEnv({ CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: c.artifacts(ctx), CHAOS_WRITE_TARGETS: '0' }),
+        );
+        expect(r.code, r.stdout + r.stderr).toBe(4);
+        const state = readStateJson(project);
+        expect(state.attempts).toHaveLength(1);
+        expect(state.attempts[0]!.reason).toContain(`refused paths outside the project: ${c.refused(ctx)}`);
+        expect(state.completedTasks).toEqual([]);
+        const plan = JSON.parse(readFileSync(planFile(project), 'utf8')) as { phases: { tasks: { status: string }[] }[] };
+        expect(plan.phases[0]!.tasks[0]!.status).toBe('blocked');
+        expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('not yours\n');
+      });
+    }
+
+    it('accepts an absolute artifact path that stays inside the project (the refusal is about escaping)', async ({ expect }) => {
+      const dir = caseDir();
+      const project = makeProject(dir, onePhase([{ id: 'T1', title: 'Write inside', status: 'pending', file: 'out/inside.txt' }]));
+      const r = await runCli(
+        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--max-retries', '0', '--no-github'],
+        project,
+        chaosEnv({ CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: path.join(project, 'out', 'inside.txt') }),
+      );
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    });
+  });
+
+  describe('task text that looks like flags or shell', () => {
+    const TITLE = '--dangerously-skip-permissions';
+    const DETAILS = '$(rm -rf /) `touch pwned-backtick` $(touch pwned-subst); touch pwned-semicolon && --permission-mode=bypassPermissions | -p \'quoted\' "double" \\ back';
+    const ID = '--model=opus';
+    const MODEL = 'sonnet --dangerously-skip-permissions';
+    /** The only flags ccasp passes to claude (src/agents/delegate.ts claudeArgs); anything else in argv is a leak. */
+    const OWN_FLAGS = ['-p', '--output-format', '--verbose', '--model', '--permission-mode', '--session-id', '--append-system-prompt', '--max-turns', '--max-budget-usd'];
+
+    it('reaches the agent only on stdin, verbatim; argv carries none of it', async ({ expect }) => {
+      const dir = caseDir();
+      const record = path.join(dir, 'record');
+      const project = makeProject(
+        dir,
+        onePhase([
+          { id: ID, title: TITLE, details: DETAILS, status: 'pending', file: 'out/one.txt', model: MODEL },
+          { id: '-rf', title: '`id` && $(whoami)', status: 'pending', file: 'out/--help.txt' },
+        ]),
+      );
+      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--no-github'], project, chaosEnv({ CHAOS_RECORD_DIR: record }));
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+
+      const sessions = readdirSync(record).filter((f) => f.endsWith('.argv')).map((f) => f.slice(0, -'.argv'.length));
+      expect(sessions).toHaveLength(2);
+      let sawTitle = false;
+      for (const s of sessions) {
+        const argv = readFileSync(path.join(record, `${s}.argv`), 'utf8').split('\0').slice(0, -1);
+        const stdin = readFileSync(path.join(record, `${s}.stdin`), 'utf8');
+        for (const arg of argv) {
+          const flag = arg.split('=')[0]!;
+          expect(OWN_FLAGS, `argv element ${JSON.stringify(arg.slice(0, 80))}`).toContain(flag);
+          expect(arg).not.toContain('rm -rf');
+          expect(arg).not.toContain('pwned');
+          expect(arg).not.toContain('whoami');
+          expect(arg.startsWith('--append-system-prompt=') || arg.startsWith('--model=') ? '' : arg).not.toContain(TITLE);
+        }
+        expect(argv).not.toContain(TITLE);
+        expect(argv.filter((a) => a.startsWith('--model='))).toHaveLength(1);
+        if (stdin.includes(`- Task ID: ${ID}\n`)) {
+          sawTitle = true;
+          expect(stdin).toContain(`- Title: ${TITLE}\n`);
+          expect(stdin).toContain(`- Details: ${DETAILS}\n`);
+          // The plan's model is one argument, never split into flags.
+          expect(argv).toContain(`--model=${MODEL}`);
+        } else {
+          expect(stdin).toContain('- Task ID: -rf\n');
+          expect(stdin).toContain('- Title: `id` && $(whoami)\n');
+        }
+      }
+      expect(sawTitle).toBe(true);
+      for (const canary of ['pwned-backtick', 'pwned-subst', 'pwned-semicolon']) {
+        expect(existsSync(path.join(project, canary)), canary).toBe(false);
+        expect(existsSync(path.join(dir, canary)), canary).toBe(false);
+      }
+    });
+  });
+
+});
