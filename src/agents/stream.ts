@@ -3,7 +3,8 @@ import type { AgentResult } from './attempt.js';
 
 /**
  * claude's `--output-format stream-json` lines, validated as they arrive. Only what ccasp acts on
- * is required; everything else passes through, since claude adds fields between releases.
+ * is required; everything else passes through, since claude adds fields between releases. The
+ * transcript renderer (cli/render/transcript.ts) reads saved logs with some of these schemas too.
  */
 const usage = z.looseObject({
   input_tokens: z.number().nonnegative().default(0),
@@ -12,7 +13,7 @@ const usage = z.looseObject({
   cache_read_input_tokens: z.number().nonnegative().nullish(),
 });
 
-const initLine = z.looseObject({
+export const initLine = z.looseObject({
   type: z.literal('system'),
   subtype: z.literal('init'),
   session_id: z.string(),
@@ -20,7 +21,7 @@ const initLine = z.looseObject({
   cwd: z.string().optional(),
 });
 
-const apiRetryLine = z.looseObject({
+export const apiRetryLine = z.looseObject({
   type: z.literal('system'),
   subtype: z.literal('api_retry'),
   attempt: z.number().optional(),
@@ -30,7 +31,7 @@ const apiRetryLine = z.looseObject({
   error: z.unknown().optional(),
 });
 
-const rateLimitLine = z.looseObject({
+export const rateLimitLine = z.looseObject({
   type: z.literal('rate_limit_event'),
   rate_limit_info: z.looseObject({
     status: z.string(),
@@ -116,10 +117,7 @@ export class StreamReader {
         break;
       case 'rate_limit_event': {
         const info = value.rate_limit_info;
-        // Seconds since the epoch in claude's schema; accept milliseconds too rather than wait 1,000× too long.
-        if (info.status === 'rejected' && info.resetsAt !== undefined) {
-          this.rateLimitedUntil = info.resetsAt < 1e12 ? info.resetsAt * 1000 : info.resetsAt;
-        }
+        if (info.status === 'rejected' && info.resetsAt !== undefined) this.rateLimitedUntil = resetsAtMs(info.resetsAt);
         break;
       }
       case 'user':
@@ -127,6 +125,14 @@ export class StreamReader {
     }
     return value;
   }
+}
+
+/**
+ * A rate limit's `resetsAt` in epoch milliseconds. Seconds since the epoch in claude's schema; accept
+ * milliseconds too rather than wait 1,000× too long.
+ */
+export function resetsAtMs(resetsAt: number): number {
+  return resetsAt < 1e12 ? resetsAt * 1000 : resetsAt;
 }
 
 function toResult(r: z.infer<typeof resultLine>): AgentResult {

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { completionCommand } from '../../src/cli/commands/completion.js';
@@ -12,15 +11,10 @@ import { statusCommand } from '../../src/cli/commands/status.js';
 import type { Io } from '../../src/cli/io.js';
 import { bashScript, completionSpec, zshScript } from '../../src/cli/render/completion-script.js';
 import { runCli } from '../support/cli.js';
+import { memoryIo } from '../support/command.js';
 import { tempDir } from '../support/tmp.js';
 
 const hasZsh = spawnSync('zsh', ['-c', 'true']).status === 0;
-
-function memoryIo(env: NodeJS.ProcessEnv = {}): { io: Io; out: () => string } {
-  let stdout = '';
-  const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
-  return { io: { stdout: sink((s) => (stdout += s)), stderr: sink(() => undefined), env, cwd: process.cwd() }, out: () => stdout };
-}
 
 /** A program shaped like ccasp's: global options, a few real commands, and completion itself. */
 function program(io: Io): Command {
@@ -32,7 +26,7 @@ function program(io: Io): Command {
 }
 
 function script(shell: 'bash' | 'zsh' | undefined, env: NodeJS.ProcessEnv = {}): string {
-  const m = memoryIo(env);
+  const m = memoryIo(process.cwd(), env);
   program(m.io).parse(shell ? ['completion', shell] : ['completion'], { from: 'user' });
   return m.out();
 }
@@ -50,7 +44,7 @@ function complete(words: readonly string[], cwd?: string): string[] {
 
 describe('completionSpec', () => {
   it("reads commands, options, choices and arguments from the program", () => {
-    const spec = completionSpec(program(memoryIo().io));
+    const spec = completionSpec(program(memoryIo(process.cwd()).io));
     expect(spec.commands.map((c) => c.names[0])).toEqual(['run', 'status', 'graph', 'logs', 'completion', 'help']);
     const graph = spec.commands.find((c) => c.names[0] === 'graph')!;
     expect(graph.options.find((o) => o.flags.includes('--format'))).toMatchObject({ value: 'format', complete: { kind: 'choices', values: ['mermaid', 'dot'] } });
@@ -114,7 +108,7 @@ describe('zsh completion', () => {
 
   it.runIf(hasZsh)('is valid zsh and loads after compinit', () => {
     const file = path.join(tempDir(), '_ccasp');
-    writeFileSync(file, zshScript(completionSpec(program(memoryIo().io))));
+    writeFileSync(file, zshScript(completionSpec(program(memoryIo(process.cwd()).io))));
     expect(spawnSync('zsh', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
     const r = spawnSync('zsh', ['-f', '-c', `autoload -Uz compinit && compinit -u -D && source '${file}' && print -r -- "\${_comps[ccasp]}"`], { encoding: 'utf8' });
     expect(r.stderr).toBe('');

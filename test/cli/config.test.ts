@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { configCommand } from '../../src/cli/commands/config.js';
@@ -9,37 +8,10 @@ import { InvalidConfigError } from '../../src/cli/config/file.js';
 import { loadConfig } from '../../src/cli/config/load.js';
 import { mergeRunFlags } from '../../src/cli/config/run-flags.js';
 import { formatDuration } from '../../src/cli/config/settings.js';
-import { exitCodeFor } from '../../src/cli/exit.js';
 import type { Io } from '../../src/cli/io.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { memoryIo, runCommand } from '../support/command.js';
 import { tempDir, writeFile } from '../support/tmp.js';
-
-interface Captured {
-  readonly io: Io;
-  out(): string;
-  err(): string;
-}
-
-function memoryIo(cwd: string, env: NodeJS.ProcessEnv = {}): Captured {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
-  return { io: { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env, cwd }, out: () => stdout, err: () => stderr };
-}
-
-/** Runs one command through a throwaway program with in-memory streams, as main.ts would. */
-async function runCommand(make: (io: Io) => Command, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const m = memoryIo(cwd, env);
-  const program = new Command('ccasp').option('--no-color').addCommand(make(m.io));
-  for (const c of [program, ...program.commands]) c.exitOverride().configureOutput({ writeOut: (s) => m.io.stdout.write(s), writeErr: (s) => m.io.stderr.write(s) });
-  let code = 0;
-  try {
-    await program.parseAsync([...args], { from: 'user' });
-  } catch (error) {
-    code = exitCodeFor(error, m.io);
-  }
-  return { code, stdout: m.out(), stderr: m.err() };
-}
 
 /** `ccasp run`'s real option definitions, parsed without running anything. */
 function parseRun(args: readonly string[], io: Io): { flags: RunFlags; cmd: Command } {
@@ -74,6 +46,7 @@ describe('loadConfig', () => {
       tokenLimit: undefined,
       maxCostUsd: undefined,
       claudeBin: undefined,
+      isolation: undefined,
     });
     expect(Object.values(config.sources).every((s) => s.kind === 'default')).toBe(true);
   });

@@ -1,34 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { Writable } from 'node:stream';
 import path from 'node:path';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { graphCommand } from '../../src/cli/commands/graph.js';
-import { exitCodeFor } from '../../src/cli/exit.js';
-import type { Io } from '../../src/cli/io.js';
 import { renderDot } from '../../src/cli/render/graph-dot.js';
 import { mermaidText, renderMermaid } from '../../src/cli/render/graph-mermaid.js';
 import { graphView } from '../../src/cli/render/graph-view.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { runCommand } from '../support/command.js';
 import { tempDir, writeFile } from '../support/tmp.js';
-
-/** Runs one command through a throwaway program with in-memory streams, as main.ts would. */
-async function runCommand(make: (io: Io) => Command, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
-  const io: Io = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {}, cwd };
-  const program = new Command('ccasp').option('--no-color').addCommand(make(io));
-  for (const c of [program, ...program.commands]) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  let code = 0;
-  try {
-    await program.parseAsync([...args], { from: 'user' });
-  } catch (error) {
-    code = exitCodeFor(error, io);
-  }
-  return { code, stdout, stderr };
-}
 
 const hasGraphviz = spawnSync('dot', ['-V']).status === 0;
 const CANONICAL = path.join(REPO_ROOT, 'examples/canonical');

@@ -1,31 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { initCommand, initProject, starterPlan } from '../../src/cli/commands/init.js';
-import { exitCodeFor } from '../../src/cli/exit.js';
-import type { Io } from '../../src/cli/io.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { runCommand } from '../support/command.js';
 import { tempDir, writeFile } from '../support/tmp.js';
-
-/** Runs one command through a throwaway program with in-memory streams, as main.ts would. */
-async function runCommand(make: (io: Io) => Command, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
-  const io: Io = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {}, cwd };
-  const program = new Command('ccasp').option('--no-color').addCommand(make(io));
-  for (const c of [program, ...program.commands]) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  let code = 0;
-  try {
-    await program.parseAsync([...args], { from: 'user' });
-  } catch (error) {
-    code = exitCodeFor(error, io);
-  }
-  return { code, stdout, stderr };
-}
 
 const SHIPPED = readdirSync(path.join(REPO_ROOT, '.claude/agents')).filter((n) => n.endsWith('.md')).sort();
 

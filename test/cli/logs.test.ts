@@ -1,35 +1,15 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { logsCommand, taskLogs } from '../../src/cli/commands/logs.js';
-import { exitCodeFor } from '../../src/cli/exit.js';
-import type { Io } from '../../src/cli/io.js';
 import { renderTranscript, toolSummary } from '../../src/cli/render/transcript.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { logPath, statePath } from '../../src/state/paths.js';
 import { createState } from '../../src/state/transitions.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { runCommand } from '../support/command.js';
 import { tempDir, writeFile } from '../support/tmp.js';
-
-/** Runs one command through a throwaway program with in-memory streams, as main.ts would. */
-async function runCommand(make: (io: Io) => Command, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
-  const io: Io = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {}, cwd };
-  const program = new Command('ccasp').option('--no-color').addCommand(make(io));
-  for (const c of [program, ...program.commands]) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  let code = 0;
-  try {
-    await program.parseAsync([...args], { from: 'user' });
-  } catch (error) {
-    code = exitCodeFor(error, io);
-  }
-  return { code, stdout, stderr };
-}
 
 const plain = new Chalk({ level: 0 });
 const fixture = (name: string) => path.join(REPO_ROOT, 'test/fixtures/stream', name);

@@ -296,16 +296,19 @@ describe('claude stand-ins that misbehave (no claude, no API)', () => {
     for (const stub of ['crash-silent.sh', 'garbage.sh']) chmodSync(path.join(AGENTS, stub), 0o755);
   });
 
-  it('retries an agent that crashes without output, then blocks the task naming the exit code', async () => {
-    const dir = onePhase('Crash', task('T1', 'a.txt'));
-    const r = await runCcasp(['run', 'plan', '--max-retries', '1', '--claude-bin', path.join(AGENTS, 'crash-silent.sh')], dir, cleanEnv());
+  /**
+   * Runs a one-task plan with the stand-in `stub` as claude and one retry: both attempts end with exit
+   * code `exitCode` and no result, and ccasp blocks the task. Returns the project and its state.json.
+   */
+  async function retriedThenBlocked(name: string, stub: string, exitCode: number) {
+    const dir = onePhase(name, task('T1', 'a.txt'));
+    const r = await runCcasp(['run', 'plan', '--max-retries', '1', '--claude-bin', path.join(AGENTS, stub)], dir, cleanEnv());
     expect(r.code, r.stdout + r.stderr).toBe(4);
-    const reason = 'the agent process exited with code 3 without a result';
+    const reason = `the agent process exited with code ${exitCode} without a result`;
     expect(r.stdout).toContain(`T1 attempt 1 rejected: ${reason} — retrying`);
     // Nothing changed between the two identical failures: the circuit breaker names it.
     const blocker = `the same failure twice in a row with no file changed: ${reason}`;
     expect(readPlan(dir).phases[0]!.tasks[0]).toMatchObject({ status: 'blocked', attempts: 2, blocker });
-    expect(readPlan(dir).phases[0]!.status).toBe('blocked');
     const state = readState(dir);
     expect(state.status).toBe('blocked');
     expect(state.blockedTasks).toEqual([expect.objectContaining({ taskId: 'T1', blocker })]);
@@ -313,6 +316,12 @@ describe('claude stand-ins that misbehave (no claude, no API)', () => {
       [1, 'retry', reason],
       [2, 'blocked', blocker],
     ]);
+    return { dir, state };
+  }
+
+  it('retries an agent that crashes without output, then blocks the task naming the exit code', async () => {
+    const { dir, state } = await retriedThenBlocked('Crash', 'crash-silent.sh', 3);
+    expect(readPlan(dir).phases[0]!.status).toBe('blocked');
     expect(state.failedTasks.map((a) => a.attempt)).toEqual([1, 2]);
     expect(state.metrics.totalAgentsSpawned).toBe(2);
     expect(state.activeAgents).toEqual([]);
@@ -320,20 +329,7 @@ describe('claude stand-ins that misbehave (no claude, no API)', () => {
   });
 
   it('retries an agent that prints garbage and exits 0 ("without a result"), then blocks the task', async () => {
-    const dir = onePhase('Garbage', task('T1', 'a.txt'));
-    const r = await runCcasp(['run', 'plan', '--max-retries', '1', '--claude-bin', path.join(AGENTS, 'garbage.sh')], dir, cleanEnv());
-    expect(r.code, r.stdout + r.stderr).toBe(4);
-    const reason = 'the agent process exited with code 0 without a result';
-    expect(r.stdout).toContain(`T1 attempt 1 rejected: ${reason} — retrying`);
-    const blocker = `the same failure twice in a row with no file changed: ${reason}`;
-    expect(readPlan(dir).phases[0]!.tasks[0]).toMatchObject({ status: 'blocked', attempts: 2, blocker });
-    const state = readState(dir);
-    expect(state.status).toBe('blocked');
-    expect(state.blockedTasks).toEqual([expect.objectContaining({ taskId: 'T1', blocker })]);
-    expect(state.attempts.map((a) => [a.attempt, a.outcome, a.reason])).toEqual([
-      [1, 'retry', reason],
-      [2, 'blocked', blocker],
-    ]);
+    const { state } = await retriedThenBlocked('Garbage', 'garbage.sh', 0);
     expect(state.completedTasks).toEqual([]);
   });
 

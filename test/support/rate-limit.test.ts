@@ -11,10 +11,7 @@
  *
  * UPDATE_STREAM_FIXTURES=1 rewrites test/fixtures/stream/rate-limit-*.jsonl.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apiError,
   startScriptedApi,
@@ -23,58 +20,18 @@ import {
   unifiedRateLimitHeaders,
   usageLimitReached,
   writeTool,
-  type ScriptedApi,
-  type ScriptSource,
 } from './scripted-api.js';
-import { makeTempDir, removeDir, runClaude, sanitizeLines, type ClaudeRun, type RunClaudeOptions, type StreamLine } from './run-claude.js';
-
-const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/stream/', import.meta.url));
-const UPDATE_FIXTURES = process.env['UPDATE_STREAM_FIXTURES'] === '1';
-const MODEL = 'claude-sonnet-4-5';
-const T = 20_000;
+import type { ClaudeRun } from './run-claude.js';
+import { finalResult, ofType, saveFixture, scriptedClaude, T } from './scripted-claude.js';
 
 /** claude.ai-subscription auth, pointed at the scripted server like the API key is. */
 const OAUTH_ENV = { ANTHROPIC_API_KEY: '', CLAUDE_CODE_OAUTH_TOKEN: 'fake-oauth-token-for-scripted-api' };
 
 const RATE_LIMIT_MESSAGE = "This request would exceed your account's rate limit. Please try again later.";
 
-let api: ScriptedApi | undefined;
-let dirs: string[] = [];
-
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-  for (const d of dirs) removeDir(d);
-  dirs = [];
-});
-
-interface Env {
-  api: ScriptedApi;
-  cwd: string;
-  configDir: string;
-  run(prompt: string, extra?: Partial<RunClaudeOptions>): Promise<ClaudeRun>;
-}
-
-async function setup(source: ScriptSource): Promise<Env> {
-  const server = await startScriptedApi(source);
-  api = server;
-  const cwd = makeTempDir('ccasp-cwd-');
-  const configDir = makeTempDir('ccasp-cfg-');
-  dirs.push(cwd, configDir);
-  return {
-    api: server,
-    cwd,
-    configDir,
-    run: (prompt, extra = {}) =>
-      runClaude({ apiUrl: server.url, cwd, configDir, prompt, model: MODEL, timeoutMs: T - 2_000, ...extra }),
-  };
-}
+const { setup, serve } = scriptedClaude();
 
 const nowSec = (): number => Math.floor(Date.now() / 1000);
-
-function ofType(run: ClaudeRun, type: string, subtype?: string): StreamLine[] {
-  return run.events.filter((e) => e.type === type && (subtype === undefined || e['subtype'] === subtype));
-}
 
 /** `type` or `type/subtype` per line, for asserting line order. */
 function kinds(run: ClaudeRun): string[] {
@@ -89,19 +46,6 @@ function kinds(run: ClaudeRun): string[] {
   });
 }
 
-function finalResult(run: ClaudeRun): StreamLine {
-  const last = run.events.at(-1);
-  expect(last?.type).toBe('result');
-  return last as StreamLine;
-}
-
-function saveFixture(name: string, run: ClaudeRun, env: Env): void {
-  if (!UPDATE_FIXTURES) return;
-  mkdirSync(FIXTURE_DIR, { recursive: true });
-  const lines = sanitizeLines(run.lines, { cwd: env.cwd, configDir: env.configDir, port: env.api.port });
-  writeFileSync(join(FIXTURE_DIR, `${name}.jsonl`), lines.join('\n') + '\n');
-}
-
 describe('scripted API: rate-limit headers (no claude)', () => {
   it('sends per-turn headers on streamed and non-streamed 200s, and on usageLimitReached 429s', async () => {
     const h = unifiedRateLimitHeaders({ status: 'allowed_warning', resetsAt: 1_800_000_000, utilization: 0.92, surpassedThreshold: 0.9 });
@@ -113,8 +57,7 @@ describe('scripted API: rate-limit headers (no claude)', () => {
       'anthropic-ratelimit-unified-5h-utilization': '0.92',
       'anthropic-ratelimit-unified-5h-surpassed-threshold': '0.9',
     });
-    const s = await startScriptedApi((_r, ctx) => (ctx.turn === 0 ? turn(text('hi'), { headers: h }) : usageLimitReached(1_800_000_000, { retryAfter: 5 })));
-    api = s;
+    const s = serve(await startScriptedApi((_r, ctx) => (ctx.turn === 0 ? turn(text('hi'), { headers: h }) : usageLimitReached(1_800_000_000, { retryAfter: 5 }))));
     const post = (body: Record<string, unknown>): Promise<Response> =>
       fetch(`${s.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', tools: [{ name: 'Bash' }], ...body }) });
 

@@ -4,10 +4,9 @@
  *
  * UPDATE_STREAM_FIXTURES=1 rewrites test/fixtures/stream/*.jsonl from these runs.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apiError,
   authError,
@@ -26,25 +25,10 @@ import {
   turn,
   turnOf,
   writeTool,
-  type ScriptedApi,
-  type ScriptedApiOptions,
   type ScriptSource,
 } from './scripted-api.js';
-import {
-  makeTempDir,
-  removeDir,
-  runClaude,
-  sanitizeLines,
-  startClaude,
-  type ClaudeRun,
-  type RunClaudeOptions,
-  type StreamLine,
-} from './run-claude.js';
-
-const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/stream/', import.meta.url));
-const UPDATE_FIXTURES = process.env['UPDATE_STREAM_FIXTURES'] === '1';
-const MODEL = 'claude-sonnet-4-5';
-const T = 20_000;
+import { runClaude, startClaude, type ClaudeRun, type StreamLine } from './run-claude.js';
+import { finalResult, FIXTURE_DIR, MODEL, ofType, saveFixture, scriptedClaude, T } from './scripted-claude.js';
 
 interface ContentBlock {
   type: string;
@@ -60,63 +44,15 @@ interface MessageLine {
   message: { content: ContentBlock[]; model?: string };
 }
 
-let api: ScriptedApi | undefined;
-let dirs: string[] = [];
-
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-  for (const d of dirs) removeDir(d);
-  dirs = [];
-});
-
-interface Env {
-  api: ScriptedApi;
-  cwd: string;
-  configDir: string;
-  run(prompt: string, extra?: Partial<RunClaudeOptions>): Promise<ClaudeRun>;
-}
-
-async function setup(source: ScriptSource, options?: ScriptedApiOptions): Promise<Env> {
-  const server = await startScriptedApi(source, options);
-  api = server;
-  const cwd = makeTempDir('ccasp-cwd-');
-  const configDir = makeTempDir('ccasp-cfg-');
-  dirs.push(cwd, configDir);
-  return {
-    api: server,
-    cwd,
-    configDir,
-    run: (prompt, extra = {}) =>
-      runClaude({ apiUrl: server.url, cwd, configDir, prompt, model: MODEL, timeoutMs: T - 2_000, ...extra }),
-  };
-}
-
-function ofType(run: ClaudeRun, type: string, subtype?: string): StreamLine[] {
-  return run.events.filter((e) => e.type === type && (subtype === undefined || e['subtype'] === subtype));
-}
+const { setup, serve, tempDir } = scriptedClaude();
 
 function blocks(run: ClaudeRun, type: 'assistant' | 'user'): ContentBlock[] {
   return ofType(run, type).flatMap((e) => (e as unknown as MessageLine).message.content);
 }
 
-function finalResult(run: ClaudeRun): StreamLine {
-  const last = run.events.at(-1);
-  expect(last?.type).toBe('result');
-  return last as StreamLine;
-}
-
-function saveFixture(name: string, run: ClaudeRun, env: Env): void {
-  if (!UPDATE_FIXTURES) return;
-  mkdirSync(FIXTURE_DIR, { recursive: true });
-  const lines = sanitizeLines(run.lines, { cwd: env.cwd, configDir: env.configDir, port: env.api.port });
-  writeFileSync(join(FIXTURE_DIR, `${name}.jsonl`), lines.join('\n') + '\n');
-}
-
 describe('scripted API server (no claude)', () => {
   it('streams a turn as Messages API server-sent events', async () => {
-    const s = await startScriptedApi([turn([text('hi'), writeTool('/x/a.ts', 'A')], { usage: { input_tokens: 7, output_tokens: 3 } })], { chunkSize: 4 });
-    api = s;
+    const s = serve(await startScriptedApi([turn([text('hi'), writeTool('/x/a.ts', 'A')], { usage: { input_tokens: 7, output_tokens: 3 } })], { chunkSize: 4 }));
     const res = await fetch(`${s.url}/v1/messages?beta=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -158,8 +94,7 @@ describe('scripted API server (no claude)', () => {
   });
 
   it('answers side calls, count_tokens, the probe and unknown paths harmlessly', async () => {
-    const s = await startScriptedApi([]);
-    api = s;
+    const s = serve(await startScriptedApi([]));
     const post = (path: string, body: unknown): Promise<Response> =>
       fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -426,8 +361,7 @@ describe('real claude against the scripted API', () => {
         ? turn(writeTool(`${ctx.cwd}/${file}`, `// ${id}\n`))
         : turn(text(completionReport({ taskId: id, artifacts: [file], summary: `wrote ${file}` })));
     const env = await setup(byPrompt({ 'P1.1': script('P1.1', 'one.ts'), 'P1.2': script('P1.2', 'two.ts') }));
-    const cwd2 = makeTempDir('ccasp-cwd-');
-    dirs.push(cwd2);
+    const cwd2 = tempDir('ccasp-cwd-');
     const [r1, r2] = await Promise.all([
       env.run('Implement task P1.1'),
       runClaude({ apiUrl: env.api.url, cwd: cwd2, prompt: 'Implement task P1.2', model: MODEL, timeoutMs: T - 2_000 }),

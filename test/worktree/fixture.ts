@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { commitTaskWork, createTaskWorktree, type TaskWorktree } from '../../src/worktree/index.js';
 import { tempDir } from '../support/tmp.js';
 
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
@@ -56,6 +57,24 @@ export function agentWrites(wt: string, files: Record<string, string>, commitMes
     sh(wt, 'add', '--all');
     sh(wt, 'commit', '--quiet', '-m', commitMessage);
   }
+}
+
+/**
+ * Tasks A and B of `plan` started side by side from main, each having written its `files` and had
+ * them committed by ccasp (summaries "a" and "b"); nothing is integrated yet.
+ */
+export async function twoCommittedTasks(
+  root: string,
+  plan: string,
+  files: { readonly A: Record<string, string>; readonly B: Record<string, string> },
+): Promise<[TaskWorktree, TaskWorktree]> {
+  const start = (taskId: string) => createTaskWorktree(root, { planId: plan, taskId, attempt: 1, base: 'main' });
+  const [a, b] = await Promise.all([start('A'), start('B')]);
+  agentWrites(a.path, files.A);
+  agentWrites(b.path, files.B);
+  await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+  await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+  return [a, b];
 }
 
 export function subjects(dir: string, rev = 'HEAD'): string[] {

@@ -11,7 +11,7 @@ import {
   removeTaskWorktree,
   taskMessage,
 } from '../../src/worktree/index.js';
-import { agentWrites, newRepo, PLAN, put, read, sh, shStatus, subjects } from './fixture.js';
+import { agentWrites, newRepo, PLAN, put, read, sh, shStatus, subjects, twoCommittedTasks } from './fixture.js';
 
 const plan = 'demo';
 const start = (root: string, taskId: string, attempt = 1, fresh = false) => createTaskWorktree(root, { planId: plan, taskId, attempt, base: 'main', fresh });
@@ -97,11 +97,7 @@ describe('commitTaskWork', () => {
 describe('integrate', () => {
   it('two tasks editing different files both integrate: a fast-forward, then a merge commit', async () => {
     const root = newRepo();
-    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-    agentWrites(a.path, { 'src/a.txt': 'from A\n' });
-    agentWrites(b.path, { 'src/b.txt': 'from B\n' });
-    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    const [a, b] = await twoCommittedTasks(root, plan, { A: { 'src/a.txt': 'from A\n' }, B: { 'src/b.txt': 'from B\n' } });
 
     const first = await land(root, a.branch);
     expect(first).toMatchObject({ kind: 'integrated', how: 'fast-forward' });
@@ -115,11 +111,10 @@ describe('integrate', () => {
 
   it('two tasks editing the same lines: the second is a conflict naming the path, and nothing changes', async () => {
     const root = newRepo();
-    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-    agentWrites(a.path, { 'src/shared.txt': 'line 1\nA was here\nline 3\n', 'src/a.txt': 'a' });
-    agentWrites(b.path, { 'src/shared.txt': 'line 1\nB was here\nline 3\n', 'src/b.txt': 'b' });
-    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    const [a, b] = await twoCommittedTasks(root, plan, {
+      A: { 'src/shared.txt': 'line 1\nA was here\nline 3\n', 'src/a.txt': 'a' },
+      B: { 'src/shared.txt': 'line 1\nB was here\nline 3\n', 'src/b.txt': 'b' },
+    });
     await land(root, a.branch);
     const tip = sh(root, 'rev-parse', 'main');
     put(root, 'notes.txt', 'the user is editing this\n');
@@ -132,11 +127,10 @@ describe('integrate', () => {
 
   it('the retry resolves the conflict on top of the new tip, then integrates', async () => {
     const root = newRepo();
-    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-    agentWrites(a.path, { 'src/shared.txt': 'line 1\nA was here\nline 3\n' });
-    agentWrites(b.path, { 'src/shared.txt': 'line 1\nB was here\nline 3\n', 'src/b.txt': 'b' });
-    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    const [a, b] = await twoCommittedTasks(root, plan, {
+      A: { 'src/shared.txt': 'line 1\nA was here\nline 3\n' },
+      B: { 'src/shared.txt': 'line 1\nB was here\nline 3\n', 'src/b.txt': 'b' },
+    });
     await land(root, a.branch);
     expect((await land(root, b.branch)).kind).toBe('conflict');
 
@@ -158,11 +152,7 @@ describe('integrate', () => {
 
   it('conflicts left unmerged are reported before anything is committed', async () => {
     const root = newRepo();
-    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-    agentWrites(a.path, { 'src/shared.txt': 'A\n' });
-    agentWrites(b.path, { 'src/shared.txt': 'B\n' });
-    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    const [a, b] = await twoCommittedTasks(root, plan, { A: { 'src/shared.txt': 'A\n' }, B: { 'src/shared.txt': 'B\n' } });
     await land(root, a.branch);
     await mergeTipIntoTask(b.path, 'main');
     const head = sh(b.path, 'rev-parse', 'HEAD');
@@ -172,11 +162,7 @@ describe('integrate', () => {
 
   it('or the retry starts fresh from the new tip (the old work saved) and integrates', async () => {
     const root = newRepo();
-    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-    agentWrites(a.path, { 'src/shared.txt': 'A\n' });
-    agentWrites(b.path, { 'src/shared.txt': 'B\n' });
-    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    const [a, b] = await twoCommittedTasks(root, plan, { A: { 'src/shared.txt': 'A\n' }, B: { 'src/shared.txt': 'B\n' } });
     await land(root, a.branch);
     expect((await land(root, b.branch)).kind).toBe('conflict');
     const retry = await start(root, 'B', 2, true);
@@ -218,11 +204,7 @@ describe('integrate', () => {
 
   it("refuses a merge commit while the user has staged changes, so they never end up in it", async () => {
     const root = newRepo();
-    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-    agentWrites(a.path, { 'a.txt': 'a' });
-    agentWrites(b.path, { 'b.txt': 'b' });
-    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    const [a, b] = await twoCommittedTasks(root, plan, { A: { 'a.txt': 'a' }, B: { 'b.txt': 'b' } });
     await land(root, a.branch);
     const tip = sh(root, 'rev-parse', 'main');
     put(root, 'README.md', '# staged by the user\n');

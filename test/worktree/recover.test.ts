@@ -12,7 +12,7 @@ import {
   worktreePath,
   type IntegrationMarker,
 } from '../../src/worktree/index.js';
-import { agentWrites, newRepo, put, read, sh, shStatus } from './fixture.js';
+import { agentWrites, newRepo, put, read, sh, shStatus, twoCommittedTasks } from './fixture.js';
 
 const plan = 'demo';
 const start = (root: string, taskId: string, attempt = 1) => createTaskWorktree(root, { planId: plan, taskId, attempt, base: 'main' });
@@ -32,11 +32,10 @@ function markIntegration(root: string, taskBranch: string): void {
 
 /** Tasks A and B both rewrite line 2 of src/shared.txt; A is integrated, B is committed in its worktree. */
 async function conflicting(root: string) {
-  const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-  agentWrites(a.path, { 'src/shared.txt': 'line 1\nA\nline 3\n' });
-  agentWrites(b.path, { 'src/shared.txt': 'line 1\nB\nline 3\n' });
-  await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-  await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+  const [a, b] = await twoCommittedTasks(root, plan, {
+    A: { 'src/shared.txt': 'line 1\nA\nline 3\n' },
+    B: { 'src/shared.txt': 'line 1\nB\nline 3\n' },
+  });
   await integrate(root, { integrationBranch: 'main', taskBranch: a.branch });
   return { a, b };
 }
@@ -166,11 +165,7 @@ describe('recover after a kill', () => {
 
   it('removes the worktree of a completed task once its work is integrated; keeps one that is not', async () => {
     const root = newRepo();
-    const [a, b] = await Promise.all([start(root, 'A'), start(root, 'B')]);
-    agentWrites(a.path, { 'a.txt': 'a' });
-    agentWrites(b.path, { 'b.txt': 'b' });
-    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
-    await commitTaskWork(b.path, { taskId: 'B', summary: 'b' });
+    const [a, b] = await twoCommittedTasks(root, plan, { A: { 'a.txt': 'a' }, B: { 'b.txt': 'b' } });
     await integrate(root, { integrationBranch: 'main', taskBranch: a.branch });
     const report = await recover(root, { planId: plan, integrationBranch: 'main', completed: ['A', 'B'] });
     expect(report.removedCompleted).toEqual(['A']);

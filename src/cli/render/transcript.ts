@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import * as z from 'zod';
+import * as stream from '../../agents/stream.js';
 
 /**
  * An agent's raw `claude --output-format stream-json` log as lines a person can read: what claude
@@ -18,23 +19,13 @@ const INPUT_CHARS = 100;
 
 const base = z.looseObject({ type: z.string(), subtype: z.string().optional(), parent_tool_use_id: z.string().nullish() });
 
-const initLine = z.looseObject({ session_id: z.string().optional(), model: z.string().optional(), cwd: z.string().optional() });
+// The run's own line schemas (agents/stream.ts), each parsed only once `base` has matched its type
+// and subtype. A transcript still shows an init line without a session id, and how much of the
+// limit was used, which a run does not need.
+const initLine = stream.initLine.partial({ session_id: true });
 
-const apiRetryLine = z.looseObject({
-  attempt: z.number().optional(),
-  max_retries: z.number().optional(),
-  retry_delay_ms: z.number().optional(),
-  error_status: z.number().nullish(),
-  error: z.unknown().optional(),
-});
-
-const rateLimitLine = z.looseObject({
-  rate_limit_info: z.looseObject({
-    status: z.string(),
-    resetsAt: z.number().optional(),
-    rateLimitType: z.string().optional(),
-    utilization: z.number().optional(),
-  }),
+const rateLimitLine = stream.rateLimitLine.extend({
+  rate_limit_info: stream.rateLimitLine.shape.rate_limit_info.extend({ utilization: z.number().optional() }),
 });
 
 const block = z.looseObject({
@@ -134,7 +125,7 @@ function system(json: unknown, subtype: string | undefined, c: ChalkInstance, st
     return push(c.dim(parts.join(' · ')));
   }
   if (subtype === 'api_retry') {
-    const r = apiRetryLine.safeParse(json);
+    const r = stream.apiRetryLine.safeParse(json);
     if (!r.success) return push(c.yellow('⟳ API retry'));
     const { attempt, max_retries: max, error_status: status, error, retry_delay_ms: delay } = r.data;
     const count = attempt !== undefined ? ` ${attempt}${max !== undefined ? `/${max}` : ''}` : '';
@@ -152,7 +143,7 @@ function rateLimit(json: unknown, c: ChalkInstance, push: (l: string) => void): 
   if (info.status === 'allowed') return;
   const kind = info.rateLimitType ? ` (${info.rateLimitType})` : '';
   const used = info.utilization !== undefined ? `, ${Math.round(info.utilization * 100)}% used` : '';
-  const resets = info.resetsAt !== undefined ? `, resets ${new Date(info.resetsAt < 1e12 ? info.resetsAt * 1000 : info.resetsAt).toISOString()}` : '';
+  const resets = info.resetsAt !== undefined ? `, resets ${new Date(stream.resetsAtMs(info.resetsAt)).toISOString()}` : '';
   const line = `${info.status === 'rejected' ? '⏸ usage limit reached' : `rate limit ${info.status}`}${kind}${used}${resets}`;
   push(info.status === 'rejected' ? c.red(line) : c.yellow(line));
 }

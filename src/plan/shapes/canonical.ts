@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import { once } from '../lazy.js';
-import type { Phase, PhaseStatus, Plan, Task, TaskStatus } from '../model.js';
+import type { Phase, PhaseStatus, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
-import { zodProblems } from '../zod-problems.js';
 import { fieldSchemas, slugify } from './fields.js';
-import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
+import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader } from './shape.js';
 
 // Built on the first read, not at import: see `once`.
 const schemas = once(() => {
@@ -87,35 +86,32 @@ export const canonicalShape: PlanShapeReader = {
   shape: 'canonical',
   // The fallback: anything not recognised as another shape is read, and reported on, as canonical.
   matches: (raw) => isObject(raw),
-  read(raw, file) {
-    const parsed = schemas().plan.safeParse(raw);
-    if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
-    const p = parsed.data;
-    const phases: Phase[] = p.phases.map((ph, i) => {
-      const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
+  read: (raw, file) =>
+    readWith(schemas().plan, raw, file, (p) => {
+      const phases: Phase[] = p.phases.map((ph, i) => {
+        const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
+        return {
+          id: ph.id,
+          name: ph.name,
+          status: ph.status ?? derivePhaseStatus(tasks.map((t) => t.status)),
+          completedAt: ph.completedAt,
+          tasks,
+          at: `phases[${i}]`,
+        };
+      });
       return {
-        id: ph.id,
-        name: ph.name,
-        status: ph.status ?? derivePhaseStatus(tasks.map((t) => t.status)),
-        completedAt: ph.completedAt,
-        tasks,
-        at: `phases[${i}]`,
+        id: p.plan_id ?? slugify(p.name),
+        name: p.name,
+        shape: 'canonical',
+        status: p.status,
+        completionPercentage: p.completion_percentage,
+        github: p.github,
+        maxParallel: p.max_parallel_agents,
+        testCommand: p.test_command,
+        tokenLimit: p.token_limit,
+        phases,
       };
-    });
-    const result: Plan = {
-      id: p.plan_id ?? slugify(p.name),
-      name: p.name,
-      shape: 'canonical',
-      status: p.status,
-      completionPercentage: p.completion_percentage,
-      github: p.github,
-      maxParallel: p.max_parallel_agents,
-      testCommand: p.test_command,
-      tokenLimit: p.token_limit,
-      phases,
-    };
-    return { ok: true, plan: result };
-  },
+    }),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
     setField(t, 'status', patch.status);
@@ -124,14 +120,20 @@ export const canonicalShape: PlanShapeReader = {
     setField(t, 'blocker', patch.blocker);
     setField(t, 'attempts', patch.attempts);
   },
-  writePhase(raw, phaseIndex, patch) {
-    const ph = objectAt(raw, ['phases', phaseIndex]);
-    setField(ph, 'status', patch.status);
-    setField(ph, 'completedAt', patch.completedAt);
-  },
-  writePlan(raw, patch) {
-    const p = objectAt(raw, []);
-    setField(p, 'status', patch.status);
-    setField(p, 'completion_percentage', patch.completionPercentage);
-  },
+  writePhase: writeCanonicalPhase,
+  writePlan: writeCanonicalPlan,
 };
+
+/** A phase's progress under the canonical names, which the phase-dev and /phase-dev-plan shapes use too. */
+export function writeCanonicalPhase(raw: unknown, phaseIndex: number, patch: PhasePatch): void {
+  const ph = objectAt(raw, ['phases', phaseIndex]);
+  setField(ph, 'status', patch.status);
+  setField(ph, 'completedAt', patch.completedAt);
+}
+
+/** The plan's progress under the canonical names, which the phase-dev and /phase-dev-plan shapes use too. */
+export function writeCanonicalPlan(raw: unknown, patch: PlanPatch): void {
+  const p = objectAt(raw, []);
+  setField(p, 'status', patch.status);
+  setField(p, 'completion_percentage', patch.completionPercentage);
+}

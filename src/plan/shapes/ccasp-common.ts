@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { once } from '../lazy.js';
-import type { GithubLink, Phase, PhaseStatus, SystemStep, Task, TaskStatus } from '../model.js';
+import type { GithubLink, Phase, PhaseStatus, Plan, SystemStep, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
-import { derivePhaseStatus } from './canonical.js';
+import { derivePhaseStatus, writeCanonicalPhase, writeCanonicalPlan } from './canonical.js';
 import { fieldSchemas } from './fields.js';
-import { isObject, setField, type JsonObject, type TaskPatch } from './shape.js';
+import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader, type TaskPatch } from './shape.js';
 
 /**
  * What the CCASP toolkit's shapes have in common (see docs/ccasp-shapes.md): its status words, its
@@ -40,25 +40,135 @@ const CCASP_PHASE_STATUSES = [
 export type CcaspPhaseStatus = (typeof CCASP_PHASE_STATUSES)[number];
 
 /** Field schemas the CCASP shapes share, built by the first CCASP plan read (see `once`). */
-export const ccaspFieldSchemas = once(() => {
+const ccaspFieldSchemas = once(() => {
   const { isoTimestamp, nonEmptyString } = fieldSchemas();
+  // CCASP generators write `null` for "not yet" as often as they leave a key out.
+  const optionalText = z.string().nullish();
+  const issueNumber = z.number().int().positive();
   return {
     ccaspTaskStatus: z.enum(CCASP_TASK_STATUSES),
     ccaspPhaseStatus: z.enum(CCASP_PHASE_STATUSES),
-    // CCASP generators write `null` for "not yet" as often as they leave a key out.
-    optionalText: z.string().nullish(),
+    optionalText,
     optionalTimestamp: isoTimestamp.nullish(),
-    percentage: z.number().min(0).max(100),
-    issueNumber: z.number().int().positive(),
+    issueNumber,
     dependencyList: z.array(nonEmptyString),
     /** v3.0 plans hold `{path, relevance, reason}` objects; CCASP's own readers accept plain strings too. */
     fileEntries: z.array(z.union([nonEmptyString, z.looseObject({ path: nonEmptyString })])),
-    testingConfig: z
-      .looseObject({ ralph_loop: z.looseObject({ testCommand: nonEmptyString.nullish() }).nullish() })
-      .nullish(),
-    orchestration: z.looseObject({ max_parallel_agents: z.number().int().positive().nullish() }).nullish(),
+    // Groups of plan fields, spread into the plan schema of each shape that has them.
+    /** The plan's own progress, as `writePlan` keeps it (the roadmap shape has the status only). */
+    planProgress: { status: optionalText, completion_percentage: z.number().min(0).max(100).nullish() },
+    /** The plan's GitHub issue, by number or URL; see `githubLink`. */
+    planIssue: { github_issue: issueNumber.nullish(), github_issue_url: optionalText },
+    /** The run settings CCASP keeps for its orchestrator; see `runSettings`. */
+    planSettings: {
+      orchestration: z.looseObject({ max_parallel_agents: z.number().int().positive().nullish() }).nullish(),
+      testing_config: z
+        .looseObject({ ralph_loop: z.looseObject({ testCommand: nonEmptyString.nullish() }).nullish() })
+        .nullish(),
+    },
   };
 });
+
+type CcaspFields = ReturnType<typeof ccaspFieldSchemas>;
+
+/**
+ * A CCASP shape's schemas, made from the shared field schemas and CCASP's own on the first read of
+ * such a plan, not at import (see `once`).
+ */
+export function ccaspSchemas<T>(make: (fields: ReturnType<typeof fieldSchemas> & CcaspFields) => T): () => T {
+  return once(() => make({ ...fieldSchemas(), ...ccaspFieldSchemas() }));
+}
+
+/** What a group of fields above parses to: each one may be missing. */
+type Parsed<S extends Record<string, z.ZodType>> = { readonly [K in keyof S]?: z.output<S[K]> };
+
+/** `{ [key]: schema }`, typed by the key's literal: TypeScript widens a computed key to `string`. */
+function named<K extends string, S>(key: K, schema: S): { [P in K]: S } {
+  return { [key]: schema } as { [P in K]: S };
+}
+
+/**
+ * The task fields `writeCcaspTask` writes besides the status and its boolean, so that every shape
+ * reads back what it wrote; `completedAtField` as in `TaskWriteOptions`. Spread last into a task
+ * schema, in the order CCASP's writers put them.
+ */
+export function taskProgressFields<K extends string>(completedAtField: K) {
+  const { attemptCount } = fieldSchemas();
+  const { optionalText, optionalTimestamp } = ccaspFieldSchemas();
+  return {
+    ...named(completedAtField, optionalTimestamp),
+    completedBy: optionalText,
+    blocker: optionalText,
+    attempts: attemptCount.optional(),
+  };
+}
+
+interface ProgressFields extends StatusFields {
+  readonly completedBy?: string | null;
+  readonly blocker?: string | null;
+  readonly attempts?: number;
+}
+
+/** The model's progress of a task from `taskProgressFields`, given the time under the shape's own name. */
+export function readTaskProgress(
+  t: ProgressFields,
+  completedAt: string | null | undefined,
+): Pick<Task, 'status' | 'completedAt' | 'completedBy' | 'blocker' | 'attempts'> {
+  return {
+    status: readTaskStatus(t),
+    completedAt: completedAt ?? undefined,
+    completedBy: t.completedBy ?? undefined,
+    blocker: t.blocker ?? undefined,
+    attempts: t.attempts,
+  };
+}
+
+/** A phase's fields after its id, for the shapes that keep one completion time per phase. */
+export function phaseFields<K extends string, T extends z.ZodType>(completedAtField: K, task: T) {
+  const { nonEmptyString } = fieldSchemas();
+  const { ccaspPhaseStatus, optionalTimestamp } = ccaspFieldSchemas();
+  return {
+    name: nonEmptyString,
+    status: ccaspPhaseStatus.nullish(),
+    ...named(completedAtField, optionalTimestamp),
+    tasks: z.array(task),
+  };
+}
+
+interface RawPhase<T> {
+  readonly name: string;
+  readonly status?: CcaspPhaseStatus | null;
+  readonly tasks: readonly T[];
+}
+
+/**
+ * The `i`th phase of a `phaseFields` schema in the model: each task read with where it sits in the
+ * file, and the phase's status from CCASP's word for it or, without one, from its tasks.
+ */
+export function readPhase<T>(
+  ph: RawPhase<T>,
+  i: number,
+  own: { readonly id: string; readonly completedAt: string | null | undefined },
+  toTask: (t: T, at: string) => Task,
+): Phase {
+  const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
+  return {
+    id: own.id,
+    name: ph.name,
+    status: readPhaseStatus(ph.status, tasks.map((t) => t.status)),
+    completedAt: own.completedAt ?? undefined,
+    tasks,
+    at: `phases[${i}]`,
+  };
+}
+
+/** The plan's own run settings, from `planSettings`. */
+export function runSettings(p: Parsed<CcaspFields['planSettings']>): Pick<Plan, 'maxParallel' | 'testCommand'> {
+  return {
+    maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
+    testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
+  };
+}
 
 type FileEntries = z.infer<ReturnType<typeof ccaspFieldSchemas>['fileEntries']>;
 
@@ -265,6 +375,19 @@ export function writeCcaspTask(t: JsonObject, patch: TaskPatch, options: TaskWri
   setField(t, 'blocker', patch.blocker);
   setField(t, 'attempts', patch.attempts);
 }
+
+/**
+ * The writers of the shapes that keep a status string on every task beside its boolean, the time as
+ * `completedAt`, and phase and plan progress under the canonical names: phase-dev and /phase-dev-plan.
+ */
+export const statusShapeWriters: Pick<PlanShapeReader, 'writeTask' | 'writePhase' | 'writePlan'> = {
+  writeTask(raw, phaseIndex, taskIndex, patch) {
+    const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
+    writeCcaspTask(t, patch, { completedAtField: 'completedAt', statusAlways: true });
+  },
+  writePhase: writeCanonicalPhase,
+  writePlan: writeCanonicalPlan,
+};
 
 /** Like `setField`, but a key the shape keeps as `null` (e.g. `completed_at: null`) stays, as `null`. */
 export function setNullable(target: JsonObject, key: string, value: unknown): void {

@@ -1,9 +1,7 @@
 import * as z from 'zod';
-import { once } from '../lazy.js';
-import { DOMAINS, type Domain, type Phase, type Plan, type Task } from '../model.js';
-import { zodProblems } from '../zod-problems.js';
+import { DOMAINS, type Domain, type Task } from '../model.js';
 import {
-  ccaspFieldSchemas,
+  ccaspSchemas,
   closePhases,
   completedPhasesPercent,
   filePaths,
@@ -11,34 +9,24 @@ import {
   githubLink,
   isSystemTaskId,
   needsLabel,
+  phaseFields,
   phasesOf,
-  readPhaseStatus,
+  readPhase,
   readPlanStatus,
-  readTaskStatus,
+  readTaskProgress,
+  runSettings,
+  statusShapeWriters,
   systemStepOf,
+  taskProgressFields,
   tasksOf,
-  writeCcaspTask,
 } from './ccasp-common.js';
-import { fieldSchemas, slugify } from './fields.js';
-import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
+import { slugify } from './fields.js';
+import { isObject, readWith, type PlanShapeReader } from './shape.js';
 
 /** Shape A: `ccasp create-phase-dev` (metadata.version "3.0"), `.claude/phase-dev/<slug>/PROGRESS.json`. */
 
-// Built on the first read of such a plan, not at import: see `once`.
-const schemas = once(() => {
-  const { attemptCount, nonEmptyString } = fieldSchemas();
-  const {
-    ccaspPhaseStatus,
-    ccaspTaskStatus,
-    dependencyList,
-    fileEntries,
-    issueNumber,
-    optionalText,
-    optionalTimestamp,
-    orchestration,
-    percentage,
-    testingConfig,
-  } = ccaspFieldSchemas();
+const schemas = ccaspSchemas((fields) => {
+  const { ccaspTaskStatus, dependencyList, fileEntries, issueNumber, nonEmptyString, optionalText, planIssue, planProgress, planSettings } = fields;
 
   const task = z
     .looseObject({
@@ -53,37 +41,28 @@ const schemas = once(() => {
       acceptance_criteria: z.array(z.string()).nullish(),
       blockedBy: dependencyList.nullish(),
       assignedAgent: optionalText,
-      completedAt: optionalTimestamp,
-      completedBy: optionalText,
-      blocker: optionalText,
+      ...taskProgressFields('completedAt'),
       error: optionalText,
-      attempts: attemptCount.optional(),
     })
     .superRefine(needsLabel(['title', 'subject', 'description']));
 
   const phase = z.looseObject({
     id: z.union([z.number(), nonEmptyString]),
     phase_id: nonEmptyString.nullish(),
-    name: nonEmptyString,
-    status: ccaspPhaseStatus.nullish(),
-    completedAt: optionalTimestamp,
-    tasks: z.array(task),
+    ...phaseFields('completedAt', task),
   });
 
   const plan = z.looseObject({
     plan_id: nonEmptyString.nullish(),
     project: z.looseObject({ name: nonEmptyString, slug: nonEmptyString.nullish() }),
-    status: optionalText,
-    completion_percentage: percentage.nullish(),
-    orchestration,
-    testing_config: testingConfig,
+    ...planProgress,
+    ...planSettings,
     workflow: z
       .looseObject({
         github_issue: z.looseObject({ issue_number: issueNumber.nullish(), issue_url: optionalText }).nullish(),
       })
       .nullish(),
-    github_issue: issueNumber.nullish(),
-    github_issue_url: optionalText,
+    ...planIssue,
     agent_assignments: z.looseObject({ byDomain: z.record(z.string(), z.unknown()).nullish() }).nullish(),
     phases: z.array(phase),
   });
@@ -123,7 +102,7 @@ function detailsOf(t: RawTask, title: string): string | undefined {
 function toTask(t: RawTask, at: string, byDomain: Readonly<Record<string, unknown>>): Task {
   // The refinement guarantees one of these.
   const title = firstText(t.title, t.subject, t.description) ?? t.id;
-  const status = readTaskStatus(t);
+  const progress = readTaskProgress(t, t.completedAt);
   return {
     id: t.id,
     title,
@@ -132,12 +111,9 @@ function toTask(t: RawTask, at: string, byDomain: Readonly<Record<string, unknow
     domain: domainOf(t.assignedAgent, byDomain),
     simple: false,
     dependencies: t.blockedBy ?? [],
-    status,
-    completedAt: t.completedAt ?? undefined,
-    completedBy: t.completedBy ?? undefined,
+    ...progress,
     // The progress-tracker hook records a failure's reason as `error`.
-    blocker: t.blocker ?? (status === 'failed' ? (t.error ?? undefined) : undefined),
-    attempts: t.attempts,
+    blocker: t.blocker ?? (progress.status === 'failed' ? (t.error ?? undefined) : undefined),
     systemStep: systemStepOf(t.id, t.task_type),
     at,
     dependencyField: 'blockedBy',
@@ -156,52 +132,27 @@ export const ccaspPhaseDevShape: PlanShapeReader = {
       tasksOf(raw).some((t) => 'task_type' in t || isSystemTaskId(t.id))
     );
   },
-  read(raw, file) {
-    const parsed = schemas().plan.safeParse(raw);
-    if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
-    const p = parsed.data;
-    const byDomain = p.agent_assignments?.byDomain ?? {};
-    const phases: Phase[] = closePhases(
-      p.phases.map((ph, i) => {
-        const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`, byDomain));
-        return {
-          id: ph.phase_id ?? String(ph.id),
-          name: ph.name,
-          status: readPhaseStatus(ph.status, tasks.map((t) => t.status)),
-          completedAt: ph.completedAt ?? undefined,
-          tasks,
-          at: `phases[${i}]`,
-        };
-      }),
-    );
-    const issue = p.workflow?.github_issue;
-    const result: Plan = {
-      id: p.plan_id ?? p.project.slug ?? slugify(p.project.name),
-      name: p.project.name,
-      shape: 'ccasp-phase-dev',
-      status: readPlanStatus(p.status),
-      completionPercentage: p.completion_percentage ?? completedPhasesPercent(phases),
-      github:
-        githubLink(issue?.issue_number, issue?.issue_url) ??
-        githubLink(p.github_issue, p.github_issue_url ?? issue?.issue_url),
-      maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
-      testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
-      phases,
-    };
-    return { ok: true, plan: result };
-  },
-  writeTask(raw, phaseIndex, taskIndex, patch) {
-    const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
-    writeCcaspTask(t, patch, { completedAtField: 'completedAt', statusAlways: true });
-  },
-  writePhase(raw, phaseIndex, patch) {
-    const ph = objectAt(raw, ['phases', phaseIndex]);
-    setField(ph, 'status', patch.status);
-    setField(ph, 'completedAt', patch.completedAt);
-  },
-  writePlan(raw, patch) {
-    const p = objectAt(raw, []);
-    setField(p, 'status', patch.status);
-    setField(p, 'completion_percentage', patch.completionPercentage);
-  },
+  read: (raw, file) =>
+    readWith(schemas().plan, raw, file, (p) => {
+      const byDomain = p.agent_assignments?.byDomain ?? {};
+      const phases = closePhases(
+        p.phases.map((ph, i) =>
+          readPhase(ph, i, { id: ph.phase_id ?? String(ph.id), completedAt: ph.completedAt }, (t, at) => toTask(t, at, byDomain)),
+        ),
+      );
+      const issue = p.workflow?.github_issue;
+      return {
+        id: p.plan_id ?? p.project.slug ?? slugify(p.project.name),
+        name: p.project.name,
+        shape: 'ccasp-phase-dev',
+        status: readPlanStatus(p.status),
+        completionPercentage: p.completion_percentage ?? completedPhasesPercent(phases),
+        github:
+          githubLink(issue?.issue_number, issue?.issue_url) ??
+          githubLink(p.github_issue, p.github_issue_url ?? issue?.issue_url),
+        ...runSettings(p),
+        phases,
+      };
+    }),
+  ...statusShapeWriters,
 };

@@ -1,24 +1,24 @@
 import * as z from 'zod';
-import { once } from '../lazy.js';
-import type { Phase, Plan, Task } from '../model.js';
-import { zodProblems } from '../zod-problems.js';
+import type { Task } from '../model.js';
 import {
-  ccaspFieldSchemas,
+  ccaspSchemas,
   closePhases,
   completedPhasesPercent,
   filePaths,
   firstText,
   githubLink,
   needsLabel,
-  readPhaseStatus,
+  phaseFields,
+  readPhase,
   readPlanStatus,
-  readTaskStatus,
+  readTaskProgress,
+  runSettings,
+  statusShapeWriters,
   systemStepOf,
+  taskProgressFields,
   tasksOf,
-  writeCcaspTask,
 } from './ccasp-common.js';
-import { fieldSchemas } from './fields.js';
-import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
+import { isObject, readWith, type PlanShapeReader } from './shape.js';
 
 /**
  * Shape B′: `.claude/phase-plans/<slug>/PROGRESS.json` as an LLM writes it from the `/phase-dev-plan`
@@ -26,21 +26,8 @@ import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
  * completed}` and anything else is optional.
  */
 
-// Built on the first read of such a plan, not at import: see `once`.
-const schemas = once(() => {
-  const { attemptCount, nonEmptyString } = fieldSchemas();
-  const {
-    ccaspPhaseStatus,
-    ccaspTaskStatus,
-    dependencyList,
-    fileEntries,
-    issueNumber,
-    optionalText,
-    optionalTimestamp,
-    orchestration,
-    percentage,
-    testingConfig,
-  } = ccaspFieldSchemas();
+const schemas = ccaspSchemas((fields) => {
+  const { ccaspTaskStatus, dependencyList, fileEntries, nonEmptyString, optionalText, planIssue, planProgress, planSettings } = fields;
 
   const task = z
     .looseObject({
@@ -54,30 +41,18 @@ const schemas = once(() => {
       blockedBy: dependencyList.nullish(),
       depends_on: dependencyList.nullish(),
       files: fileEntries.nullish(),
-      completedAt: optionalTimestamp,
-      completedBy: optionalText,
-      blocker: optionalText,
-      attempts: attemptCount.optional(),
+      ...taskProgressFields('completedAt'),
     })
     .superRefine(needsLabel(['description', 'title']));
 
-  const phase = z.looseObject({
-    id: z.union([z.number(), nonEmptyString]),
-    name: nonEmptyString,
-    status: ccaspPhaseStatus.nullish(),
-    completedAt: optionalTimestamp,
-    tasks: z.array(task),
-  });
+  const phase = z.looseObject({ id: z.union([z.number(), nonEmptyString]), ...phaseFields('completedAt', task) });
 
   const plan = z.looseObject({
     plan_id: nonEmptyString,
     project: z.looseObject({ name: nonEmptyString }),
-    status: optionalText,
-    completion_percentage: percentage.nullish(),
-    github_issue: issueNumber.nullish(),
-    github_issue_url: optionalText,
-    orchestration,
-    testing_config: testingConfig,
+    ...planProgress,
+    ...planIssue,
+    ...planSettings,
     phases: z.array(phase),
   });
 
@@ -97,11 +72,7 @@ function toTask(t: RawTask, at: string): Task {
     files: filePaths(t.files),
     simple: false,
     dependencies: (field === 'blockedBy' ? t.blockedBy : t.depends_on) ?? [],
-    status: readTaskStatus(t),
-    completedAt: t.completedAt ?? undefined,
-    completedBy: t.completedBy ?? undefined,
-    blocker: t.blocker ?? undefined,
-    attempts: t.attempts,
+    ...readTaskProgress(t, t.completedAt),
     systemStep: systemStepOf(t.id, undefined),
     at,
     dependencyField: field,
@@ -120,48 +91,19 @@ export const ccaspPlanCommandShape: PlanShapeReader = {
       tasksOf(raw).some((t) => typeof t.id === 'string' && typeof t.completed === 'boolean')
     );
   },
-  read(raw, file) {
-    const parsed = schemas().plan.safeParse(raw);
-    if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
-    const p = parsed.data;
-    const phases: Phase[] = closePhases(
-      p.phases.map((ph, i) => {
-        const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
-        return {
-          id: String(ph.id),
-          name: ph.name,
-          status: readPhaseStatus(ph.status, tasks.map((t) => t.status)),
-          completedAt: ph.completedAt ?? undefined,
-          tasks,
-          at: `phases[${i}]`,
-        };
-      }),
-    );
-    const result: Plan = {
-      id: p.plan_id,
-      name: p.project.name,
-      shape: 'ccasp-plan-command',
-      status: readPlanStatus(p.status),
-      completionPercentage: p.completion_percentage ?? completedPhasesPercent(phases),
-      github: githubLink(p.github_issue, p.github_issue_url),
-      maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
-      testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
-      phases,
-    };
-    return { ok: true, plan: result };
-  },
-  writeTask(raw, phaseIndex, taskIndex, patch) {
-    const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
-    writeCcaspTask(t, patch, { completedAtField: 'completedAt', statusAlways: true });
-  },
-  writePhase(raw, phaseIndex, patch) {
-    const ph = objectAt(raw, ['phases', phaseIndex]);
-    setField(ph, 'status', patch.status);
-    setField(ph, 'completedAt', patch.completedAt);
-  },
-  writePlan(raw, patch) {
-    const p = objectAt(raw, []);
-    setField(p, 'status', patch.status);
-    setField(p, 'completion_percentage', patch.completionPercentage);
-  },
+  read: (raw, file) =>
+    readWith(schemas().plan, raw, file, (p) => {
+      const phases = closePhases(p.phases.map((ph, i) => readPhase(ph, i, { id: String(ph.id), completedAt: ph.completedAt }, toTask)));
+      return {
+        id: p.plan_id,
+        name: p.project.name,
+        shape: 'ccasp-plan-command',
+        status: readPlanStatus(p.status),
+        completionPercentage: p.completion_percentage ?? completedPhasesPercent(phases),
+        github: githubLink(p.github_issue, p.github_issue_url),
+        ...runSettings(p),
+        phases,
+      };
+    }),
+  ...statusShapeWriters,
 };

@@ -1,44 +1,32 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
-import { once } from '../lazy.js';
-import type { GithubLink, Plan, Task } from '../model.js';
-import { zodProblems } from '../zod-problems.js';
+import type { GithubLink, Task } from '../model.js';
 import { derivePhaseStatus } from './canonical.js';
 import {
-  ccaspFieldSchemas,
+  ccaspSchemas,
   closePhases,
   firstText,
   githubLink,
   needsLabel,
   readPhaseStatus,
   readPlanStatus,
-  readTaskStatus,
+  readTaskProgress,
+  runSettings,
   setNullable,
   systemStepOf,
+  taskProgressFields,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { fieldSchemas } from './fields.js';
-import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader } from './shape.js';
+import { isObject, objectAt, readWith, setField, type JsonObject, type PlanShapeReader } from './shape.js';
 
 /**
  * Shape B: one roadmap phase per file, `.claude/roadmaps/<roadmap>/phase-N.json`, written by
  * `ccasp create-roadmap`. Tasks carry booleans, not a status; the file holds exactly one phase.
  */
 
-// Built on the first read of such a plan, not at import: see `once`.
-const schemas = once(() => {
-  const { attemptCount, nonEmptyString } = fieldSchemas();
-  const {
-    ccaspPhaseStatus,
-    ccaspTaskStatus,
-    dependencyList,
-    issueNumber,
-    optionalText,
-    optionalTimestamp,
-    orchestration,
-    testingConfig,
-  } = ccaspFieldSchemas();
+const schemas = ccaspSchemas((fields) => {
+  const { ccaspPhaseStatus, ccaspTaskStatus, dependencyList, issueNumber, nonEmptyString, optionalText, optionalTimestamp, planSettings } = fields;
 
   const task = z
     .looseObject({
@@ -51,10 +39,7 @@ const schemas = once(() => {
       blockedBy: z.union([dependencyList, nonEmptyString]).nullish(),
       // Only ever written by ccasp, for states the booleans cannot say.
       status: ccaspTaskStatus.nullish(),
-      completedAt: optionalTimestamp,
-      completedBy: optionalText,
-      blocker: optionalText,
-      attempts: attemptCount.optional(),
+      ...taskProgressFields('completedAt'),
     })
     .superRefine(needsLabel(['description', 'title']));
 
@@ -73,8 +58,7 @@ const schemas = once(() => {
       totalTasks: z.number().int().nonnegative().nullish(),
       completedTasks: z.number().int().nonnegative().nullish(),
     }),
-    orchestration,
-    testing_config: testingConfig,
+    ...planSettings,
     started_at: optionalTimestamp,
     completed_at: optionalTimestamp,
     phases: z.array(phase).length(1, { message: 'a roadmap phase file holds exactly one phase' }),
@@ -116,11 +100,7 @@ function toTask(t: RawTask, at: string): Task {
     files: [],
     simple: false,
     dependencies: typeof t.blockedBy === 'string' ? [t.blockedBy] : (t.blockedBy ?? []),
-    status: readTaskStatus(t),
-    completedAt: t.completedAt ?? undefined,
-    completedBy: t.completedBy ?? undefined,
-    blocker: t.blocker ?? undefined,
-    attempts: t.attempts,
+    ...readTaskProgress(t, t.completedAt),
     systemStep: systemStepOf(t.id, undefined),
     at,
     dependencyField: 'blockedBy',
@@ -157,32 +137,28 @@ export const ccaspRoadmapShape: PlanShapeReader = {
       raw.phases.length === 1
     );
   },
-  read(raw, file) {
-    const parsed = schemas().plan.safeParse(raw);
-    if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
-    const p = parsed.data;
-    const ph = p.phases[0]!;
-    const tasks = ph.tasks.map((t, j) => toTask(t, `phases[0].tasks[${j}]`));
-    const statuses = tasks.map((t) => t.status);
-    // CCASP copies the status once at generation and never updates it; only ccasp's own writes count.
-    const stale = !ph.status || ph.status === 'pending' || ph.status === 'not_started';
-    const status = stale ? derivePhaseStatus(statuses) : readPhaseStatus(ph.status, statuses);
-    const phases = closePhases([{ id: p.phase_id, name: ph.name, status, tasks, at: 'phases[0]', completedAt: p.completed_at ?? undefined }]);
-    const total = p.metrics.totalTasks ?? tasks.length;
-    const done = p.metrics.completedTasks ?? tasks.filter((t) => t.status === 'completed').length;
-    const result: Plan = {
-      id: p.plan_id,
-      name: p.project_name,
-      shape: 'ccasp-roadmap',
-      status: readPlanStatus(p.status) ?? (p.completed_at ? 'completed' : p.started_at ? 'in_progress' : undefined),
-      completionPercentage: percentOf(done, total),
-      github: issueFromRoadmap(file, p.phase_id),
-      maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
-      testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
-      phases,
-    };
-    return { ok: true, plan: result };
-  },
+  read: (raw, file) =>
+    readWith(schemas().plan, raw, file, (p) => {
+      const ph = p.phases[0]!;
+      const tasks = ph.tasks.map((t, j) => toTask(t, `phases[0].tasks[${j}]`));
+      const statuses = tasks.map((t) => t.status);
+      // CCASP copies the status once at generation and never updates it; only ccasp's own writes count.
+      const stale = !ph.status || ph.status === 'pending' || ph.status === 'not_started';
+      const status = stale ? derivePhaseStatus(statuses) : readPhaseStatus(ph.status, statuses);
+      const phases = closePhases([{ id: p.phase_id, name: ph.name, status, tasks, at: 'phases[0]', completedAt: p.completed_at ?? undefined }]);
+      const total = p.metrics.totalTasks ?? tasks.length;
+      const done = p.metrics.completedTasks ?? tasks.filter((t) => t.status === 'completed').length;
+      return {
+        id: p.plan_id,
+        name: p.project_name,
+        shape: 'ccasp-roadmap',
+        status: readPlanStatus(p.status) ?? (p.completed_at ? 'completed' : p.started_at ? 'in_progress' : undefined),
+        completionPercentage: percentOf(done, total),
+        github: issueFromRoadmap(file, p.phase_id),
+        ...runSettings(p),
+        phases,
+      };
+    }),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const p = objectAt(raw, []);
     const t = objectAt(p, ['phases', phaseIndex, 'tasks', taskIndex]);

@@ -1,20 +1,20 @@
 import * as z from 'zod';
-import { once } from '../lazy.js';
-import type { Phase, Plan, Task } from '../model.js';
-import { zodProblems } from '../zod-problems.js';
+import type { Task } from '../model.js';
 import {
-  ccaspFieldSchemas,
+  ccaspSchemas,
   firstText,
   githubLink,
   needsLabel,
-  readPhaseStatus,
+  phaseFields,
+  readPhase,
   readPlanStatus,
-  readTaskStatus,
+  readTaskProgress,
+  runSettings,
+  taskProgressFields,
   tasksOf,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { fieldSchemas } from './fields.js';
-import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
+import { isObject, objectAt, readWith, setField, type PlanShapeReader } from './shape.js';
 
 /**
  * Shape C: the vision planner's `.claude/phase-plans/<slug>/PROGRESS.json`. Task ids are numbers that
@@ -22,19 +22,8 @@ import { isObject, objectAt, setField, type PlanShapeReader } from './shape.js';
  * rewritten, since CCASP finds tasks by them with `===`.
  */
 
-// Built on the first read of such a plan, not at import: see `once`.
-const schemas = once(() => {
-  const { attemptCount, nonEmptyString } = fieldSchemas();
-  const {
-    ccaspPhaseStatus,
-    ccaspTaskStatus,
-    issueNumber,
-    optionalText,
-    optionalTimestamp,
-    orchestration,
-    percentage,
-    testingConfig,
-  } = ccaspFieldSchemas();
+const schemas = ccaspSchemas((fields) => {
+  const { ccaspTaskStatus, nonEmptyString, optionalText, planIssue, planProgress, planSettings } = fields;
 
   const rawId = z.union([z.number().int().nonnegative(), nonEmptyString], {
     error: 'expected a whole-number id (or a non-empty string)',
@@ -50,30 +39,18 @@ const schemas = once(() => {
       completed: z.boolean().nullish(),
       // The planner writes no dependencies; ones added by hand name tasks of the same phase.
       blockedBy: z.array(rawId).nullish(),
-      completed_at: optionalTimestamp,
-      completedBy: optionalText,
-      blocker: optionalText,
-      attempts: attemptCount.optional(),
+      ...taskProgressFields('completed_at'),
     })
     .superRefine(needsLabel(['name', 'title', 'description']));
 
-  const phase = z.looseObject({
-    id: rawId,
-    name: nonEmptyString,
-    status: ccaspPhaseStatus.nullish(),
-    completed_at: optionalTimestamp,
-    tasks: z.array(task),
-  });
+  const phase = z.looseObject({ id: rawId, ...phaseFields('completed_at', task) });
 
   const plan = z.looseObject({
     slug: nonEmptyString,
     project: z.looseObject({ name: nonEmptyString }),
-    status: optionalText,
-    completion_percentage: percentage.nullish(),
-    github_issue: issueNumber.nullish(),
-    github_issue_url: optionalText,
-    orchestration,
-    testing_config: testingConfig,
+    ...planProgress,
+    ...planIssue,
+    ...planSettings,
     phases: z.array(phase),
   });
 
@@ -97,11 +74,7 @@ function toTask(t: RawTask, phaseId: string, at: string): Task {
     files: [],
     simple: false,
     dependencies: (t.blockedBy ?? []).map((ref) => qualify(phaseId, ref)),
-    status: readTaskStatus(t),
-    completedAt: t.completed_at ?? undefined,
-    completedBy: t.completedBy ?? undefined,
-    blocker: t.blocker ?? undefined,
-    attempts: t.attempts,
+    ...readTaskProgress(t, t.completed_at),
     at,
     dependencyField: 'blockedBy',
   };
@@ -131,35 +104,20 @@ export const ccaspVisionShape: PlanShapeReader = {
       (t) => typeof t.id === 'number' && typeof t.name === 'string' && typeof t.status === 'string' && typeof t.completed === 'boolean',
     );
   },
-  read(raw, file) {
-    const parsed = schemas().plan.safeParse(raw);
-    if (!parsed.success) return { ok: false, problems: zodProblems(file, parsed.error) };
-    const p = parsed.data;
-    const phases: Phase[] = p.phases.map((ph, i) => {
-      const id = String(ph.id);
-      const tasks = ph.tasks.map((t, j) => toTask(t, id, `phases[${i}].tasks[${j}]`));
-      return {
-        id,
-        name: ph.name,
-        status: readPhaseStatus(ph.status, tasks.map((t) => t.status)),
-        completedAt: ph.completed_at ?? undefined,
-        tasks,
-        at: `phases[${i}]`,
-      };
-    });
-    const result: Plan = {
+  read: (raw, file) =>
+    readWith(schemas().plan, raw, file, (p) => ({
       id: p.slug,
       name: p.project.name,
       shape: 'ccasp-vision',
       status: readPlanStatus(p.status),
       completionPercentage: p.completion_percentage ?? undefined,
       github: githubLink(p.github_issue, p.github_issue_url),
-      maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
-      testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
-      phases,
-    };
-    return { ok: true, plan: result };
-  },
+      ...runSettings(p),
+      phases: p.phases.map((ph, i) => {
+        const id = String(ph.id);
+        return readPhase(ph, i, { id, completedAt: ph.completed_at }, (t, at) => toTask(t, id, at));
+      }),
+    })),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const ph = objectAt(raw, ['phases', phaseIndex]);
     writeCcaspTask(objectAt(ph, ['tasks', taskIndex]), patch, { completedAtField: 'completed_at', statusAlways: true });

@@ -1,5 +1,7 @@
+import type * as z from 'zod';
 import type { Problem } from '../../errors.js';
 import type { Plan, PlanShape, TaskStatus, PhaseStatus } from '../model.js';
+import { zodProblems } from '../zod-problems.js';
 
 /** A change to one task's progress fields; `null` removes the field. */
 export interface TaskPatch {
@@ -35,6 +37,15 @@ export interface PlanShapeReader {
   writeTask(raw: unknown, phase: number, task: number, patch: TaskPatch): void;
   writePhase(raw: unknown, phase: number, patch: PhasePatch): void;
   writePlan(raw: unknown, patch: PlanPatch): void;
+}
+
+/**
+ * Every shape's `read`: the file is checked against the shape's plan schema, and only one that fits
+ * is turned into the model, so a reader never sees a field of the wrong type.
+ */
+export function readWith<S extends z.ZodType>(schema: S, raw: unknown, file: string, toPlan: (parsed: z.output<S>) => Plan): ReadResult {
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? { ok: true, plan: toPlan(parsed.data) } : { ok: false, problems: zodProblems(file, parsed.error) };
 }
 
 export type JsonObject = Record<string, unknown>;

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { shapeFor } from '../../../src/plan/shapes/index.js';
 import {
   changedPaths,
-  fixtureJson,
   fixtureText,
+  itReportsEach,
   load,
   objAt,
-  problemAt,
   problemsOf,
+  shapeOf,
   taskById,
   valueAt,
   variant,
+  written,
+  type InvalidCase,
 } from './support.js';
 
 const MAIN = 'ccasp-phase-dev/PROGRESS.json';
@@ -25,10 +26,8 @@ const WHEN = '2026-12-01T10:00:00.000Z';
 
 describe('CCASP phase-dev v3.0 plans', () => {
   it('recognises every variant, and the backup check without metadata', () => {
-    for (const rel of VARIANTS) expect(shapeFor(fixtureJson(rel)).shape).toBe('ccasp-phase-dev');
-    const stripped = fixtureJson(MAIN);
-    delete stripped.metadata;
-    expect(shapeFor(stripped).shape).toBe('ccasp-phase-dev');
+    for (const rel of VARIANTS) expect(shapeOf(rel)).toBe('ccasp-phase-dev');
+    expect(shapeOf(MAIN, (j) => void delete j.metadata)).toBe('ccasp-phase-dev');
   });
 
   it('reads the main fixture', async () => {
@@ -146,10 +145,9 @@ describe('CCASP phase-dev v3.0 plans', () => {
   });
 
   it('writes a completion into status and the completed boolean, keeping everything else', async () => {
-    const before = fixtureJson(MAIN);
-    const doc = await load(fixtureText(MAIN), AT);
-    doc.updateTask('1.1', { status: 'completed', completedAt: WHEN, completedBy: 'ccasp', attempts: 1 });
-    const after = JSON.parse(doc.serialize());
+    const { doc, before, after } = await written(MAIN, AT, (d) => {
+      d.updateTask('1.1', { status: 'completed', completedAt: WHEN, completedBy: 'ccasp', attempts: 1 });
+    });
     const t = 'phases[0].tasks[2]';
     expect(changedPaths(before, after)).toEqual([`${t}.status`, `${t}.completed`, `${t}.completedAt`, `${t}.completedBy`, `${t}.attempts`]);
     expect(valueAt(after, t)).toMatchObject({ status: 'completed', completed: true, completedAt: WHEN, completedBy: 'ccasp', attempts: 1 });
@@ -159,11 +157,10 @@ describe('CCASP phase-dev v3.0 plans', () => {
 
   it('replaces the hook\'s "complete" and clears a stale completedAt', async () => {
     const rel = 'ccasp-phase-dev/PROGRESS.after-progress-tracker.json';
-    const before = fixtureJson(rel);
-    const doc = await load(fixtureText(rel), AT);
-    doc.updateTask('1.0-context-check', { status: 'completed', completedAt: WHEN });
-    doc.updateTask('1.2', { status: 'pending', completedAt: null, blocker: null });
-    const after = JSON.parse(doc.serialize());
+    const { doc, before, after } = await written(rel, AT, (d) => {
+      d.updateTask('1.0-context-check', { status: 'completed', completedAt: WHEN });
+      d.updateTask('1.2', { status: 'pending', completedAt: null, blocker: null });
+    });
     expect(changedPaths(before, after)).toEqual([
       'phases[0].tasks[0].status',
       'phases[0].tasks[0].completedAt',
@@ -179,22 +176,18 @@ describe('CCASP phase-dev v3.0 plans', () => {
   });
 
   it('writes a blocked task with its blocker', async () => {
-    const before = fixtureJson(MAIN);
-    const doc = await load(fixtureText(MAIN), AT);
-    doc.updateTask('2.2', { status: 'blocked', blocker: 'needs design sign-off' });
-    const after = JSON.parse(doc.serialize());
+    const { before, after } = await written(MAIN, AT, (d) => d.updateTask('2.2', { status: 'blocked', blocker: 'needs design sign-off' }));
     const t = 'phases[1].tasks[3]';
     expect(changedPaths(before, after)).toEqual([`${t}.status`, `${t}.completed`, `${t}.blocker`]);
     expect(valueAt(after, t)).toMatchObject({ status: 'blocked', completed: false, blocker: 'needs design sign-off' });
   });
 
   it('writes phase completion and plan progress into the shape\'s own fields', async () => {
-    const before = fixtureJson(MAIN);
-    const doc = await load(fixtureText(MAIN), AT);
-    doc.updatePhase('phase-1', { status: 'completed', completedAt: WHEN });
-    doc.updatePhase('phase-2', { status: 'in_progress' });
-    doc.updatePlan({ completionPercentage: 50 });
-    const after = JSON.parse(doc.serialize());
+    const { doc, before, after } = await written(MAIN, AT, (d) => {
+      d.updatePhase('phase-1', { status: 'completed', completedAt: WHEN });
+      d.updatePhase('phase-2', { status: 'in_progress' });
+      d.updatePlan({ completionPercentage: 50 });
+    });
     expect(changedPaths(before, after)).toEqual(['phases[0].status', 'phases[0].completedAt', 'phases[1].status', 'completion_percentage']);
     expect(valueAt(after, 'phases[0]')).toMatchObject({ status: 'completed', completedAt: WHEN });
     expect(Object.keys(after).at(-1)).toBe('completion_percentage');
@@ -203,7 +196,7 @@ describe('CCASP phase-dev v3.0 plans', () => {
   });
 
   describe('invalid files', () => {
-    const cases: { name: string; edit: (json: Record<string, unknown>) => void; path: string; message: RegExp }[] = [
+    const cases: InvalidCase[] = [
       { name: 'a wrong type', edit: (j) => void (objAt(j, 'phases[0].tasks[2]').title = 42), path: 'phases[0].tasks[2].title', message: /expected string/ },
       { name: 'blockedBy that is not a list', edit: (j) => void (objAt(j, 'phases[0].tasks[3]').blockedBy = '1.1'), path: 'phases[0].tasks[3].blockedBy', message: /expected array/ },
       { name: 'an unknown task status', edit: (j) => void (objAt(j, 'phases[0].tasks[2]').status = 'finished'), path: 'phases[0].tasks[2].status', message: /"complete"/ },
@@ -222,12 +215,7 @@ describe('CCASP phase-dev v3.0 plans', () => {
       { name: 'a duplicate task id', edit: (j) => void (objAt(j, 'phases[1].tasks[2]').id = '1.1'), path: 'phases[1].tasks[2].id', message: /duplicate task id "1\.1"/ },
       { name: 'a missing project name', edit: (j) => void delete objAt(j, 'project').name, path: 'project.name', message: /expected string/ },
     ];
-    for (const c of cases) {
-      it(`reports ${c.name} at its path`, async () => {
-        const problem = problemAt(await problemsOf(variant(MAIN, c.edit), AT), c.path);
-        expect(problem.message).toMatch(c.message);
-      });
-    }
+    itReportsEach(cases, MAIN, AT);
 
     it('names a real blockedBy entry for a cycle, never an implicit one', async () => {
       const text = variant(MAIN, (j) => void (objAt(j, 'phases[0].tasks[2]').blockedBy = ['1.4']));

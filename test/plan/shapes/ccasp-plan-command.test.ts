@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { shapeFor } from '../../../src/plan/shapes/index.js';
-import { changedPaths, fixtureJson, fixtureText, load, objAt, problemAt, problemsOf, taskById, valueAt, variant } from './support.js';
+import {
+  changedPaths,
+  fixtureText,
+  itReportsEach,
+  load,
+  objAt,
+  shapeOf,
+  taskById,
+  valueAt,
+  variant,
+  written,
+  type InvalidCase,
+} from './support.js';
 
 const MAIN = 'ccasp-phase-dev-plan-command/PROGRESS.json';
 const AT = '.claude/phase-plans/checkout-redesign/PROGRESS.json';
@@ -8,10 +19,8 @@ const WHEN = '2026-12-01T10:00:00.000Z';
 
 describe('CCASP /phase-dev-plan plans', () => {
   it('is recognised, and still is once ccasp has added task statuses', () => {
-    expect(shapeFor(fixtureJson(MAIN)).shape).toBe('ccasp-plan-command');
-    const written = fixtureJson(MAIN);
-    objAt(written, 'phases[0].tasks[0]').status = 'completed';
-    expect(shapeFor(written).shape).toBe('ccasp-plan-command');
+    expect(shapeOf(MAIN)).toBe('ccasp-plan-command');
+    expect(shapeOf(MAIN, (j) => void (objAt(j, 'phases[0].tasks[0]').status = 'completed'))).toBe('ccasp-plan-command');
   });
 
   it('reads the fixture', async () => {
@@ -58,10 +67,9 @@ describe('CCASP /phase-dev-plan plans', () => {
   });
 
   it('writes a completion as both the boolean and a status', async () => {
-    const before = fixtureJson(MAIN);
-    const doc = await load(fixtureText(MAIN), AT);
-    doc.updateTask('1.1', { status: 'completed', completedAt: WHEN, completedBy: 'ccasp' });
-    const after = JSON.parse(doc.serialize());
+    const { doc, before, after } = await written(MAIN, AT, (d) => {
+      d.updateTask('1.1', { status: 'completed', completedAt: WHEN, completedBy: 'ccasp' });
+    });
     const t = 'phases[0].tasks[0]';
     expect(changedPaths(before, after)).toEqual([`${t}.completed`, `${t}.status`, `${t}.completedAt`, `${t}.completedBy`]);
     expect(Object.keys(objAt(after, t))).toEqual(['id', 'description', 'completed', 'status', 'completedAt', 'completedBy']);
@@ -72,20 +80,16 @@ describe('CCASP /phase-dev-plan plans', () => {
   });
 
   it('writes a blocked task with its blocker', async () => {
-    const before = fixtureJson(MAIN);
-    const doc = await load(fixtureText(MAIN), AT);
-    doc.updateTask('2.2', { status: 'blocked', blocker: 'Playwright browsers missing' });
-    const after = JSON.parse(doc.serialize());
+    const { before, after } = await written(MAIN, AT, (d) => d.updateTask('2.2', { status: 'blocked', blocker: 'Playwright browsers missing' }));
     expect(changedPaths(before, after)).toEqual(['phases[1].tasks[1].status', 'phases[1].tasks[1].blocker']);
     expect(valueAt(after, 'phases[1].tasks[1]')).toMatchObject({ completed: false, status: 'blocked', blocker: 'Playwright browsers missing' });
   });
 
   it('writes phase completion and plan progress', async () => {
-    const before = fixtureJson(MAIN);
-    const doc = await load(fixtureText(MAIN), AT);
-    doc.updatePhase('1', { status: 'completed', completedAt: WHEN });
-    doc.updatePlan({ completionPercentage: 50 });
-    const after = JSON.parse(doc.serialize());
+    const { before, after } = await written(MAIN, AT, (d) => {
+      d.updatePhase('1', { status: 'completed', completedAt: WHEN });
+      d.updatePlan({ completionPercentage: 50 });
+    });
     expect(changedPaths(before, after)).toEqual(['phases[0].status', 'phases[0].completedAt', 'completion_percentage']);
     expect(after).toMatchObject({ completion_percentage: 50, phases: [{ status: 'completed', completedAt: WHEN }, { status: 'pending' }] });
   });
@@ -96,7 +100,7 @@ describe('CCASP /phase-dev-plan plans', () => {
   });
 
   describe('invalid files', () => {
-    const cases: { name: string; edit: (json: Record<string, unknown>) => void; path: string; message: RegExp }[] = [
+    const cases: InvalidCase[] = [
       { name: 'a wrong type', edit: (j) => void (objAt(j, 'phases[0].tasks[1]').completed = 'no'), path: 'phases[0].tasks[1].completed', message: /expected boolean/ },
       { name: 'a missing description', edit: (j) => void delete objAt(j, 'phases[1].tasks[0]').description, path: 'phases[1].tasks[0].description', message: /non-empty description or title/ },
       { name: 'an unknown status', edit: (j) => void (objAt(j, 'phases[0].tasks[0]').status = 'finished'), path: 'phases[0].tasks[0].status', message: /"completed"/ },
@@ -105,11 +109,6 @@ describe('CCASP /phase-dev-plan plans', () => {
       { name: 'an unknown depends_on id', edit: (j) => void (objAt(j, 'phases[0].tasks[1]').depends_on = ['1.7']), path: 'phases[0].tasks[1].depends_on[0]', message: /unknown task "1\.7"/ },
       { name: 'a later-phase dependency', edit: (j) => void (objAt(j, 'phases[0].tasks[0]').blockedBy = ['2.2']), path: 'phases[0].tasks[0].blockedBy[0]', message: /later phase \(2\)/ },
     ];
-    for (const c of cases) {
-      it(`reports ${c.name} at its path`, async () => {
-        const problem = problemAt(await problemsOf(variant(MAIN, c.edit), AT), c.path);
-        expect(problem.message).toMatch(c.message);
-      });
-    }
+    itReportsEach(cases, MAIN, AT);
   });
 });

@@ -3,28 +3,36 @@ import type { PlanDocument } from '../../../src/plan/document.js';
 import { loadPlan } from '../../../src/plan/load.js';
 import { shapeFor } from '../../../src/plan/shapes/index.js';
 import {
-  changedPaths,
   ccaspText,
+  changedPaths,
   fixtureJson,
   fixtureText,
+  itReportsEach,
   load,
   objAt,
   place,
-  problemAt,
-  problemsOf,
+  shapeOf,
   taskById,
   valueAt,
   variant,
+  written,
+  type InvalidCase,
 } from './support.js';
 
 const DIR = '.claude/roadmaps/checkout-platform';
 const PHASE_1 = 'ccasp-roadmap/phase-1.json';
 const WHEN = '2026-12-01T10:00:00.000Z';
 
-/** A phase file in its roadmap directory, next to the ROADMAP.json that holds its GitHub issue. */
+/** What stands beside a phase file in its roadmap directory: the ROADMAP.json that holds its GitHub issue. */
+const ROADMAP = { [`${DIR}/ROADMAP.json`]: fixtureText('ccasp-roadmap/ROADMAP.json') };
+
+/** A phase file in its roadmap directory. */
 function inRoadmap(text: string, n = 1): Promise<PlanDocument> {
-  return load(text, `${DIR}/phase-${n}.json`, { [`${DIR}/ROADMAP.json`]: fixtureText('ccasp-roadmap/ROADMAP.json') });
+  return load(text, `${DIR}/phase-${n}.json`, ROADMAP);
 }
+
+/** `written` for phase-1.json in its roadmap directory. */
+const writtenInRoadmap = (write: (doc: PlanDocument) => void) => written(PHASE_1, `${DIR}/phase-1.json`, write, ROADMAP);
 
 describe('CCASP roadmap phase plans', () => {
   const expected = [
@@ -77,9 +85,7 @@ describe('CCASP roadmap phase plans', () => {
   });
 
   it('is not fooled by ROADMAP.json, which is not a plan', () => {
-    for (const rel of ['ccasp-roadmap/ROADMAP.json', 'ccasp-roadmap/ROADMAP.after-startPhase.json']) {
-      expect(shapeFor(fixtureJson(rel)).shape).toBe('canonical');
-    }
+    for (const rel of ['ccasp-roadmap/ROADMAP.json', 'ccasp-roadmap/ROADMAP.after-startPhase.json']) expect(shapeOf(rel)).toBe('canonical');
   });
 
   it('writes a completion the way CCASP\'s completeTask does', async () => {
@@ -98,11 +104,10 @@ describe('CCASP roadmap phase plans', () => {
   });
 
   it('writes blocked with the booleans, and a status only for states they cannot say', async () => {
-    const before = fixtureJson(PHASE_1);
-    const doc = await inRoadmap(fixtureText(PHASE_1));
-    doc.updateTask('1.2', { status: 'blocked', blocker: 'no database credentials' });
-    doc.updateTask('1.3', { status: 'in_progress', attempts: 1 });
-    const after = JSON.parse(doc.serialize());
+    const { doc, before, after } = await writtenInRoadmap((d) => {
+      d.updateTask('1.2', { status: 'blocked', blocker: 'no database credentials' });
+      d.updateTask('1.3', { status: 'in_progress', attempts: 1 });
+    });
     expect(changedPaths(before, after)).toEqual([
       'phases[0].tasks[1].blocked',
       'phases[0].tasks[1].blocker',
@@ -124,10 +129,9 @@ describe('CCASP roadmap phase plans', () => {
   });
 
   it('writes phase completion into the phase and the file\'s completed_at', async () => {
-    const before = fixtureJson(PHASE_1);
-    const doc = await inRoadmap(fixtureText(PHASE_1));
-    doc.updatePhase('phase-1', { status: 'completed', completedAt: WHEN });
-    const after = JSON.parse(doc.serialize());
+    const { doc, before, after } = await writtenInRoadmap((d) => {
+      d.updatePhase('phase-1', { status: 'completed', completedAt: WHEN });
+    });
     expect(changedPaths(before, after)).toEqual(['phases[0].status', 'completed_at']);
     expect(after).toMatchObject({ completed_at: WHEN, phases: [{ status: 'completed' }] });
     // Clearing it keeps the generator's `null` rather than dropping the key.
@@ -152,7 +156,7 @@ describe('CCASP roadmap phase plans', () => {
   });
 
   describe('invalid files', () => {
-    const cases: { name: string; edit: (json: Record<string, unknown>) => void; path: string; message: RegExp }[] = [
+    const cases: InvalidCase[] = [
       { name: 'a wrong type', edit: (j) => void (objAt(j, 'phases[0].tasks[0]').completed = 'yes'), path: 'phases[0].tasks[0].completed', message: /expected boolean/ },
       { name: 'an empty title', edit: (j) => void (objAt(j, 'phases[0].tasks[2]').description = ''), path: 'phases[0].tasks[2].description', message: /non-empty description or title/ },
       { name: 'an unknown status', edit: (j) => void (objAt(j, 'phases[0].tasks[0]').status = 'finished'), path: 'phases[0].tasks[0].status', message: /"completed"/ },
@@ -169,12 +173,7 @@ describe('CCASP roadmap phase plans', () => {
         message: /dependency cycle: 1\.1 → 1\.2 → 1\.1/,
       },
     ];
-    for (const c of cases) {
-      it(`reports ${c.name} at its path`, async () => {
-        const problem = problemAt(await problemsOf(variant(PHASE_1, c.edit), `${DIR}/phase-1.json`), c.path);
-        expect(problem.message).toMatch(c.message);
-      });
-    }
+    itReportsEach(cases, PHASE_1, `${DIR}/phase-1.json`);
   });
 
   it('loads a phase file named directly, with the file as the plan argument', async () => {

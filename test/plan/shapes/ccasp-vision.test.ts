@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { shapeFor } from '../../../src/plan/shapes/index.js';
 import {
   ccaspText,
   changedPaths,
   fixtureJson,
   fixtureText,
+  itReportsEach,
   load,
   objAt,
   problemAt,
   problemsOf,
+  shapeOf,
   taskById,
   valueAt,
   variant,
+  written,
+  type InvalidCase,
 } from './support.js';
 
 const MAIN = 'ccasp-vision/PROGRESS.json';
@@ -34,10 +37,8 @@ function twoPhases(): string {
 
 describe('CCASP vision plans', () => {
   it('recognises every variant, and the backup check without metadata', () => {
-    for (const rel of VARIANTS) expect(shapeFor(fixtureJson(rel)).shape).toBe('ccasp-vision');
-    const stripped = fixtureJson(MAIN);
-    delete stripped.metadata;
-    expect(shapeFor(stripped).shape).toBe('ccasp-vision');
+    for (const rel of VARIANTS) expect(shapeOf(rel)).toBe('ccasp-vision');
+    expect(shapeOf(MAIN, (j) => void delete j.metadata)).toBe('ccasp-vision');
   });
 
   it('reads the main fixture with qualified task ids', async () => {
@@ -96,10 +97,7 @@ describe('CCASP vision plans', () => {
   });
 
   it('writes a blocked task and keeps the phase percentage', async () => {
-    const before = fixtureJson(MAIN);
-    const doc = await load(fixtureText(MAIN), AT);
-    doc.updateTask('1.3', { status: 'blocked', blocker: 'no schema yet', attempts: 2 });
-    const after = JSON.parse(doc.serialize());
+    const { before, after } = await written(MAIN, AT, (d) => d.updateTask('1.3', { status: 'blocked', blocker: 'no schema yet', attempts: 2 }));
     expect(changedPaths(before, after)).toEqual([
       'phases[0].tasks[2].status',
       'phases[0].tasks[2].blocker',
@@ -153,21 +151,16 @@ describe('CCASP vision plans', () => {
   });
 
   describe('invalid files', () => {
-    const cases: { name: string; text: () => string; path: string; message: RegExp }[] = [
-      { name: 'a wrong type', text: () => variant(MAIN, (j) => void (objAt(j, 'phases[0].tasks[0]').name = 5)), path: 'phases[0].tasks[0].name', message: /expected string/ },
-      { name: 'a fractional task id', text: () => variant(MAIN, (j) => void (objAt(j, 'phases[0].tasks[0]').id = 1.5)), path: 'phases[0].tasks[0].id', message: /whole-number id/ },
-      { name: 'an unknown task status', text: () => variant(MAIN, (j) => void (objAt(j, 'phases[0].tasks[0]').status = 'finished')), path: 'phases[0].tasks[0].status', message: /"pending"/ },
-      { name: 'an unknown phase status', text: () => variant(MAIN, (j) => void (objAt(j, 'phases[0]').status = 'started')), path: 'phases[0].status', message: /"not_started"/ },
-      { name: 'an unknown blockedBy id', text: () => variant(MAIN, (j) => void (objAt(j, 'phases[0].tasks[1]').blockedBy = [1, 9])), path: 'phases[0].tasks[1].blockedBy[1]', message: /unknown task "1\.9"/ },
-      { name: 'a task id repeated in its phase', text: () => variant(MAIN, (j) => void (objAt(j, 'phases[0].tasks[2]').id = 1)), path: 'phases[0].tasks[2].id', message: /duplicate task id "1\.1"/ },
-      { name: 'a bad completed_at', text: () => variant(SYNCED, (j) => void (objAt(j, 'phases[0].tasks[1]').completed_at = 'now')), path: 'phases[0].tasks[1].completed_at', message: /ISO-8601/ },
+    const cases: InvalidCase[] = [
+      { name: 'a wrong type', edit: (j) => void (objAt(j, 'phases[0].tasks[0]').name = 5), path: 'phases[0].tasks[0].name', message: /expected string/ },
+      { name: 'a fractional task id', edit: (j) => void (objAt(j, 'phases[0].tasks[0]').id = 1.5), path: 'phases[0].tasks[0].id', message: /whole-number id/ },
+      { name: 'an unknown task status', edit: (j) => void (objAt(j, 'phases[0].tasks[0]').status = 'finished'), path: 'phases[0].tasks[0].status', message: /"pending"/ },
+      { name: 'an unknown phase status', edit: (j) => void (objAt(j, 'phases[0]').status = 'started'), path: 'phases[0].status', message: /"not_started"/ },
+      { name: 'an unknown blockedBy id', edit: (j) => void (objAt(j, 'phases[0].tasks[1]').blockedBy = [1, 9]), path: 'phases[0].tasks[1].blockedBy[1]', message: /unknown task "1\.9"/ },
+      { name: 'a task id repeated in its phase', edit: (j) => void (objAt(j, 'phases[0].tasks[2]').id = 1), path: 'phases[0].tasks[2].id', message: /duplicate task id "1\.1"/ },
+      { name: 'a bad completed_at', fixture: SYNCED, edit: (j) => void (objAt(j, 'phases[0].tasks[1]').completed_at = 'now'), path: 'phases[0].tasks[1].completed_at', message: /ISO-8601/ },
     ];
-    for (const c of cases) {
-      it(`reports ${c.name} at its path`, async () => {
-        const problem = problemAt(await problemsOf(c.text(), AT), c.path);
-        expect(problem.message).toMatch(c.message);
-      });
-    }
+    itReportsEach(cases, MAIN, AT);
 
     it('reports a duplicate phase id at the phase', async () => {
       const text = ccaspText({ ...JSON.parse(twoPhases()), phases: JSON.parse(twoPhases()).phases.map((p: { id: number }) => ({ ...p, id: 1 })) });

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { InvalidPlanError, type Problem } from '../../../src/errors.js';
 import { loadPlan } from '../../../src/plan/load.js';
-import type { Task } from '../../../src/plan/model.js';
+import type { PlanShape, Task } from '../../../src/plan/model.js';
 import type { PlanDocument } from '../../../src/plan/document.js';
+import { shapeFor } from '../../../src/plan/shapes/index.js';
 import { tempDir, writeFile } from '../../support/tmp.js';
 
 export type Json = Record<string, unknown>;
@@ -24,6 +25,13 @@ export function variant(rel: string, edit: (json: Json) => void): string {
   const json = fixtureJson(rel);
   edit(json);
   return ccaspText(json);
+}
+
+/** The shape a fixture is recognised as, once `edit` has changed it. */
+export function shapeOf(rel: string, edit: (json: Json) => void = () => undefined): PlanShape {
+  const json = fixtureJson(rel);
+  edit(json);
+  return shapeFor(json).shape;
 }
 
 /** The object at a message path, for editing a fixture in place. */
@@ -49,6 +57,22 @@ export async function load(text: string, rel = 'plan/PROGRESS.json', extra: Reco
   return loadPlan(place(text, rel, extra));
 }
 
+/**
+ * Fixture `rel` loaded at `at` (beside the `extra` files) and changed through the model by `write`:
+ * the document, and the file's JSON before and after, for comparing with `changedPaths`.
+ */
+export async function written(
+  rel: string,
+  at: string,
+  write: (doc: PlanDocument) => void,
+  extra: Record<string, string> = {},
+): Promise<{ doc: PlanDocument; before: Json; after: Json }> {
+  const before = fixtureJson(rel);
+  const doc = await load(fixtureText(rel), at, extra);
+  write(doc);
+  return { doc, before, after: JSON.parse(doc.serialize()) as Json };
+}
+
 export async function problemsOf(text: string, rel = 'plan/PROGRESS.json'): Promise<readonly Problem[]> {
   const file = place(text, rel);
   const error = await loadPlan(file).then(
@@ -59,6 +83,26 @@ export async function problemsOf(text: string, rel = 'plan/PROGRESS.json'): Prom
   // Validation never touches the file.
   expect(readFileSync(file, 'utf8')).toBe(text);
   return (error as InvalidPlanError).problems;
+}
+
+/** A broken copy of a fixture, and the problem it must be reported with. */
+export interface InvalidCase {
+  readonly name: string;
+  readonly edit: (json: Json) => void;
+  /** The fixture to break, when not the one `itReportsEach` names. */
+  readonly fixture?: string;
+  readonly path: string;
+  readonly message: RegExp;
+}
+
+/** One test a case: the broken copy of `fixture`, placed at `at`, is rejected with a problem at the case's path. */
+export function itReportsEach(cases: readonly InvalidCase[], fixture: string, at: string): void {
+  for (const c of cases) {
+    it(`reports ${c.name} at its path`, async () => {
+      const problem = problemAt(await problemsOf(variant(c.fixture ?? fixture, c.edit), at), c.path);
+      expect(problem.message).toMatch(c.message);
+    });
+  }
 }
 
 /** The problem at `path`, failing with every problem found when there is none. */
