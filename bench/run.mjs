@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gnuTimeWorks, makespanBound, median, timed } from './measure.mjs';
 import { runPlanDoc, serialize, statusPlan } from './plans.mjs';
+import { runWorktreeBench } from './worktree.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'ccasp');
@@ -153,7 +154,8 @@ function runOnce(r) {
   const tasks = r.doc.phases.reduce((n, p) => n + p.tasks.length, 0);
   const env = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
-  const res = timed(NODE, [BIN, 'run', 'plan', '--claude-bin', stub, '--concurrency', String(r.concurrency)], {
+  // The loop itself, agents sharing the folder; worktree isolation is measured on its own in part 3.
+  const res = timed(NODE, [BIN, 'run', 'plan', '--claude-bin', stub, '--concurrency', String(r.concurrency), '--isolation', 'none'], {
     cwd: project,
     env,
     ...(haveTime ? { rssFile } : {}),
@@ -218,5 +220,24 @@ console.log(
     `1,000 tasks ${(large.wall / 1000).toFixed(2)} s = ${ms(perTask(large))}/task; ` +
     `per-task ratio ${(perTask(large) / perTask(small)).toFixed(2)} (1.00 = linear)`,
 );
+
+// ---------------------------------------------------------------------------------------------
+// 3. worktree isolation
+console.log('');
+console.log('3. worktree isolation (`--isolation worktree`): git work per task on a generated repository, src/worktree called directly');
+{
+  // 4 runs, not the standalone script's 10: each run checks out the 5,000 files four times, and the
+  // whole bench should stay within a few minutes on a slow disk.
+  const dir = path.join(tmp, 'worktree');
+  mkdirSync(dir);
+  try {
+    const started = Date.now();
+    const lines = await runWorktreeBench(dir, { runs: 4 });
+    for (const line of lines) console.log(line.startsWith(' ') ? line : `   ${line}`);
+    console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s in all; \`node bench/worktree.mjs\` runs it alone, 10 runs)`);
+  } catch (error) {
+    problem(`worktree bench failed: ${error.message}`);
+  }
+}
 
 process.exitCode = problems > 0 ? 1 : 0;

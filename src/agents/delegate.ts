@@ -14,6 +14,7 @@ import { Watchdog } from './watchdog.js';
 
 export interface ClaudeOptions {
   readonly bin: string;
+  /** Where logs are kept and specialist roles are read; agents run in `request.cwd` when it is set. */
   readonly projectRoot: string;
   readonly permissionMode: string;
   readonly env: NodeJS.ProcessEnv;
@@ -125,19 +126,23 @@ export async function delegateToClaude(
     log.end();
     return finish({ kind: 'not-started', message: `cannot read the ${request.route.specialist} definition: ${String(error)}` });
   }
+  // Logs and roles stay with the project; the agent works (and is told it works) in its own tree.
+  // The prompt must name that tree: an agent given the project root writes there by absolute path.
+  const cwd = request.cwd ?? options.projectRoot;
   const earlierWork = request.earlierWork;
   const prompt = renderTaskPrompt({
     plan: request.plan,
     phase: request.phase,
     task: request.task,
     route: request.route,
-    projectRoot: options.projectRoot,
+    projectRoot: cwd,
     previous: request.previous,
     ...(earlierWork ? { earlierWork } : {}),
+    ...(request.conflict ? { conflict: request.conflict } : {}),
   });
 
   const child = execa(options.bin, claudeArgs(request, options, role), {
-    cwd: options.projectRoot,
+    cwd,
     input: prompt,
     env: childEnv(options.env),
     extendEnv: false,

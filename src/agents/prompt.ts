@@ -6,6 +6,14 @@ export interface PreviousAttempt {
   readonly attempt: number;
   readonly reason: string;
   readonly summary?: string;
+  /** Files whose changes conflicted with the integration branch (`--isolation worktree`). */
+  readonly conflictPaths?: readonly string[];
+}
+
+/** The integration branch's new tip was merged into the agent's worktree; git left markers in `paths`. */
+export interface MergedTip {
+  readonly branch: string;
+  readonly paths: readonly string[];
 }
 
 export interface PromptInput {
@@ -17,6 +25,8 @@ export interface PromptInput {
   readonly previous: readonly PreviousAttempt[];
   /** A bounded account of earlier work in the plan (the compaction summary when there is one). */
   readonly earlierWork?: string;
+  /** Set on a retry after a conflict: what was merged into the worktree and is left to resolve. */
+  readonly conflict?: MergedTip;
 }
 
 /**
@@ -51,6 +61,7 @@ export function renderTaskPrompt(input: PromptInput): string {
     }
     lines.push('Look at what is already in the project, fix what was wrong, and do not repeat the same mistake.');
   }
+  if (input.conflict) lines.push('', ...conflictSection(input.conflict));
   lines.push(
     '',
     '## How to work',
@@ -80,4 +91,25 @@ export function renderTaskPrompt(input: PromptInput): string {
       '. A report with another task id, without a report block, or with files that do not exist is not accepted.',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Tells a retry what happened to its work: other tasks changed the same files on the integration
+ * branch first, and that tip is now merged in. The agent must keep both intents, not pick a side:
+ * picking one would silently undo a task ccasp already recorded as completed.
+ */
+function conflictSection(c: MergedTip): string[] {
+  const head = `## Merge conflict to resolve first`;
+  if (c.paths.length === 0) {
+    return [
+      head,
+      `Your earlier work could not be merged into ${c.branch}, which other tasks changed meanwhile. The new tip of ${c.branch} has been merged into this working tree without conflicts: check that your work still fits the changes that came in, then finish the task.`,
+    ];
+  }
+  return [
+    head,
+    `Your earlier work could not be merged into ${c.branch}: other tasks changed the same files meanwhile. The new tip of ${c.branch} has been merged into this working tree, and git left conflict markers (\`<<<<<<<\`, \`=======\`, \`>>>>>>>\`) in:`,
+    ...c.paths.map((p) => `- ${p}`),
+    "Resolve each of these files so that both intents are kept: the changes that came from the other tasks and this task's own. Remove every marker; read the file before you rewrite it. Do not run `git merge --abort`, `git reset` or `git checkout` on them, and do not commit: ccasp commits and merges your work when you report completion.",
+  ];
 }

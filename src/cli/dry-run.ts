@@ -28,8 +28,11 @@ export function renderDryRun(
   projectRoot: string,
   budget: BudgetPolicy,
   c: ChalkInstance,
+  /** How agents would be isolated (worktree mode and branch), as one line. */
+  isolation?: string,
 ): string[] {
   const lines = [`${c.bold(plan.name)} — dry run, concurrency ${concurrency}; nothing is spawned.`];
+  if (isolation) lines.push(isolation);
   const agentTasks = plan.phases.flatMap((p) => p.tasks).filter((t) => !t.systemStep && t.status !== 'completed' && t.status !== 'skipped').length;
   const limits = [
     budget.tokenLimit !== null ? `token limit ${budget.tokenLimit.toLocaleString('en-US')} (compaction at ${Math.round(budget.compactionThreshold * 100)}%)` : 'no token limit',

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { cleanCommand } from './commands/clean.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { graphCommand } from './commands/graph.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     unblockCommand(io),
     resetCommand(io),
     syncCommand(io),
+    cleanCommand(io),
     initCommand(io),
     configCommand(io),
   ];

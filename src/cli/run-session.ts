@@ -12,6 +12,8 @@ import { EventBus, type RunOutcome } from '../orchestrator/events.js';
 import { runPlan, type RunPorts } from '../orchestrator/run-plan.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
+import type { Plan } from '../plan/model.js';
+import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
@@ -24,6 +26,9 @@ import { runVerify } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import type { RunFlags } from './commands/run.js';
 import { renderDryRun } from './dry-run.js';
+import { describeIsolation, setUpIsolation } from './isolation.js';
+import { finishWorktreeRun, worktreePorts } from './worktree-ports.js';
+import { worktreesDir } from '../worktree/names.js';
 import { globalColor } from './global-options.js';
 import { chalkFor, writeLine, type Io } from './io.js';
 import { createRunOutput } from './render/run-output.js';
@@ -33,28 +38,35 @@ const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 /** `ccasp run`: everything from flags to exit code. Returns the exit code. */
 export async function runSession(planDir: string, flags: RunFlags, cmd: Command, io: Io): Promise<number> {
-  const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
-  const plan = doc.plan;
-  const root = findProjectRoot(path.dirname(doc.file), io.cwd);
-  const concurrency = flags.concurrency ?? plan.maxParallel ?? 1;
-  const budget: BudgetPolicy = {
+  // Validated before anything is created, so bad input leaves no state, lock or folder behind.
+  const first = await loadPlan(resolvePlanArgument(planDir, io.cwd));
+  const root = findProjectRoot(path.dirname(first.file), io.cwd);
+  const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: flags.model, simpleModel: flags.simpleModel });
+  const budgetFor = (plan: Plan): BudgetPolicy => ({
     tokenLimit: flags.tokenLimit ?? plan.tokenLimit ?? null,
     maxCostUsd: flags.maxCostUsd ?? null,
     compactionThreshold: 0.8,
     hardLimit: flags.hardLimit ?? false,
-  };
-  const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: flags.model, simpleModel: flags.simpleModel });
+  });
   const c = chalkFor(globalColor(cmd), io, flags.json ? 'stderr' : 'stdout');
 
   if (flags.dryRun) {
+    const concurrency = flags.concurrency ?? first.plan.maxParallel ?? 1;
     // With --json, stdout carries only events; the human schedule goes to stderr.
-    for (const line of renderDryRun(plan, concurrency, route, root, budget, c)) writeLine(flags.json ? io.stderr : io.stdout, line);
+    const isolation = await describeIsolation(root, concurrency, flags);
+    for (const line of renderDryRun(first.plan, concurrency, route, root, budgetFor(first.plan), c, isolation)) writeLine(flags.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }
 
   await mkdir(orchestratorDir(root), { recursive: true });
   const lock = await acquireLock(lockPath(root), { command: 'ccasp run' });
   try {
+    // Read again under the lock: a run that held it until now may have moved the plan on.
+    const doc = await loadPlan(first.file);
+    const plan = doc.plan;
+    const concurrency = flags.concurrency ?? plan.maxParallel ?? 1;
+    const budget = budgetFor(plan);
+    await removeStaleTempFiles([path.dirname(doc.file), orchestratorDir(root)]);
     if (lock.tookOverFrom) {
       writeLine(io.stderr, c.yellow(`warning: took over the lock of a ccasp run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`));
     }
@@ -81,6 +93,18 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     for (const o of orphans) {
       writeLine(io.stderr, c.yellow(`warning: ended agent pid ${o.pid} for ${o.taskId}, left running by a ccasp run that was killed`));
     }
+    // Only now: an orphaned agent could still be writing in its worktree while git recovers it.
+    const isolation = await setUpIsolation({
+      root,
+      planFile: doc.file,
+      planId: plan.id,
+      state,
+      resumed: existing.kind === 'ok' && !flags.fresh,
+      completedTasks: plan.phases.flatMap((p) => p.tasks.filter((t) => t.status === 'completed').map((t) => t.id)),
+      concurrency,
+      flags,
+    });
+    const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id) : undefined;
     const book = new RunBook(doc, state, stateFile, now);
     const memoryFile = path.join(orchestratorDir(root), 'memory.md');
     const bus = new EventBus();
@@ -120,15 +144,16 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     const ports: RunPorts = {
       route,
       delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
-      async checkWork(task, report, signal) {
-        const paths = await checkProjectPaths(root, [...report.artifacts, ...task.files]);
+      async checkWork(task, report, signal, cwd = root) {
+        const paths = await checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
         if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;
-        return { ...paths, verify: await runVerify(task.verify, root, VERIFY_TIMEOUT_MS, signal) };
+        return { ...paths, verify: await runVerify(task.verify, cwd, VERIFY_TIMEOUT_MS, signal) };
       },
       async runGate(_phase, signal) {
         return plan.testCommand ? runVerify(plan.testCommand, root, VERIFY_TIMEOUT_MS, signal) : undefined;
       },
-      fingerprint: () => treeFingerprint(root, [doc.file]),
+      // The plan file changes with every write ccasp makes; in a worktree it is the committed copy.
+      fingerprint: (cwd = root) => treeFingerprint(cwd, [path.join(cwd, path.relative(root, doc.file)), worktreesDir(cwd)]),
       readMemory: () => readFile(memoryFile, 'utf8').catch(() => undefined),
       async writeMemory(text) {
         await writeAtomic(memoryFile, text);
@@ -137,6 +162,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       newSessionId: randomUUID,
       now,
       sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+      ...(worktrees ? { workspace: worktrees.workspace, integrate: worktrees.integrate } : {}),
     };
 
     try {
@@ -149,6 +175,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
           retryBlocked: flags.retryBlocked ?? false,
           waitForRateLimit: flags.wait,
           budget,
+          notices: isolation.notices,
         },
         ports,
         bus,
@@ -159,6 +186,9 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       output.end();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      if (isolation.mode === 'worktree' && worktrees) {
+        for (const w of await finishWorktreeRun(isolation, plan.name, worktrees.integrated())) writeLine(io.stderr, c.yellow(`warning: ${w}`));
+      }
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
       if (github) {
         const sync = await github.drain(stoppedBy ? 3_000 : 15_000);

@@ -22,6 +22,24 @@ export interface StatusReport {
   readonly failed: { id: string; title: string; blocker: string | null }[];
   readonly orchestrator: OrchestratorSummary | null;
   readonly stateProblems: Problem[];
+  /** Task worktrees and branches ccasp keeps (`--isolation worktree`): blocked, failed or interrupted tasks' work. */
+  readonly worktrees: WorktreeSummary[];
+}
+
+export interface WorktreeSummary {
+  readonly taskId: string;
+  /** The task's status in the plan; null for a worktree of a task the plan no longer has. */
+  readonly taskStatus: string | null;
+  /** ready, half-created, missing-folder, other-branch, unregistered-folder, branch-only or saved-only (see src/worktree). */
+  readonly condition: string;
+  readonly path: string | null;
+  readonly branch: string | null;
+  /** Commits on the task's branch not yet on the integration branch, for a ready worktree. */
+  readonly ahead: number | null;
+  /** Changed or untracked files in a ready worktree. */
+  readonly uncommitted: number | null;
+  /** Branches keeping an earlier attempt's work (`ccasp-saved/...`). */
+  readonly saved: string[];
 }
 
 export interface OrchestratorSummary {
@@ -39,7 +57,7 @@ export interface OrchestratorSummary {
   readonly byTask: { id: string; phaseId: string; attempts: number; tokens: number; costUsd: number }[];
 }
 
-export function statusReport(doc: PlanDocument, stateFile: string, state: StateRead, cwd: string): StatusReport {
+export function statusReport(doc: PlanDocument, stateFile: string, state: StateRead, cwd: string, worktrees: WorktreeSummary[] = []): StatusReport {
   const { plan } = doc;
   const progress = planProgress(plan);
   const brief = (t: { id: string; title: string }) => ({ id: t.id, title: t.title });
@@ -91,6 +109,7 @@ export function statusReport(doc: PlanDocument, stateFile: string, state: StateR
           }
         : null,
     stateProblems: state.kind === 'invalid' ? [...state.problems] : [],
+    worktrees,
   };
 }
 

@@ -67,6 +67,8 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('task.blocked'), taskId: id, title: z.string(), blocker: z.string(), suggestedAction: z.string() }),
   z.strictObject({ type: z.literal('task.failed'), taskId: id, title: z.string(), error: z.string() }),
+  z.strictObject({ type: z.literal('task.integrated'), taskId: id, commit: z.string().regex(/^[0-9a-f]{40,64}$/), how: z.enum(['fast-forward', 'merge', 'up-to-date']) }),
+  z.strictObject({ type: z.literal('task.conflict'), taskId: id, paths: z.array(z.string()).readonly(), willRetry: z.boolean() }),
   z.strictObject({ type: z.literal('phase.completed'), phaseId: id, name: z.string(), percent: z.number().min(0).max(100) }),
   z.strictObject({ type: z.literal('phase.failed'), phaseId: id, name: z.string(), reason: z.string() }),
   z.strictObject({

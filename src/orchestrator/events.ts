@@ -73,6 +73,17 @@ export type OrchestratorEvent =
       readonly suggestedAction: string;
     }
   | { readonly type: 'task.failed'; readonly taskId: string; readonly title: string; readonly error: string }
+  /**
+   * `--isolation worktree`: the task's work is now on the integration branch, as `commit` (the
+   * branch's new tip). Sent before the task's `task.completed`, which is only recorded after it.
+   */
+  | { readonly type: 'task.integrated'; readonly taskId: string; readonly commit: string; readonly how: 'fast-forward' | 'merge' | 'up-to-date' }
+  /**
+   * `--isolation worktree`: the task's work conflicts with the integration branch in `paths` (or
+   * still carries conflict markers there). With `willRetry`, the next attempt gets the branch's
+   * tip merged into its worktree and is told to resolve the files; else the task is blocked.
+   */
+  | { readonly type: 'task.conflict'; readonly taskId: string; readonly paths: readonly string[]; readonly willRetry: boolean }
   | { readonly type: 'phase.completed'; readonly phaseId: string; readonly name: string; readonly percent: number }
   | { readonly type: 'phase.failed'; readonly phaseId: string; readonly name: string; readonly reason: string }
   | {

@@ -1,14 +1,15 @@
 import type { AttemptResult } from '../agents/attempt.js';
-import type { PreviousAttempt } from '../agents/prompt.js';
+import type { MergedTip, PreviousAttempt } from '../agents/prompt.js';
 import type { Report } from '../agents/report.js';
 import type { Route } from '../agents/route.js';
 import type { Phase, Plan, Task } from '../plan/model.js';
 import type { RunBook } from '../state/run-book.js';
 import type { AttemptRecord } from '../state/schema.js';
-import { totalTokens } from '../state/transitions.js';
+import { totalTokens, ZERO_USAGE } from '../state/transitions.js';
 import type { EventBus, OrchestratorEvent, RunOutcome } from './events.js';
 import { judgeAttempt, judgeWork, type Verdict, type WorkCheck } from './judge.js';
 import { Schedule } from './schedule.js';
+import { afterIntegration, conflictBlocker, followsConflict, keptWorkNote, type Integration, type Workspace } from './integration.js';
 import { budgetStanding, perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
 import { earlierWork, renderMemory } from '../budget/memory.js';
 
@@ -24,6 +25,10 @@ export interface AgentRequest {
   readonly earlierWork?: string;
   /** What this attempt may spend (claude --max-budget-usd), when the run has a cost limit. */
   readonly maxBudgetUsd?: number;
+  /** Where the agent works (its task's worktree); the project root when absent. */
+  readonly cwd?: string;
+  /** After a conflict: the integration branch's tip merged into `cwd`, and the files left to resolve. */
+  readonly conflict?: MergedTip;
 }
 
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */
@@ -31,11 +36,20 @@ export interface RunPorts {
   route(task: Task): Route;
   /** Runs one attempt; `onSpawn` hears the agent's pid so a later run can end it if ccasp is killed. */
   delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (pid: number) => void): Promise<AttemptResult>;
-  checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal): Promise<WorkCheck>;
+  /** Checks the claimed work in `cwd` (the task's worktree), or the project root when absent. */
+  checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal, cwd?: string): Promise<WorkCheck>;
   /** A CCASP gate step: the plan's test command, or undefined when there is none. */
   runGate(phase: Phase, signal: AbortSignal): Promise<{ ok: boolean; detail: string } | undefined>;
-  /** A cheap fingerprint of the project's files, or undefined when it cannot tell. */
-  fingerprint(): Promise<string | undefined>;
+  /** A cheap fingerprint of the files in `cwd` (default: the project root), or undefined when it cannot tell. */
+  fingerprint(cwd?: string): Promise<string | undefined>;
+  /**
+   * `--isolation worktree`: the task's own worktree for this attempt, created from the integration
+   * branch's tip or kept from the last attempt; after a conflict, with that tip merged in. Without
+   * this port, agents share the project root. A throw blocks the task with the error.
+   */
+  workspace?(task: Task, attempt: number, options: { afterConflict: boolean }): Promise<Workspace>;
+  /** Commits the completed attempt's work in `ws` and merges it into the integration branch. */
+  integrate?(task: Task, summary: string, ws: Workspace): Promise<Integration>;
   /** The compaction summary (`.claude/orchestrator/memory.md`): read what a run left, write a new one. */
   readMemory(): Promise<string | undefined>;
   writeMemory(text: string): Promise<string>;
@@ -52,6 +66,8 @@ export interface RunSettings {
   /** On a usage limit, wait for the reset (true) or stop the run resumably (false). */
   readonly waitForRateLimit: boolean;
   readonly budget: BudgetPolicy;
+  /** Told right after `run.started` (what the session found while setting up: isolation, recovery). */
+  readonly notices?: readonly { readonly level: 'info' | 'warning'; readonly message: string }[];
 }
 
 export interface RunResult {
@@ -105,6 +121,7 @@ export async function runPlan(
     emit({ type: 'run.notice', level: 'warning', message: `Resuming: ${requeued.join(', ')} were running when the last run stopped; they start again.` });
   }
   if (unblocked.length > 0) emit({ type: 'run.notice', level: 'info', message: `Back to pending: ${unblocked.join(', ')}` });
+  for (const n of settings.notices ?? []) emit({ type: 'run.notice', ...n });
 
   const running = new Map<string, Promise<Settled>>();
   const runningTasks = () => [...running.keys()].map((id) => schedule.graph.tasks.get(id)!);
@@ -243,10 +260,11 @@ export async function runPlan(
     const previous: PreviousAttempt[] = book
       .attemptsOf(task.id)
       .filter((a) => a.outcome === 'retry' && a.reason)
-      .map((a) => ({ attempt: a.attempt, reason: a.reason!, ...(a.summary ? { summary: a.summary } : {}) }));
+      .map((a) => ({ attempt: a.attempt, reason: a.reason!, ...(a.summary ? { summary: a.summary } : {}), ...(a.conflictPaths ? { conflictPaths: a.conflictPaths } : {}) }));
     let attempt = book.attemptsOf(task.id).length;
     let maxAttempts = attempt + settings.maxRetries + 1;
     let lastFailure: { reason: string; fingerprint: string | undefined } | undefined;
+    let afterConflict = followsConflict(book.attemptsOf(task.id));
     for (;;) {
       attempt++;
       const sessionId = ports.newSessionId();
@@ -262,6 +280,14 @@ export async function runPlan(
         sessionId,
       });
       emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
+      let ws: Workspace | undefined;
+      if (ports.workspace) {
+        try {
+          ws = await ports.workspace(task, attempt, { afterConflict });
+        } catch (error) {
+          return workspaceFailed(task, phaseIndex, route, attempt, spawnedAt, error);
+        }
+      }
       const context = earlierWork(book.state, memory);
       const cap = perTaskCapUsd(policy, book.state.tokenBudget.costUsd, agentTasksLeft());
       const request: AgentRequest = {
@@ -274,19 +300,25 @@ export async function runPlan(
         previous,
         ...(context ? { earlierWork: context } : {}),
         ...(cap !== undefined ? { maxBudgetUsd: cap } : {}),
+        ...(ws ? { cwd: ws.cwd } : {}),
+        ...(ws?.conflict ? { conflict: ws.conflict } : {}),
       };
       const result = await ports.delegate(request, agentSignal, (pid) => {
         void book.agentSpawned(task.id, pid).catch(() => undefined);
       });
       let verdict: Verdict;
       const first = judgeAttempt(task.id, result);
-      verdict = first.kind === 'check' ? judgeWork(first.report, await ports.checkWork(task, first.report, agentSignal)) : first;
+      verdict = first.kind === 'check' ? judgeWork(first.report, await ports.checkWork(task, first.report, agentSignal, ws?.cwd)) : first;
       // An agent stopped by the user's Ctrl-C may still exit with a result; it was interrupted all the same.
       if (agentSignal.aborted && verdict.kind !== 'completed') verdict = { kind: 'interrupted' };
+      let conflictPaths: readonly string[] | undefined;
+      // Before the attempt is recorded: PROGRESS.json must never say completed for work that is
+      // not on the integration branch. A conflict turns the completion into a retry.
+      if (verdict.kind === 'completed' && ws && ports.integrate) ({ verdict, conflictPaths } = await integrateWork(task, verdict, ws));
       if (verdict.kind === 'retry') {
         // Circuit breaker: the same failure again, with nothing on disk changed since the last one,
         // will not get better. Only failed attempts pay for the fingerprint.
-        const after = await ports.fingerprint();
+        const after = await ports.fingerprint(ws?.cwd);
         if (lastFailure && lastFailure.reason === verdict.reason && after !== undefined && after === lastFailure.fingerprint) {
           verdict = {
             kind: 'blocked',
@@ -298,15 +330,26 @@ export async function runPlan(
         }
       }
       if (verdict.kind === 'retry' && attempt >= maxAttempts) {
-        verdict = {
-          kind: 'blocked',
-          blocker: `gave up after ${attempt} attempts; last: ${verdict.reason}`,
-          suggestedAction: 'look at the agent logs, fix the cause, then run `ccasp unblock ' + task.id + '`',
-        };
+        verdict =
+          conflictPaths && ws
+            ? { kind: 'blocked', ...conflictBlocker(task.id, attempt, conflictPaths, ws) }
+            : {
+                kind: 'blocked',
+                blocker: `gave up after ${attempt} attempts; last: ${verdict.reason}`,
+                suggestedAction: 'look at the agent logs, fix the cause, then run `ccasp unblock ' + task.id + '`',
+              };
+      } else if (verdict.kind === 'blocked' && ws) {
+        verdict = { ...verdict, suggestedAction: `${verdict.suggestedAction}${keptWorkNote(ws)}`.trim() };
       }
-      const record = attemptRecord(task, attempt, result, verdict);
+      if (conflictPaths) {
+        emit({ type: 'task.conflict', taskId: task.id, paths: conflictPaths, willRetry: verdict.kind === 'retry' && !agentSignal.aborted && !abort && !halt });
+      }
+      const record = attemptRecord(task, attempt, result, verdict, conflictPaths);
       const phaseChange = await book.attemptEnded(task, phaseIndex, record, taskEnd(verdict, route));
       schedule.set(task.id, book.statuses.get(task.id) ?? 'pending');
+      // Only once the record says completed: a kill before this leaves a worktree recover() removes.
+      if (ws) await releaseWorkspace(task, ws, verdict.kind === 'completed' ? 'integrated' : 'keep');
+      if (verdict.kind !== 'rate-limited') afterConflict = conflictPaths !== undefined;
       await checkBudget();
       switch (verdict.kind) {
         case 'completed':
@@ -325,7 +368,7 @@ export async function runPlan(
           return { task, verdict };
         case 'retry':
           emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: !agentSignal.aborted && !abort && !halt, durationMs: result.durationMs });
-          previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}) });
+          previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}), ...(conflictPaths ? { conflictPaths } : {}) });
           // Once the phase is aborted or the user stopped the run, a retry would only spend money.
           if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
           schedule.set(task.id, 'in_progress');
@@ -352,6 +395,55 @@ export async function runPlan(
     }
   }
 
+  /** Commits and merges a completed attempt's work; the verdict says what became of it. */
+  async function integrateWork(
+    task: Task,
+    verdict: Extract<Verdict, { kind: 'completed' }>,
+    ws: Workspace,
+  ): Promise<{ verdict: Verdict; conflictPaths?: readonly string[] | undefined }> {
+    let result: Integration;
+    try {
+      result = await ports.integrate!(task, verdict.summary, ws);
+    } catch (error) {
+      result = { kind: 'refused', reason: `ccasp could not merge the work: ${errorText(error)}`, suggestedAction: `fix the repository, then run \`ccasp unblock ${task.id}\`` };
+    }
+    if (result.kind === 'integrated') emit({ type: 'task.integrated', taskId: task.id, commit: result.commit, how: result.how });
+    return afterIntegration(task.id, verdict, result);
+  }
+
+  async function releaseWorkspace(task: Task, ws: Workspace, outcome: 'integrated' | 'keep'): Promise<void> {
+    try {
+      await ws.release(outcome);
+    } catch (error) {
+      emit({ type: 'run.notice', level: 'warning', message: `${task.id}: its worktree could not be removed (${errorText(error)}); \`ccasp clean\` removes it` });
+    }
+  }
+
+  /** No worktree, no agent: the task is blocked with git's own words, and the run goes on. */
+  async function workspaceFailed(task: Task, phaseIndex: number, route: Route, attempt: number, startedAt: string, error: unknown): Promise<Settled> {
+    const verdict: Verdict = {
+      kind: 'blocked',
+      blocker: `its git worktree could not be prepared: ${errorText(error)}`,
+      suggestedAction: `fix the repository as the message says (\`ccasp status\` lists ccasp's worktrees), then run \`ccasp unblock ${task.id}\``,
+    };
+    const now = ports.now();
+    const record: AttemptRecord = {
+      taskId: task.id,
+      attempt,
+      outcome: 'blocked',
+      reason: verdict.blocker,
+      startedAt,
+      finishedAt: now.toISOString(),
+      durationMs: Math.max(0, now.getTime() - Date.parse(startedAt)),
+      costUsd: 0,
+      usage: { ...ZERO_USAGE },
+    };
+    await book.attemptEnded(task, phaseIndex, record, taskEnd(verdict, route));
+    schedule.set(task.id, book.statuses.get(task.id) ?? 'pending');
+    emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: verdict.blocker, suggestedAction: verdict.suggestedAction });
+    return { task, verdict };
+  }
+
   async function waitUntil(taskId: string, resetsAt: number): Promise<void> {
     const until = new Date(resetsAt).toISOString();
     for (let remaining = resetsAt - ports.now().getTime(); remaining > 0 && !signal.aborted; remaining = resetsAt - ports.now().getTime()) {
@@ -360,7 +452,7 @@ export async function runPlan(
     }
   }
 
-  function attemptRecord(task: Task, attempt: number, result: AttemptResult, verdict: Verdict): AttemptRecord {
+  function attemptRecord(task: Task, attempt: number, result: AttemptResult, verdict: Verdict, conflictPaths?: readonly string[]): AttemptRecord {
     const outcome = verdict.kind === 'completed' ? 'completed' : verdict.kind;
     const reason =
       verdict.kind === 'retry' || verdict.kind === 'fatal' ? verdict.reason : verdict.kind === 'blocked' ? verdict.blocker : undefined;
@@ -380,6 +472,7 @@ export async function runPlan(
       costUsd: result.result?.costUsd ?? 0,
       usage: result.result?.usage ?? { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
       log: result.logFile,
+      ...(conflictPaths && conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
     };
   }
 }
@@ -397,4 +490,8 @@ function taskEnd(verdict: Verdict, route: Route): Parameters<RunBook['attemptEnd
     case 'rate-limited':
       return { status: 'pending' };
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

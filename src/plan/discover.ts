@@ -5,6 +5,8 @@ import { findProjectRoot } from '../state/project-root.js';
 import { PLAN_FILE_NAME } from './read-file.js';
 
 const SKIP = new Set(['node_modules', '.git', 'orchestrator']);
+/** `.claude/worktrees/` holds whole checkouts of the project (ccasp's task worktrees, Claude Code's own), plan files included. */
+const SKIP_AT_TOP = new Set(['worktrees']);
 const MAX_DEPTH = 6;
 /** CCASP roadmaps keep one plan per phase, named after the phase, beside ROADMAP.json. */
 const ROADMAP_PHASE_FILE = /^phase-\d+\.json$/;
@@ -84,7 +86,7 @@ function collect(dir: string, rel: readonly string[], found: string[]): void {
   }
   const roadmapDir = rel.length === 2 && ROADMAP_DIRS.has(rel[0]!);
   for (const entry of entries) {
-    if (entry.isDirectory() && !SKIP.has(entry.name)) collect(path.join(dir, entry.name), [...rel, entry.name], found);
+    if (entry.isDirectory() && !SKIP.has(entry.name) && !(rel.length === 0 && SKIP_AT_TOP.has(entry.name))) collect(path.join(dir, entry.name), [...rel, entry.name], found);
     else if (entry.isFile() && entry.name === PLAN_FILE_NAME) found.push(path.join(dir, entry.name));
     else if (entry.isFile() && roadmapDir && ROADMAP_PHASE_FILE.test(entry.name)) found.push(path.join(dir, entry.name));
   }

@@ -46,6 +46,8 @@ const schemas = once(() => {
     costUsd: z.number().nonnegative(),
     usage,
     log: z.string().optional(),
+    /** Files that conflicted with the integration branch (`--isolation worktree`); the next attempt is told to resolve them. */
+    conflictPaths: z.array(z.string()).optional(),
   });
 
   const blockedTask = z.object({
@@ -95,6 +97,10 @@ const schemas = once(() => {
       totalAgentsSpawned: z.number().int().nonnegative(),
       averageTaskDuration: z.number().nonnegative(),
     }),
+    /** How the run isolates agents (`ccasp run --isolation`); a resumed run keeps it. Absent in older files. */
+    isolation: z.enum(['none', 'worktree']).optional(),
+    /** The branch completed tasks are merged into, in worktree mode. */
+    integrationBranch: z.string().optional(),
   });
 
   return { activeAgent, usage, attemptRecord, state };

@@ -1,7 +1,21 @@
 // The git layer for `--isolation worktree`: one worktree and branch per task, merged back in order.
 export { GitError } from './git.js';
 export { slug, taskBranch, worktreePath, worktreesDir, savedBranchPrefix, integrationMarkerPath } from './names.js';
-export { topLevel, currentBranch, headCommit, isAncestor, dirtyPaths, isDirty, ensureExcluded, mergeInProgress } from './repo.js';
+export {
+  topLevel,
+  currentBranch,
+  headCommit,
+  refExists,
+  isAncestor,
+  dirtyPaths,
+  isDirty,
+  ensureExcluded,
+  mergeInProgress,
+  unmergedPaths,
+  isTracked,
+  isValidBranchName,
+  createBranchAtHead,
+} from './repo.js';
 export {
   createTaskWorktree,
   removeTaskWorktree,
@@ -26,5 +40,6 @@ export {
   type IntegrationMarker,
   type TipMergeResult,
 } from './integrate.js';
+export { stageResolvedConflicts } from './resolve.js';
 export { recover, describeRecovery, type RecoverOptions, type RecoveryReport } from './recover.js';
 export { cleanWorktrees, type CleanOptions, type CleanResult } from './clean.js';

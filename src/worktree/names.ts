@@ -16,8 +16,17 @@ export function slug(id: string): string {
   return `${safe || '_'}-${createHash('sha1').update(id).digest('hex').slice(0, 8)}`;
 }
 
+/**
+ * Where task worktrees live, relative to the top level. Not under `.claude/orchestrator/`: Claude
+ * Code refuses, as "a sensitive file", every edit under a `.claude` folder except its own worktree
+ * folder `.claude/worktrees/`, so an agent could not write a single file in its task's worktree
+ * anywhere else inside the project. ccasp keeps to a `ccasp` folder of its own there, since recover
+ * and clean treat everything in it as theirs.
+ */
+export const WORKTREES_FOLDER = '.claude/worktrees/ccasp';
+
 export function worktreesDir(root: string): string {
-  return path.join(orchestratorDir(root), 'worktrees');
+  return path.join(root, ...WORKTREES_FOLDER.split('/'));
 }
 
 export function worktreePath(root: string, taskId: string): string {
@@ -45,8 +54,9 @@ export function integrationMarkerPath(root: string): string {
   return path.join(orchestratorDir(root), 'integration.json');
 }
 
-/** The pathspec that keeps ccasp's own folder out of every status and every task commit. */
-export const ORCHESTRATOR_PATHSPEC = ':(top,exclude).claude/orchestrator';
+/** The pathspecs that keep ccasp's own folders (state and logs, task worktrees) out of every status and task commit. */
+export const OWN_FOLDERS = ['.claude/orchestrator', WORKTREES_FOLDER] as const;
+export const OWN_PATHSPECS = OWN_FOLDERS.map((folder) => `:(top,exclude)${folder}`);
 
 export function excludePathspec(relativePath: string): string {
   return `:(top,exclude,literal)${relativePath.split(path.sep).join('/')}`;

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { git, gitOk, GitError, splitZ } from './git.js';
-import { excludePathspec, ORCHESTRATOR_PATHSPEC } from './names.js';
+import { excludePathspec, OWN_FOLDERS, OWN_PATHSPECS } from './names.js';
 
 /** The top level of the working tree holding `dir` (git's own answer: symlinks resolved). */
 export async function topLevel(dir: string): Promise<string> {
@@ -49,12 +49,12 @@ export async function gitPath(dir: string, name: string): Promise<string> {
 
 /**
  * Changed, staged, deleted and untracked paths in the working tree at `root`, except ccasp's own
- * `.claude/orchestrator/` and `ignore` (relative to root; e.g. the plan file a paused run left
+ * `.claude/orchestrator/`, the task worktrees, and `ignore` (relative to root; e.g. the plan file a paused run left
  * modified). Ignored files do not count. Every untracked file is listed, not just its folder, so
  * an untracked `.claude/` holding only ccasp's files is not mistaken for a change.
  */
 export async function dirtyPaths(root: string, ignore: readonly string[] = []): Promise<string[]> {
-  const out = await gitOk(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ORCHESTRATOR_PATHSPEC, ...ignore.map(excludePathspec)]);
+  const out = await gitOk(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...OWN_PATHSPECS, ...ignore.map(excludePathspec)]);
   const entries = splitZ(out);
   const paths: string[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -70,25 +70,27 @@ export async function isDirty(root: string, ignore: readonly string[] = []): Pro
   return (await dirtyPaths(root, ignore)).length > 0;
 }
 
-const EXCLUDE_LINE = '/.claude/orchestrator/';
-
 /**
- * Makes git ignore ccasp's folder in this repository and all its worktrees, whatever the project's
- * .gitignore says. It holds the task worktrees themselves (nested checkouts that `git add -A` would
- * record as embedded repositories), the state file and the logs. `.git/info/exclude` is used
- * because it is local (never committed, no diff in the user's project), lives in the common git
- * dir so every linked worktree reads it too, and git honours it like .gitignore. Nothing is written
- * when the project already ignores the folder.
+ * Makes git ignore ccasp's folders in this repository and all its worktrees, whatever the project's
+ * .gitignore says: `.claude/orchestrator/` (the state file and the logs) and the folder of the task
+ * worktrees (nested checkouts that `git add -A` would record as embedded repositories). `.git/info/exclude`
+ * is used because it is local (never committed, no diff in the user's project), lives in the common
+ * git dir so every linked worktree reads it too, and git honours it like .gitignore. Nothing is
+ * written for a folder the project already ignores.
  */
 export async function ensureExcluded(root: string): Promise<'already-ignored' | 'added'> {
-  const probe = await git(root, ['check-ignore', '--quiet', '--no-index', '.claude/orchestrator/state.json']);
-  if (probe.exitCode === 0) return 'already-ignored';
-  if (probe.exitCode !== 1) throw new GitError(['check-ignore'], probe.exitCode, probe.stderr);
+  const missing: string[] = [];
+  for (const folder of OWN_FOLDERS) {
+    const probe = await git(root, ['check-ignore', '--quiet', '--no-index', `${folder}/x`]);
+    if (probe.exitCode === 1) missing.push(`/${folder}/`);
+    else if (probe.exitCode !== 0) throw new GitError(['check-ignore'], probe.exitCode, probe.stderr);
+  }
+  if (missing.length === 0) return 'already-ignored';
   const file = await gitPath(root, 'info/exclude');
   const existing = await readFile(file, 'utf8').catch(() => '');
   await mkdir(path.dirname(file), { recursive: true });
   const lead = existing === '' || existing.endsWith('\n') ? '' : '\n';
-  await appendFile(file, `${lead}# ccasp: its state, logs and task worktrees\n${EXCLUDE_LINE}\n`);
+  await appendFile(file, `${lead}# ccasp: its state, logs and task worktrees\n${missing.join('\n')}\n`);
   return 'added';
 }
 
@@ -100,5 +102,24 @@ export async function ensureExcluded(root: string): Promise<'already-ignored' | 
 export async function stageAll(worktree: string, keepOut: readonly string[] = []): Promise<void> {
   await ensureExcluded(worktree);
   await gitOk(worktree, ['add', '--all']);
-  await gitOk(worktree, ['reset', '--quiet', 'HEAD', '--', '.claude/orchestrator', ...keepOut]);
+  await gitOk(worktree, ['reset', '--quiet', 'HEAD', '--', ...OWN_FOLDERS, ...keepOut]);
+}
+
+/** Whether git tracks `relativePath` (relative to root) on the checked-out branch. */
+export async function isTracked(root: string, relativePath: string): Promise<boolean> {
+  const r = await git(root, ['ls-files', '--error-unmatch', '--', relativePath]);
+  return r.exitCode === 0;
+}
+
+/** Whether `name` may name a branch (`git check-ref-format --branch`). */
+export async function isValidBranchName(root: string, name: string): Promise<boolean> {
+  return (await git(root, ['check-ref-format', '--branch', name])).exitCode === 0;
+}
+
+/**
+ * Creates `name` at HEAD and checks it out in `root`. HEAD's commit stays the same, so the working
+ * tree and index are untouched: uncommitted changes (with --allow-dirty) come along as they are.
+ */
+export async function createBranchAtHead(root: string, name: string): Promise<void> {
+  await gitOk(root, ['switch', '--quiet', '--no-track', '-c', name]);
 }

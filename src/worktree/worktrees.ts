@@ -76,7 +76,7 @@ export interface TaskWorktree {
 }
 
 /**
- * The worktree for one attempt at `.claude/orchestrator/worktrees/<task>` on `ccasp/<plan>/<task>`.
+ * The worktree for one attempt at `.claude/worktrees/ccasp/<task>` on `ccasp/<plan>/<task>`.
  * Whatever an earlier attempt or a killed run left is recognised: a usable worktree is reused (a
  * retry continues from what the last attempt did, as it would in the shared tree) unless `fresh`;
  * a broken one is removed; committed or uncommitted work that would be dropped is first kept on a

@@ -158,3 +158,23 @@ describe('renderTaskPrompt: size', () => {
     expect(long.length - short.length).toBe(1999);
   });
 });
+
+describe('renderTaskPrompt: a retry after a conflict', () => {
+  it('says the tip was merged in, names the files with markers and asks to keep both intents', () => {
+    const prompt = render({
+      projectRoot: '/home/dev/shop/.claude/worktrees/ccasp/P2.3',
+      previous: [{ attempt: 1, reason: 'conflict with main in src/api/users.ts, src/app.ts', conflictPaths: ['src/api/users.ts', 'src/app.ts'] }],
+      conflict: { branch: 'main', paths: ['src/api/users.ts', 'src/app.ts'] },
+    });
+    expect(prompt).toContain('- Project root: /home/dev/shop/.claude/worktrees/ccasp/P2.3 (paths below are relative to it)');
+    expect(prompt).toContain('- Attempt 1: conflict with main in src/api/users.ts, src/app.ts');
+    expect(prompt).toMatch(/## Merge conflict to resolve first\n.*The new tip of main has been merged into this working tree.*\n- src\/api\/users\.ts\n- src\/app\.ts\n.*both intents are kept/);
+    // The section comes before the instructions and the report protocol.
+    expect(prompt.indexOf('## Merge conflict')).toBeLessThan(prompt.indexOf('## How to work'));
+  });
+
+  it('says so when the tip merged without conflicts, and has no such section otherwise', () => {
+    expect(render({ conflict: { branch: 'dev', paths: [] } })).toContain('merged into this working tree without conflicts');
+    expect(render()).not.toContain('## Merge conflict');
+  });
+});

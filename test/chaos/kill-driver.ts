@@ -88,7 +88,7 @@ const RUN_TIMEOUT_MS = 90_000;
  * (orphansUnrecordedLeft) rather than failed; an agent whose pid WAS recorded must always be ended.
  * test/chaos/orphans.test.ts reproduces the bug deterministically (skipped until it is fixed).
  */
-const KNOWN_BUG_UNRECORDED_PID = true;
+const KNOWN_BUG_UNRECORDED_PID = false;
 /** How long an orphaned stub lingers when nothing ends it. */
 const LINGER_S = 20;
 

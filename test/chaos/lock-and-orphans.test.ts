@@ -187,7 +187,7 @@ describe('known bugs (skipped until fixed)', () => {
   // a pid, although the session id is recorded and on the agent's command line
   // (`--session-id=<id>`), so a scan of /proc for it would find the process. Meanwhile the next run
   // starts the same task again: two agents work on the same files.
-  it.skip('ends an agent the killed run had spawned but not yet recorded the pid of', async () => {
+  it('ends an agent the killed run had spawned but not yet recorded the pid of', async () => {
     for (let tries = 0; tries < 10; tries++) {
       const { project, startsDir } = setup();
       const first = startCli([...RUN, '-c', '3'], project, chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '5000', CHAOS_LINGER_S: '30' }));
@@ -234,7 +234,7 @@ describe('known bugs (skipped until fixed)', () => {
   // its copy over the other run's PROGRESS.json. `ccasp unblock` / `reset` (src/cli/reopen-task.ts)
   // load before locking too. The delay before link() (the lock) only widens a window that CPU load
   // opens by itself: concurrent-runs.test.ts saw it with a 200 ms agent.
-  it.skip('a run that takes the lock after another run finished works from the plan on disk', async () => {
+  it('a run that takes the lock after another run finished works from the plan on disk', async () => {
     const { project, startsDir } = setup({
       name: 'Stale',
       phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Only task', status: 'pending', file: 'out/T1.txt' }] }],

@@ -49,6 +49,11 @@ describe('discovering CCASP plans', () => {
     expect(message).not.toContain('ROADMAP.json');
   });
 
+  it("ignores the copies of the plan in task worktrees (ccasp's and Claude Code's own)", () => {
+    const dir = project(['.claude/phase-dev/x/PROGRESS.json', '.claude/worktrees/ccasp/T1/.claude/phase-dev/x/PROGRESS.json', '.claude/worktrees/feature/PROGRESS.json']);
+    expect(discoverPlan(dir)).toBe(path.join(dir, '.claude/phase-dev/x/PROGRESS.json'));
+  });
+
   it('ignores phase-N.json files outside roadmap folders', () => {
     const dir = project(['.claude/phase-dev/x/PROGRESS.json', '.claude/other/phase-1.json', '.claude/roadmaps/phase-1.json']);
     expect(discoverPlan(dir)).toBe(path.join(dir, '.claude/phase-dev/x/PROGRESS.json'));

@@ -58,12 +58,14 @@ describe('ensureExcluded', () => {
     expect(await ensureExcluded(root)).toBe('already-ignored');
     const exclude = readFileSync(path.join(root, '.git', 'info', 'exclude'), 'utf8');
     expect(exclude.match(/\/\.claude\/orchestrator\//g)).toHaveLength(1);
+    expect(exclude.match(/\/\.claude\/worktrees\/ccasp\//g)).toHaveLength(1);
+    put(root, '.claude/worktrees/ccasp/T1/file.txt', 'x');
     expect(sh(root, 'status', '--porcelain')).toBe('');
   });
 
   it('writes nothing when the project already ignores it', async () => {
     const root = newRepo();
-    put(root, '.gitignore', '.claude/orchestrator/\n');
+    put(root, '.gitignore', '.claude/orchestrator/\n.claude/worktrees/\n');
     const file = path.join(root, '.git', 'info', 'exclude');
     const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
     expect(await ensureExcluded(root)).toBe('already-ignored');

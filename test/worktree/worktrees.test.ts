@@ -37,7 +37,7 @@ describe('names', () => {
 });
 
 describe('createTaskWorktree', () => {
-  it('creates the worktree under .claude/orchestrator/worktrees on ccasp/<plan>/<task>, from the base', async () => {
+  it('creates the worktree under .claude/worktrees/ccasp on ccasp/<plan>/<task>, from the base', async () => {
     const root = newRepo();
     const wt = await createTaskWorktree(root, ids('P1.1'));
     expect(wt).toMatchObject({ path: worktreePath(root, 'P1.1'), branch: 'ccasp/demo/P1.1', state: 'created', base: sh(root, 'rev-parse', 'main') });

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { Io } from '../io.js';
 import { addGithubOptions, type GithubFlags } from '../../github/options.js';
+import type { IsolationMode } from '../config/settings.js';
 
 export interface RunFlags extends GithubFlags {
   readonly concurrency?: number;
@@ -23,6 +24,12 @@ export interface RunFlags extends GithubFlags {
   readonly tokenLimit?: number;
   readonly maxCostUsd?: number;
   readonly hardLimit?: boolean;
+  /** worktree: a git worktree per task, merged back in order; none: agents share the working tree. Default: see cli/isolation.ts. */
+  readonly isolation?: IsolationMode;
+  /** Worktree mode: the branch completed tasks are merged into (default: the current one). */
+  readonly branch?: string;
+  /** Worktree mode: start although the working tree has uncommitted changes. */
+  readonly allowDirty?: boolean;
 }
 
 function positiveInt(name: string) {
@@ -77,6 +84,14 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--dry-run', 'print the schedule, routes and first prompt; spawn nothing')
     .option('--retry-blocked', 'put blocked and failed tasks back to pending first')
     .option('--fresh', 'start a new orchestrator state even if one exists for another plan')
+    .addOption(
+      new Option('--isolation <mode>', 'worktree: each task in its own git worktree, merged back when it completes; none: agents share the working tree (default: worktree above concurrency 1)').choices([
+        'worktree',
+        'none',
+      ]),
+    )
+    .option('--branch <name>', 'worktree mode: the branch to merge completed tasks into (default: the current branch; created from HEAD if missing)')
+    .option('--allow-dirty', 'worktree mode: start even though the working tree has uncommitted changes')
     .option('--json', 'newline-delimited JSON events on stdout; human lines go to stderr');
   return addGithubOptions(command)
     .action(async (planDir: string, flags: RunFlags, cmd: Command) => {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
@@ -8,7 +9,8 @@ import { readState } from '../../state/read-state.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { renderStatus } from '../render/status-text.js';
-import { statusReport } from '../status-report.js';
+import { statusReport, type WorktreeSummary } from '../status-report.js';
+import { worktreesDir } from '../../worktree/names.js';
 
 export function statusCommand(io: Io): Command {
   return new Command('status')
@@ -19,7 +21,15 @@ export function statusCommand(io: Io): Command {
       const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
       const root = findProjectRoot(path.dirname(doc.file), io.cwd);
       const stateFile = statePath(root);
-      const report = statusReport(doc, stateFile, await readState(stateFile), io.cwd);
+      const state = await readState(stateFile);
+      let worktrees: WorktreeSummary[] = [];
+      // git only when ccasp made worktrees here; loaded on demand so status never pays for execa otherwise.
+      if (existsSync(worktreesDir(root))) {
+        const { worktreeSummaries } = await import('../worktree-status.js');
+        const branch = state.kind === 'ok' && state.state.planId === doc.plan.id ? state.state.integrationBranch : undefined;
+        worktrees = await worktreeSummaries(root, doc.plan, branch, io.cwd);
+      }
+      const report = statusReport(doc, stateFile, state, io.cwd, worktrees);
       if (opts.json) {
         writeJson(io, report);
         return;

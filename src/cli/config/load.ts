@@ -126,6 +126,7 @@ function defaults(): Mutable<RunSettings> {
     tokenLimit: RUN_SETTINGS.tokenLimit.default,
     maxCostUsd: RUN_SETTINGS.maxCostUsd.default,
     claudeBin: RUN_SETTINGS.claudeBin.default,
+    isolation: RUN_SETTINGS.isolation.default,
   };
 }
 
@@ -142,5 +143,6 @@ function defaultSources(): Mutable<ResolvedConfig['sources']> {
     tokenLimit: d,
     maxCostUsd: d,
     claudeBin: d,
+    isolation: d,
   };
 }

@@ -20,8 +20,13 @@ export interface RunSettings {
   readonly tokenLimit: number | undefined;
   readonly maxCostUsd: number | undefined;
   readonly claudeBin: string | undefined;
+  readonly isolation: IsolationMode | undefined;
 }
 export type RunSettingKey = keyof RunSettings;
+
+/** `--isolation`: worktree (a git worktree per task, merged back) or none (agents share the working tree). */
+export type IsolationMode = 'worktree' | 'none';
+export const ISOLATION_MODES: readonly IsolationMode[] = ['worktree', 'none'];
 
 /** How one kind of value is read from the file, from text (environment, flags), checked and shown. */
 export interface ValueKind<T> {
@@ -73,6 +78,16 @@ const text: ValueKind<string> = {
   file: once(() => z.string({ error: (issue) => `expected a string, got ${got(issue.input)}` }).trim().min(1, { error: 'expected a non-empty string' })),
   parse: (value) => (value.trim() === '' ? { ok: false, message: 'expected a non-empty string' } : { ok: true, value: value.trim() }),
   is: (value): value is string => typeof value === 'string' && value !== '',
+  show: (value) => value,
+};
+
+const isolationMode: ValueKind<IsolationMode> = {
+  file: once(() => z.enum(['worktree', 'none'], { error: (issue) => `expected "worktree" or "none", got ${got(issue.input)}` })),
+  parse(value) {
+    const v = value.trim();
+    return v === 'worktree' || v === 'none' ? { ok: true, value: v } : { ok: false, message: `expected "worktree" or "none", got "${value}"` };
+  },
+  is: (value): value is IsolationMode => value === 'worktree' || value === 'none',
   show: (value) => value,
 };
 
@@ -198,6 +213,16 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     unset: 'claude on PATH',
     description: 'the claude executable',
   },
+  isolation: {
+    key: 'isolation',
+    option: '--isolation <mode>',
+    flag: '--isolation',
+    env: 'CCASP_ISOLATION',
+    kind: isolationMode,
+    default: undefined,
+    unset: 'worktree above concurrency 1, else none',
+    description: 'worktree: each task in its own git worktree, merged back when it completes; none: agents share the working tree',
+  },
 };
 
 export const RUN_SETTING_KEYS = Object.keys(RUN_SETTINGS) as RunSettingKey[];
@@ -218,6 +243,7 @@ export const configFileSchema = once(() =>
       tokenLimit: positiveInt.file().optional(),
       maxCostUsd: positiveNumber.file().optional(),
       claudeBin: text.file().optional(),
+      isolation: isolationMode.file().optional(),
     })
     .optional(),
   }),

@@ -31,6 +31,12 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       return c.yellow(`  ⚠ ${e.taskId} blocked: ${e.blocker}${e.suggestedAction ? ` → ${e.suggestedAction}` : ''}`);
     case 'task.failed':
       return c.red(`  ✖ ${e.taskId} failed: ${e.error}`);
+    case 'task.integrated':
+      return c.dim(`  ⤷ ${e.taskId} merged into the integration branch (${e.how}, ${e.commit.slice(0, 10)})`);
+    case 'task.conflict':
+      return c.yellow(
+        `  ⚡ ${e.taskId} conflicts with the integration branch in ${e.paths.join(', ')}${e.willRetry ? ' — its next attempt resolves it on top of the new tip' : ''}`,
+      );
     case 'phase.completed':
       return c.green(`✔ Phase ${e.phaseId} completed (${e.percent}% of phases)`);
     case 'phase.failed':

@@ -127,6 +127,9 @@ export class RunTally {
       case 'budget.threshold':
       case 'task.system':
       case 'phase.completed':
+      // Integration outcomes are shown as lines; the attempt's own events carry the figures.
+      case 'task.integrated':
+      case 'task.conflict':
         return;
     }
   }

@@ -68,6 +68,24 @@ export function renderStatus(r: StatusReport, c: ChalkInstance): string[] {
     lines.push(`  Active agents: ${o.activeAgents.length === 0 ? 'none' : ''}`);
     for (const a of o.activeAgents) lines.push(`    ${a.taskId} (attempt ${a.attempt}) ${a.specialist} ${a.model} since ${a.spawnedAt}`);
   }
+  lines.push(...worktreeLines(r, c));
   for (const p of r.stateProblems) lines.push(c.yellow(`warning: orchestrator state unreadable: ${formatProblem(p)}`));
+  return lines;
+}
+
+function worktreeLines(r: StatusReport, c: ChalkInstance): string[] {
+  if (r.worktrees.length === 0) return [];
+  const lines = ['', `Worktrees (${r.worktrees.length}), kept for inspection:`];
+  for (const w of r.worktrees) {
+    const facts = [
+      w.taskStatus ?? 'not in the plan',
+      w.condition === 'ready' ? undefined : w.condition,
+      w.ahead !== null ? `${w.ahead} commit${w.ahead === 1 ? '' : 's'} not integrated` : undefined,
+      w.uncommitted ? `${w.uncommitted} uncommitted` : undefined,
+    ].filter((f) => f !== undefined);
+    lines.push(`  ${w.taskId}  ${w.path ?? c.dim('(no folder)')}  ${c.dim(`${w.branch ?? 'no branch'}; ${facts.join(', ')}`)}`);
+    for (const saved of w.saved) lines.push(c.dim(`    earlier work on ${saved}`));
+  }
+  lines.push(c.dim('  `ccasp clean` removes them (those of blocked and failed tasks only with --all).'));
   return lines;
 }
