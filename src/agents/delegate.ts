@@ -19,6 +19,8 @@ export interface ClaudeOptions {
   readonly permissionMode: string;
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
+  /** Scrubs secrets an agent prints from what ccasp keeps and shows of it (logs, reports, errors). */
+  readonly redact?: (text: string) => string;
   /** Ends an agent that prints nothing for this long. */
   readonly stallTimeoutMs: number;
   readonly maxTurns?: number;
@@ -107,13 +109,14 @@ export async function delegateToClaude(
   const reader = new StreamReader();
   let stderrTail = '';
 
+  const redact = options.redact ?? ((text: string) => text);
   const finish = (end: ProcessEnd): AttemptResult => ({
     end,
-    ...(reader.result ? { result: reader.result } : {}),
+    ...(reader.result ? { result: { ...reader.result, text: redact(reader.result.text), errors: reader.result.errors.map(redact) } } : {}),
     apiRetries: reader.apiRetries,
     sessionId: reader.sessionId ?? request.sessionId,
     logFile,
-    stderrTail: stderrTail.slice(-STDERR_TAIL),
+    stderrTail: redact(stderrTail.slice(-STDERR_TAIL)),
     startedAt,
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
@@ -180,7 +183,7 @@ export async function delegateToClaude(
     if (!lines) return;
     for await (const line of lines) {
       watchdog.touch();
-      log.write(`${line}\n`);
+      log.write(`${redact(line)}\n`);
       const parsed = reader.push(line);
       if (!parsed) continue;
       const refused = reader.apiRetries.find((r) => r.status === 401 || r.status === 403);

@@ -12,6 +12,7 @@ import { EventBus, type RunOutcome } from '../orchestrator/events.js';
 import { runPlan, type RunPorts } from '../orchestrator/run-plan.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
+import { createRedactor, secretsFromEnv } from '../secrets/redact.js';
 import type { Plan } from '../plan/model.js';
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
@@ -140,6 +141,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       stallTimeoutMs: flags.stallTimeout,
       ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
       onProgress: (p: AgentProgress) => bus.emit({ type: 'task.progress', ...p }),
+      redact: createRedactor([...secretsFromEnv(io.env), flags.githubToken]),
     };
     const ports: RunPorts = {
       route,

@@ -1,5 +1,5 @@
 import type { GithubDeliveryFlags } from './options.js';
-import { createRedactor, secretsFromEnv, type Redactor } from './redact.js';
+import { createRedactor, secretsFromEnv, type Redactor } from '../secrets/redact.js';
 import { ghHostFor, resolveApiUrl, resolveToken, type GhAuthToken, type ResolvedToken } from './token.js';
 
 export type Connection =

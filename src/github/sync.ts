@@ -3,7 +3,7 @@ import type { Listener, OrchestratorEvent } from '../orchestrator/events.js';
 import { progressBucket, type OutboxEntry } from './entries.js';
 import type { IssueRef } from './link.js';
 import type { GithubMode } from './options.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redact.js';
 import { renderBlocked, renderPhaseCompleted, renderPhaseFailed, renderStatus, renderSuccess, renderTaskCompleted } from './render.js';
 import type { Tracker } from './tracker.js';
 

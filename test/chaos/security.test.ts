@@ -111,7 +111,7 @@ describe.concurrent('security', () => {
     // the token or the API key, ccasp copies it unredacted into its human output, the --json
     // task.completed event, state.json (attempts[].summary) and the task's log (the raw stream).
     // The redactor (src/github/redact.ts) is only applied on the GitHub path. Skipped until fixed.
-    it.skip('keeps secrets an agent quotes out of output, NDJSON, state and logs', async ({ expect }) => {
+    it('keeps secrets an agent quotes out of output, NDJSON, state and logs', async ({ expect }) => {
       const dir = caseDir();
       const project = secretPlan(dir, 15);
       const r = await runCli(

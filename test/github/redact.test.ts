@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, REDACTED, secretsFromEnv } from '../../src/github/redact.js';
+import { createRedactor, REDACTED, secretsFromEnv } from '../../src/secrets/redact.js';
 
 describe('redaction', () => {
   const redact = createRedactor(['my-known-secret-value']);
