@@ -25,6 +25,7 @@ import {
   within,
   type PlanSpec,
 } from './support.js';
+import { until } from '../support/until.js';
 
 /**
  * The project lock and the agents a killed run leaves behind, through the CLI: a stale lock left by
@@ -63,20 +64,6 @@ function setup(plan: PlanSpec = threeParallel): { project: string; startsDir: st
   const startsDir = path.join(dir, 'starts');
   mkdirSync(startsDir, { recursive: true });
   return { project: makeProject(dir, plan), startsDir };
-}
-
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = probe();
-      if (value !== undefined) return value;
-    } catch {
-      // a file between writes; look again
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(10);
-  }
 }
 
 /** A pid that belonged to a process which has exited (and been reaped). */

@@ -1,8 +1,8 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../src/state/lock.js';
 import { hang, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
 import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
+import { until } from '../support/until.js';
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 
@@ -17,20 +17,6 @@ function hangOnce(taskId: string, files: string[]) {
 }
 
 const mentions = (taskId: string) => (r: RecordedRequest) => r.kind === 'main' && r.messages[0]?.content.some((b) => b.text?.includes(taskMarker(taskId))) === true;
-
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = probe();
-      if (value !== undefined) return value;
-    } catch {
-      // The file may be between writes of another process; look again.
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
 
 function twoTaskPlan() {
   return project({

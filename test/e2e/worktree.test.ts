@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ndjsonLineSchema } from '../../src/orchestrator/event-schema.js';
 import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
@@ -20,6 +19,7 @@ import {
 } from '../support/scripted-api.js';
 import { sh } from '../worktree/fixture.js';
 import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
+import { until } from '../support/until.js';
 
 /**
  * `--isolation worktree` end to end: real git, the real claude binary, a scripted model. Each task's
@@ -271,16 +271,3 @@ describe('ccasp run --isolation worktree', () => {
   });
 });
 
-async function until<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = probe();
-      if (value !== undefined) return value;
-    } catch {
-      // state.json may be between writes; look again.
-    }
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(25);
-  }
-}
