@@ -72,6 +72,6 @@ describe('ccasp run without agents', () => {
     const dir = projectWith(simplePlan);
     const r = await runCli(['run', 'plan', '--concurrency', '0'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--concurrency must be a whole number of 1 or more, got "0"');
+    expect(r.stderr).toContain('--concurrency: expected a whole number of 1 or more, got "0"');
   });
 });

@@ -1,12 +1,12 @@
 import type { ChalkInstance } from 'chalk';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import path from 'node:path';
 import { CcaspError } from '../../errors.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { CONFIG_FILE_NAMES } from '../config/file.js';
 import { loadConfig, planDirOf, withPlanSettings, type ResolvedConfig, type SettingSource } from '../config/load.js';
-import { RUN_SETTING_KEYS, RUN_SETTINGS, type RunSettingKey } from '../config/settings.js';
+import { flagParser, RUN_SETTING_KEYS, RUN_SETTINGS, type RunSettingKey } from '../config/settings.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { displayPath } from '../status-report.js';
@@ -44,11 +44,7 @@ export function configCommand(io: Io): Command {
 
 function settingOption(key: RunSettingKey): Option {
   const spec = RUN_SETTINGS[key];
-  return new Option(spec.option, `${spec.description} (as \`ccasp run\` takes it)`).argParser((value: string) => {
-    const parsed = spec.kind.parse(value);
-    if (!parsed.ok) throw new InvalidArgumentError(`${spec.flag}: ${parsed.message}`);
-    return parsed.value;
-  });
+  return new Option(spec.option, `${spec.description} (as \`ccasp run\` takes it)`).argParser(flagParser<unknown>(spec.flag, spec.kind));
 }
 
 interface FoundPlan {

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { flagParser, positiveInt } from '../config/settings.js';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
@@ -38,12 +39,6 @@ export async function taskLogs(projectRoot: string, taskId: string): Promise<Tas
   return logs.sort((a, b) => a.attempt - b.attempt);
 }
 
-function attemptNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--attempt must be a whole number of 1 or more, got "${value}"`);
-  return n;
-}
-
 interface LogsOptions {
   readonly attempt?: number;
   readonly json?: boolean;
@@ -55,7 +50,7 @@ export function logsCommand(io: Io): Command {
     .description("print a task's agent transcripts: what claude said, its tool calls and their results, retries, the final result")
     .argument('<task-id>', 'the task whose logs to show')
     .argument('[plan-dir]', 'directory holding PROGRESS.json (default: the one in this project)')
-    .option('--attempt <n>', 'only this attempt (default: every attempt, oldest first)', attemptNumber)
+    .option('--attempt <n>', 'only this attempt (default: every attempt, oldest first)', flagParser('--attempt', positiveInt))
     .option('--full', 'do not shorten tool results, tool inputs and thinking')
     .option('--json', "print the raw stream-json lines as claude wrote them (each attempt's in turn)")
     .action(async (taskId: string, planDir: string | undefined, opts: LogsOptions, cmd: Command) => {

@@ -1,8 +1,8 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { Io } from '../io.js';
 import { addGithubOptions, type GithubFlags } from '../../github/options.js';
-import type { IsolationMode } from '../config/settings.js';
+import { flagParser, positiveInt, positiveNumber, wholeNumber, type IsolationMode } from '../config/settings.js';
 
 export interface RunFlags extends GithubFlags {
   readonly concurrency?: number;
@@ -32,40 +32,16 @@ export interface RunFlags extends GithubFlags {
   readonly allowDirty?: boolean;
 }
 
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of 1 or more, got "${value}"`);
-    return n;
-  };
-}
-
-function wholeNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number of 0 or more, got "${value}"`);
-    return n;
-  };
-}
-
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0, got "${value}"`);
-    return n;
-  };
-}
-
 export function runCommand(io: Io, setExit: (code: number) => void): Command {
   const command = new Command('run')
     .description('run the plan: delegate each ready task to a claude agent, check its work, keep PROGRESS.json true')
     .argument('<plan-dir>', 'directory holding PROGRESS.json, or the plan file itself')
-    .option('-c, --concurrency <n>', "agents at once (default: the plan's own setting, else 1)", positiveInt('--concurrency'))
+    .option('-c, --concurrency <n>', "agents at once (default: the plan's own setting, else 1)", flagParser('--concurrency', positiveInt))
     .option('--claude-bin <path>', 'the claude executable (default: $CCASP_CLAUDE_BIN, else claude on PATH)')
     .option('--model <name>', 'model for tasks that name none', 'sonnet')
     .option('--simple-model <name>', 'model for tasks the plan marks simple', 'haiku')
     .option('--permission-mode <mode>', "claude's permission mode for agents", 'acceptEdits')
-    .option('--max-retries <n>', 'retries per task after the first attempt', wholeNumber('--max-retries'), 3)
+    .option('--max-retries <n>', 'retries per task after the first attempt', flagParser('--max-retries', wholeNumber), 3)
     .addOption(
       new Option('--task-timeout <duration>', 'stop an agent that runs longer than this (30m, 90s, 1h)')
         .argParser(parseDuration('--task-timeout'))
@@ -77,9 +53,9 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
         .default(5 * 60_000, '5m'),
     )
     .option('--no-wait', 'on a usage limit, stop (exit 7) instead of waiting for the reset')
-    .option('--max-turns <n>', "cap each agent's turns (claude --max-turns)", positiveInt('--max-turns'))
-    .option('--token-limit <n>', "stop spawning once this many tokens are used (default: the plan's token_limit, else none)", positiveInt('--token-limit'))
-    .option('--max-cost-usd <n>', 'stop spawning once this much is spent; each agent also gets a per-task cap', positiveNumber('--max-cost-usd'))
+    .option('--max-turns <n>', "cap each agent's turns (claude --max-turns)", flagParser('--max-turns', positiveInt))
+    .option('--token-limit <n>', "stop spawning once this many tokens are used (default: the plan's token_limit, else none)", flagParser('--token-limit', positiveInt))
+    .option('--max-cost-usd <n>', 'stop spawning once this much is spent; each agent also gets a per-task cap', flagParser('--max-cost-usd', positiveNumber))
     .option('--hard-limit', 'at a budget limit, stop running agents too instead of letting them finish')
     .option('--dry-run', 'print the schedule, routes and first prompt; spawn nothing')
     .option('--retry-blocked', 'put blocked and failed tasks back to pending first')

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import * as z from 'zod';
 import { once } from '../../plan/lazy.js';
 import { parseDuration } from '../duration.js';
@@ -70,9 +71,18 @@ function numberKind(expected: string, accept: (n: number) => boolean): ValueKind
   };
 }
 
-const positiveInt = numberKind('a whole number of 1 or more', (n) => Number.isInteger(n) && n >= 1);
-const wholeNumber = numberKind('a whole number of 0 or more', (n) => Number.isInteger(n) && n >= 0);
-const positiveNumber = numberKind('a number above 0', (n) => Number.isFinite(n) && n > 0);
+/** A commander argument parser for a flag whose value is of `kind`: one message style for every flag. */
+export function flagParser<T>(flag: string, kind: ValueKind<T>): (value: string) => T {
+  return (value) => {
+    const parsed = kind.parse(value);
+    if (!parsed.ok) throw new InvalidArgumentError(`${flag}: ${parsed.message}`);
+    return parsed.value;
+  };
+}
+
+export const positiveInt = numberKind('a whole number of 1 or more', (n) => Number.isInteger(n) && n >= 1);
+export const wholeNumber = numberKind('a whole number of 0 or more', (n) => Number.isInteger(n) && n >= 0);
+export const positiveNumber = numberKind('a number above 0', (n) => Number.isFinite(n) && n > 0);
 
 const text: ValueKind<string> = {
   file: once(() => z.string({ error: (issue) => `expected a string, got ${got(issue.input)}` }).trim().min(1, { error: 'expected a non-empty string' })),
