@@ -56,10 +56,13 @@ describe('ccasp run with the real claude binary', () => {
     expect(sessions.size).toBe(4);
     // Each agent's stream is kept.
     for (const a of state.attempts) expect(existsSync(a.log!)).toBe(true);
-    // P1.1 and P1.2 ran at the same time: both first requests arrived before either finished.
-    const firstOf = (id: string) => api.mainRequests().find((q) => q.messages[0]?.content.some((b) => b.text?.includes(taskMarker(id))));
-    expect(firstOf('P1.1')).toBeDefined();
-    expect(firstOf('P2.1')!.seq).toBeGreaterThan(firstOf('P1.2')!.seq);
+    // P1.1 and P1.2 ran at the same time: each one's first request came before the other's last.
+    const requestsOf = (id: string) => api.mainRequests().filter((q) => q.messages[0]?.content.some((b) => b.text?.includes(taskMarker(id))));
+    const [a, b] = [requestsOf('P1.1'), requestsOf('P1.2')];
+    expect(a[0]!.seq).toBeLessThan(b.at(-1)!.seq);
+    expect(b[0]!.seq).toBeLessThan(a.at(-1)!.seq);
+    // P2.1 waited for phase P1 to finish.
+    expect(requestsOf('P2.1')[0]!.seq).toBeGreaterThan(Math.max(a.at(-1)!.seq, b.at(-1)!.seq));
   });
 
   it('rejects a false completion claim and retries with the reason', async () => {
