@@ -54,11 +54,17 @@ describe('schema construction', () => {
     expect(zod.built).toBe(0);
   });
 
-  it('builds the canonical schemas on the first canonical read, and only then', () => {
+  it('builds nothing to read a valid canonical plan, which the hand check vouches for', () => {
     expect(shapeFor(CANONICAL).read(CANONICAL, 'PROGRESS.json').ok).toBe(true);
+    expect(zod.built).toBe(0);
+  });
+
+  it('builds the canonical schemas on the first canonical plan the hand check declines, and only then', () => {
+    const invalid = { ...(CANONICAL as object), name: '' };
+    expect(shapeFor(invalid).read(invalid, 'PROGRESS.json').ok).toBe(false);
     const afterFirst = zod.built;
     expect(afterFirst).toBeGreaterThan(0);
-    shapeFor(CANONICAL).read(CANONICAL, 'PROGRESS.json');
+    shapeFor(invalid).read(invalid, 'PROGRESS.json');
     expect(zod.built).toBe(afterFirst);
   });
 

@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { once } from '../lazy.js';
-import type { Phase, PhaseStatus, Task, TaskStatus } from '../model.js';
+import type { Phase, PhaseStatus, Plan, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
+import { fitsCanonical } from './canonical-fast.js';
 import { fieldSchemas, slugify } from './fields.js';
-import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader } from './shape.js';
+import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader, type ReadResult } from './shape.js';
 
 // Built on the first read, not at import: see `once`.
 const schemas = once(() => {
@@ -52,6 +53,7 @@ const schemas = once(() => {
 });
 
 type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
+export type RawCanonicalPlan = z.infer<ReturnType<typeof schemas>['plan']>;
 
 /** A phase with no status of its own takes one from its tasks. */
 export function derivePhaseStatus(statuses: readonly TaskStatus[]): PhaseStatus {
@@ -82,36 +84,43 @@ function toTask(raw: RawTask, at: string): Task {
   };
 }
 
+/** The schema's verdict alone, which decides every plan the hand check does not vouch for. */
+export function readCanonicalWithSchema(raw: unknown, file: string): ReadResult {
+  return readWith(schemas().plan, raw, file, toPlan);
+}
+
+function toPlan(p: RawCanonicalPlan): Plan {
+  const phases: Phase[] = p.phases.map((ph, i) => {
+    const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
+    return {
+      id: ph.id,
+      name: ph.name,
+      status: ph.status ?? derivePhaseStatus(tasks.map((t) => t.status)),
+      completedAt: ph.completedAt,
+      tasks,
+      at: `phases[${i}]`,
+    };
+  });
+  return {
+    id: p.plan_id ?? slugify(p.name),
+    name: p.name,
+    shape: 'canonical',
+    status: p.status,
+    completionPercentage: p.completion_percentage,
+    github: p.github,
+    maxParallel: p.max_parallel_agents,
+    testCommand: p.test_command,
+    tokenLimit: p.token_limit,
+    phases,
+  };
+}
+
 export const canonicalShape: PlanShapeReader = {
   shape: 'canonical',
   // The fallback: anything not recognised as another shape is read, and reported on, as canonical.
   matches: (raw) => isObject(raw),
-  read: (raw, file) =>
-    readWith(schemas().plan, raw, file, (p) => {
-      const phases: Phase[] = p.phases.map((ph, i) => {
-        const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
-        return {
-          id: ph.id,
-          name: ph.name,
-          status: ph.status ?? derivePhaseStatus(tasks.map((t) => t.status)),
-          completedAt: ph.completedAt,
-          tasks,
-          at: `phases[${i}]`,
-        };
-      });
-      return {
-        id: p.plan_id ?? slugify(p.name),
-        name: p.name,
-        shape: 'canonical',
-        status: p.status,
-        completionPercentage: p.completion_percentage,
-        github: p.github,
-        maxParallel: p.max_parallel_agents,
-        testCommand: p.test_command,
-        tokenLimit: p.token_limit,
-        phases,
-      };
-    }),
+  // Most plans are valid: those the hand check vouches for skip zod's cold start (see fitsCanonical).
+  read: (raw, file) => (fitsCanonical(raw) ? { ok: true, plan: toPlan(raw) } : readCanonicalWithSchema(raw, file)),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
     setField(t, 'status', patch.status);

@@ -10,10 +10,12 @@ export const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
  * Field schemas the shapes share, built by the first shape that reads a plan (see `once`): a command
  * that reads no plan, or `--version`, builds none of them.
  */
+export function isIsoTimestamp(s: string): boolean {
+  return ISO_8601.test(s) && !Number.isNaN(Date.parse(s));
+}
+
 export const fieldSchemas = once(() => ({
-  isoTimestamp: z
-    .string()
-    .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' }),
+  isoTimestamp: z.string().refine(isIsoTimestamp, { message: 'expected an ISO-8601 timestamp' }),
   nonEmptyString: z.string().trim().min(1, { message: 'must not be empty' }),
   taskStatus: z.enum(TASK_STATUSES),
   phaseStatus: z.enum(PHASE_STATUSES),
