@@ -16,7 +16,7 @@ export async function loadPlan(input: string): Promise<PlanDocument> {
     throw new InvalidPlanError([{ file, path: '', message: `expected a JSON object, found ${describe(read.raw)}` }]);
   }
   const reader = shapeFor(read.raw);
-  const result = reader.read(read.raw, file);
+  const result = await reader.read(read.raw, file);
   if (!result.ok) throw new InvalidPlanError(result.problems);
   const problems = checkGraph(result.plan, file);
   if (problems.length > 0) throw new InvalidPlanError(problems);

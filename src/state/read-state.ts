@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Problem } from '../errors.js';
 import { zodProblems } from '../plan/zod-problems.js';
-import { stateSchema, type OrchestratorState } from './schema.js';
+import type { OrchestratorState } from './schema.js';
 
 export type StateRead =
   | { readonly kind: 'absent' }
@@ -22,6 +22,8 @@ export async function readState(file: string): Promise<StateRead> {
   } catch (error) {
     return { kind: 'invalid', problems: [{ file, path: '', message: `is not valid JSON (${(error as Error).message})` }] };
   }
+  // Loaded here, not imported: `status` without a state file then never loads zod (see plan/shapes/schemas).
+  const { stateSchema } = await import('./schema.js');
   const parsed = stateSchema().safeParse(raw);
   if (!parsed.success) return { kind: 'invalid', problems: zodProblems(file, parsed.error) };
   return { kind: 'ok', state: parsed.data };

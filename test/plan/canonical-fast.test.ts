@@ -111,19 +111,19 @@ const plan = fc
   });
 
 describe('fitsCanonical', () => {
-  it('vouches only for plans the schema accepts, and reading through it gives what the schema gives', () => {
+  it('vouches only for plans the schema accepts, and reading through it gives what the schema gives', async () => {
     let vouched = 0;
     let declined = 0;
-    fc.assert(
-      fc.property(plan, (raw) => {
+    await fc.assert(
+      fc.asyncProperty(plan, async (raw) => {
         if (!fitsCanonical(raw)) {
           declined++;
           return;
         }
         vouched++;
-        const bySchema = readCanonicalWithSchema(raw, 'PROGRESS.json');
+        const bySchema = await readCanonicalWithSchema(raw, 'PROGRESS.json');
         expect(bySchema.ok).toBe(true);
-        expect(canonicalShape.read(raw, 'PROGRESS.json')).toEqual(bySchema);
+        expect(await canonicalShape.read(raw, 'PROGRESS.json')).toEqual(bySchema);
       }),
       { numRuns: 1500 },
     );
@@ -137,10 +137,10 @@ describe('fitsCanonical', () => {
     expect(fitsCanonical(raw)).toBe(true);
   });
 
-  it('declines what zod would trim, and the schema then reads it with the trimmed id', () => {
+  it('declines what zod would trim, and the schema then reads it with the trimmed id', async () => {
     const raw = { name: 'Plan', phases: [{ id: 'P1', name: 'One', tasks: [{ id: ' P1.1 ', title: 'Do', status: 'pending' }] }] };
     expect(fitsCanonical(raw)).toBe(false);
-    const read = canonicalShape.read(raw, 'PROGRESS.json');
+    const read = await canonicalShape.read(raw, 'PROGRESS.json');
     expect(read.ok && read.plan.phases[0]?.tasks[0]?.id).toBe('P1.1');
   });
 
@@ -150,8 +150,8 @@ describe('fitsCanonical', () => {
     ['an empty dependency', { name: 'p', phases: [{ id: 'P1', name: 'n', tasks: [{ id: 'a', title: 't', status: 'pending', dependencies: [''] }] }] }],
     ['a fractional attempt count', { name: 'p', phases: [{ id: 'P1', name: 'n', tasks: [{ id: 'a', title: 't', status: 'pending', attempts: 1.5 }] }] }],
     ['an impossible timestamp', { name: 'p', phases: [{ id: 'P1', name: 'n', completedAt: '2026-13-01', tasks: [] }] }],
-  ])('declines %s, which the schema rejects', (_, raw) => {
+  ])('declines %s, which the schema rejects', async (_, raw) => {
     expect(fitsCanonical(raw)).toBe(false);
-    expect(readCanonicalWithSchema(raw, 'PROGRESS.json').ok).toBe(false);
+    expect((await readCanonicalWithSchema(raw, 'PROGRESS.json')).ok).toBe(false);
   });
 });

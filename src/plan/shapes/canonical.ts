@@ -1,59 +1,11 @@
-import * as z from 'zod';
-import { once } from '../lazy.js';
 import type { Phase, PhaseStatus, Plan, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
 import { fitsCanonical } from './canonical-fast.js';
-import { fieldSchemas, slugify } from './fields.js';
+import { slugify } from './fields.js';
+import type { RawPlan, RawTask } from './schemas/canonical.js';
 import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader, type ReadResult } from './shape.js';
 
-// Built on the first read, not at import: see `once`.
-const schemas = once(() => {
-  const { attemptCount, complexity, domain, isoTimestamp, nonEmptyString, phaseStatus, taskStatus } = fieldSchemas();
-
-  const task = z.looseObject({
-    id: nonEmptyString,
-    title: nonEmptyString,
-    details: z.string().optional(),
-    file: z.union([nonEmptyString, z.array(nonEmptyString)]).optional(),
-    domain: domain.optional(),
-    model: nonEmptyString.optional(),
-    complexity: complexity.optional(),
-    dependencies: z.array(nonEmptyString).optional(),
-    verify: nonEmptyString.optional(),
-    status: taskStatus,
-    completedAt: isoTimestamp.optional(),
-    completedBy: z.string().optional(),
-    blocker: z.string().optional(),
-    attempts: attemptCount.optional(),
-  });
-
-  const phase = z.looseObject({
-    id: nonEmptyString,
-    name: nonEmptyString,
-    status: phaseStatus.optional(),
-    completedAt: isoTimestamp.optional(),
-    tasks: z.array(task),
-  });
-
-  const plan = z.looseObject({
-    plan_id: nonEmptyString.optional(),
-    name: nonEmptyString,
-    status: z.string().optional(),
-    completion_percentage: z.number().min(0).max(100).optional(),
-    github: z
-      .looseObject({ owner: nonEmptyString, repo: nonEmptyString, issue: z.number().int().positive() })
-      .optional(),
-    max_parallel_agents: z.number().int().positive().optional(),
-    test_command: nonEmptyString.optional(),
-    token_limit: z.number().int().positive().optional(),
-    phases: z.array(phase),
-  });
-
-  return { task, plan };
-});
-
-type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
-export type RawCanonicalPlan = z.infer<ReturnType<typeof schemas>['plan']>;
+export type RawCanonicalPlan = RawPlan;
 
 /** A phase with no status of its own takes one from its tasks. */
 export function derivePhaseStatus(statuses: readonly TaskStatus[]): PhaseStatus {
@@ -85,8 +37,9 @@ function toTask(raw: RawTask, at: string): Task {
 }
 
 /** The schema's verdict alone, which decides every plan the hand check does not vouch for. */
-export function readCanonicalWithSchema(raw: unknown, file: string): ReadResult {
-  return readWith(schemas().plan, raw, file, toPlan);
+export async function readCanonicalWithSchema(raw: unknown, file: string): Promise<ReadResult> {
+  const { plan } = await import('./schemas/canonical.js');
+  return readWith(plan, raw, file, toPlan);
 }
 
 function toPlan(p: RawCanonicalPlan): Plan {
@@ -120,7 +73,7 @@ export const canonicalShape: PlanShapeReader = {
   // The fallback: anything not recognised as another shape is read, and reported on, as canonical.
   matches: (raw) => isObject(raw),
   // Most plans are valid: those the hand check vouches for skip zod's cold start (see fitsCanonical).
-  read: (raw, file) => (fitsCanonical(raw) ? { ok: true, plan: toPlan(raw) } : readCanonicalWithSchema(raw, file)),
+  read: async (raw, file) => (fitsCanonical(raw) ? { ok: true, plan: toPlan(raw) } : readCanonicalWithSchema(raw, file)),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
     setField(t, 'status', patch.status);

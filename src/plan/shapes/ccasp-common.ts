@@ -1,9 +1,8 @@
-import * as z from 'zod';
-import { once } from '../lazy.js';
+import type * as z from 'zod';
 import type { GithubLink, Phase, PhaseStatus, Plan, SystemStep, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
 import { derivePhaseStatus, writeCanonicalPhase, writeCanonicalPlan } from './canonical.js';
-import { fieldSchemas } from './fields.js';
+import type { FileEntries, PlanSettings } from './schemas/ccasp-fields.js';
 import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader, type TaskPatch } from './shape.js';
 
 /**
@@ -12,7 +11,7 @@ import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader, ty
  */
 
 /** Every task status a CCASP writer is known to produce; anything else is a typo worth reporting. */
-const CCASP_TASK_STATUSES = [
+export const CCASP_TASK_STATUSES = [
   'pending',
   'not_started',
   'in_progress',
@@ -26,7 +25,7 @@ const CCASP_TASK_STATUSES = [
 ] as const;
 export type CcaspTaskStatus = (typeof CCASP_TASK_STATUSES)[number];
 
-const CCASP_PHASE_STATUSES = [
+export const CCASP_PHASE_STATUSES = [
   'pending',
   'not_started',
   'in_progress',
@@ -38,70 +37,6 @@ const CCASP_PHASE_STATUSES = [
   'blocked',
 ] as const;
 export type CcaspPhaseStatus = (typeof CCASP_PHASE_STATUSES)[number];
-
-/** Field schemas the CCASP shapes share, built by the first CCASP plan read (see `once`). */
-const ccaspFieldSchemas = once(() => {
-  const { isoTimestamp, nonEmptyString } = fieldSchemas();
-  // CCASP generators write `null` for "not yet" as often as they leave a key out.
-  const optionalText = z.string().nullish();
-  const issueNumber = z.number().int().positive();
-  return {
-    ccaspTaskStatus: z.enum(CCASP_TASK_STATUSES),
-    ccaspPhaseStatus: z.enum(CCASP_PHASE_STATUSES),
-    optionalText,
-    optionalTimestamp: isoTimestamp.nullish(),
-    issueNumber,
-    dependencyList: z.array(nonEmptyString),
-    /** v3.0 plans hold `{path, relevance, reason}` objects; CCASP's own readers accept plain strings too. */
-    fileEntries: z.array(z.union([nonEmptyString, z.looseObject({ path: nonEmptyString })])),
-    // Groups of plan fields, spread into the plan schema of each shape that has them.
-    /** The plan's own progress, as `writePlan` keeps it (the roadmap shape has the status only). */
-    planProgress: { status: optionalText, completion_percentage: z.number().min(0).max(100).nullish() },
-    /** The plan's GitHub issue, by number or URL; see `githubLink`. */
-    planIssue: { github_issue: issueNumber.nullish(), github_issue_url: optionalText },
-    /** The run settings CCASP keeps for its orchestrator; see `runSettings`. */
-    planSettings: {
-      orchestration: z.looseObject({ max_parallel_agents: z.number().int().positive().nullish() }).nullish(),
-      testing_config: z
-        .looseObject({ ralph_loop: z.looseObject({ testCommand: nonEmptyString.nullish() }).nullish() })
-        .nullish(),
-    },
-  };
-});
-
-type CcaspFields = ReturnType<typeof ccaspFieldSchemas>;
-
-/**
- * A CCASP shape's schemas, made from the shared field schemas and CCASP's own on the first read of
- * such a plan, not at import (see `once`).
- */
-export function ccaspSchemas<T>(make: (fields: ReturnType<typeof fieldSchemas> & CcaspFields) => T): () => T {
-  return once(() => make({ ...fieldSchemas(), ...ccaspFieldSchemas() }));
-}
-
-/** What a group of fields above parses to: each one may be missing. */
-type Parsed<S extends Record<string, z.ZodType>> = { readonly [K in keyof S]?: z.output<S[K]> };
-
-/** `{ [key]: schema }`, typed by the key's literal: TypeScript widens a computed key to `string`. */
-function named<K extends string, S>(key: K, schema: S): { [P in K]: S } {
-  return { [key]: schema } as { [P in K]: S };
-}
-
-/**
- * The task fields `writeCcaspTask` writes besides the status and its boolean, so that every shape
- * reads back what it wrote; `completedAtField` as in `TaskWriteOptions`. Spread last into a task
- * schema, in the order CCASP's writers put them.
- */
-export function taskProgressFields<K extends string>(completedAtField: K) {
-  const { attemptCount } = fieldSchemas();
-  const { optionalText, optionalTimestamp } = ccaspFieldSchemas();
-  return {
-    ...named(completedAtField, optionalTimestamp),
-    completedBy: optionalText,
-    blocker: optionalText,
-    attempts: attemptCount.optional(),
-  };
-}
 
 interface ProgressFields extends StatusFields {
   readonly completedBy?: string | null;
@@ -120,18 +55,6 @@ export function readTaskProgress(
     completedBy: t.completedBy ?? undefined,
     blocker: t.blocker ?? undefined,
     attempts: t.attempts,
-  };
-}
-
-/** A phase's fields after its id, for the shapes that keep one completion time per phase. */
-export function phaseFields<K extends string, T extends z.ZodType>(completedAtField: K, task: T) {
-  const { nonEmptyString } = fieldSchemas();
-  const { ccaspPhaseStatus, optionalTimestamp } = ccaspFieldSchemas();
-  return {
-    name: nonEmptyString,
-    status: ccaspPhaseStatus.nullish(),
-    ...named(completedAtField, optionalTimestamp),
-    tasks: z.array(task),
   };
 }
 
@@ -163,14 +86,12 @@ export function readPhase<T>(
 }
 
 /** The plan's own run settings, from `planSettings`. */
-export function runSettings(p: Parsed<CcaspFields['planSettings']>): Pick<Plan, 'maxParallel' | 'testCommand'> {
+export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCommand'> {
   return {
     maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
     testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
   };
 }
-
-type FileEntries = z.infer<ReturnType<typeof ccaspFieldSchemas>['fileEntries']>;
 
 export function filePaths(files: FileEntries | null | undefined): string[] {
   return (files ?? []).map((f) => (typeof f === 'string' ? f : f.path));

@@ -1,15 +1,11 @@
-import * as z from 'zod';
 import { DOMAINS, type Domain, type Task } from '../model.js';
 import {
-  ccaspSchemas,
   closePhases,
   completedPhasesPercent,
   filePaths,
   firstText,
   githubLink,
   isSystemTaskId,
-  needsLabel,
-  phaseFields,
   phasesOf,
   readPhase,
   readPlanStatus,
@@ -17,60 +13,13 @@ import {
   runSettings,
   statusShapeWriters,
   systemStepOf,
-  taskProgressFields,
   tasksOf,
 } from './ccasp-common.js';
 import { slugify } from './fields.js';
 import { isObject, readWith, type PlanShapeReader } from './shape.js';
+import type { RawTask } from './schemas/ccasp-phase-dev.js';
 
 /** Shape A: `ccasp create-phase-dev` (metadata.version "3.0"), `.claude/phase-dev/<slug>/PROGRESS.json`. */
-
-const schemas = ccaspSchemas((fields) => {
-  const { ccaspTaskStatus, dependencyList, fileEntries, issueNumber, nonEmptyString, optionalText, planIssue, planProgress, planSettings } = fields;
-
-  const task = z
-    .looseObject({
-      id: nonEmptyString,
-      title: optionalText,
-      subject: optionalText,
-      description: optionalText,
-      status: ccaspTaskStatus.nullish(),
-      completed: z.boolean().nullish(),
-      task_type: optionalText,
-      files: fileEntries.nullish(),
-      acceptance_criteria: z.array(z.string()).nullish(),
-      blockedBy: dependencyList.nullish(),
-      assignedAgent: optionalText,
-      ...taskProgressFields('completedAt'),
-      error: optionalText,
-    })
-    .superRefine(needsLabel(['title', 'subject', 'description']));
-
-  const phase = z.looseObject({
-    id: z.union([z.number(), nonEmptyString]),
-    phase_id: nonEmptyString.nullish(),
-    ...phaseFields('completedAt', task),
-  });
-
-  const plan = z.looseObject({
-    plan_id: nonEmptyString.nullish(),
-    project: z.looseObject({ name: nonEmptyString, slug: nonEmptyString.nullish() }),
-    ...planProgress,
-    ...planSettings,
-    workflow: z
-      .looseObject({
-        github_issue: z.looseObject({ issue_number: issueNumber.nullish(), issue_url: optionalText }).nullish(),
-      })
-      .nullish(),
-    ...planIssue,
-    agent_assignments: z.looseObject({ byDomain: z.record(z.string(), z.unknown()).nullish() }).nullish(),
-    phases: z.array(phase),
-  });
-
-  return { task, plan };
-});
-
-type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
 // CCASP's agent registry has finer domains than ccasp's.
 const DOMAIN_ALIASES: Readonly<Record<string, Domain>> = { state: 'frontend', database: 'backend' };
@@ -132,8 +81,8 @@ export const ccaspPhaseDevShape: PlanShapeReader = {
       tasksOf(raw).some((t) => 'task_type' in t || isSystemTaskId(t.id))
     );
   },
-  read: (raw, file) =>
-    readWith(schemas().plan, raw, file, (p) => {
+  read: async (raw, file) =>
+    readWith((await import('./schemas/ccasp-phase-dev.js')).plan, raw, file, (p) => {
       const byDomain = p.agent_assignments?.byDomain ?? {};
       const phases = closePhases(
         p.phases.map((ph, i) =>

@@ -1,65 +1,26 @@
-import * as z from 'zod';
 import type { Task } from '../model.js';
 import {
-  ccaspSchemas,
   closePhases,
   completedPhasesPercent,
   filePaths,
   firstText,
   githubLink,
-  needsLabel,
-  phaseFields,
   readPhase,
   readPlanStatus,
   readTaskProgress,
   runSettings,
   statusShapeWriters,
   systemStepOf,
-  taskProgressFields,
   tasksOf,
 } from './ccasp-common.js';
 import { isObject, readWith, type PlanShapeReader } from './shape.js';
+import type { RawTask } from './schemas/ccasp-plan-command.js';
 
 /**
  * Shape B′: `.claude/phase-plans/<slug>/PROGRESS.json` as an LLM writes it from the `/phase-dev-plan`
  * command's example. No generator stands behind it, so expect variation: tasks are `{id, description,
  * completed}` and anything else is optional.
  */
-
-const schemas = ccaspSchemas((fields) => {
-  const { ccaspTaskStatus, dependencyList, fileEntries, nonEmptyString, optionalText, planIssue, planProgress, planSettings } = fields;
-
-  const task = z
-    .looseObject({
-      id: nonEmptyString,
-      title: optionalText,
-      description: optionalText,
-      completed: z.boolean().nullish(),
-      blocked: z.boolean().nullish(),
-      status: ccaspTaskStatus.nullish(),
-      // `/phase-track` honours either name when an LLM adds one.
-      blockedBy: dependencyList.nullish(),
-      depends_on: dependencyList.nullish(),
-      files: fileEntries.nullish(),
-      ...taskProgressFields('completedAt'),
-    })
-    .superRefine(needsLabel(['description', 'title']));
-
-  const phase = z.looseObject({ id: z.union([z.number(), nonEmptyString]), ...phaseFields('completedAt', task) });
-
-  const plan = z.looseObject({
-    plan_id: nonEmptyString,
-    project: z.looseObject({ name: nonEmptyString }),
-    ...planProgress,
-    ...planIssue,
-    ...planSettings,
-    phases: z.array(phase),
-  });
-
-  return { task, plan };
-});
-
-type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
 function toTask(t: RawTask, at: string): Task {
   const title = firstText(t.title, t.description) ?? t.id;
@@ -91,8 +52,8 @@ export const ccaspPlanCommandShape: PlanShapeReader = {
       tasksOf(raw).some((t) => typeof t.id === 'string' && typeof t.completed === 'boolean')
     );
   },
-  read: (raw, file) =>
-    readWith(schemas().plan, raw, file, (p) => {
+  read: async (raw, file) =>
+    readWith((await import('./schemas/ccasp-plan-command.js')).plan, raw, file, (p) => {
       const phases = closePhases(p.phases.map((ph, i) => readPhase(ph, i, { id: String(ph.id), completedAt: ph.completedAt }, toTask)));
       return {
         id: p.plan_id,

@@ -1,82 +1,28 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
 import type { GithubLink, Task } from '../model.js';
 import { derivePhaseStatus } from './canonical.js';
 import {
-  ccaspSchemas,
   closePhases,
   firstText,
   githubLink,
-  needsLabel,
   readPhaseStatus,
   readPlanStatus,
   readTaskProgress,
   runSettings,
   setNullable,
   systemStepOf,
-  taskProgressFields,
   writeCcaspTask,
 } from './ccasp-common.js';
 import { isObject, objectAt, readWith, setField, type JsonObject, type PlanShapeReader } from './shape.js';
+import type { RawTask, RoadmapFileSchema } from './schemas/ccasp-roadmap.js';
 
 /**
  * Shape B: one roadmap phase per file, `.claude/roadmaps/<roadmap>/phase-N.json`, written by
  * `ccasp create-roadmap`. Tasks carry booleans, not a status; the file holds exactly one phase.
  */
 
-const schemas = ccaspSchemas((fields) => {
-  const { ccaspPhaseStatus, ccaspTaskStatus, dependencyList, issueNumber, nonEmptyString, optionalText, optionalTimestamp, planSettings } = fields;
-
-  const task = z
-    .looseObject({
-      id: nonEmptyString,
-      title: optionalText,
-      description: optionalText,
-      completed: z.boolean().nullish(),
-      blocked: z.boolean().nullish(),
-      // Always null from the generator; a single id is accepted as CCASP's tracker does.
-      blockedBy: z.union([dependencyList, nonEmptyString]).nullish(),
-      // Only ever written by ccasp, for states the booleans cannot say.
-      status: ccaspTaskStatus.nullish(),
-      ...taskProgressFields('completedAt'),
-    })
-    .superRefine(needsLabel(['description', 'title']));
-
-  const phase = z.looseObject({
-    name: nonEmptyString,
-    status: ccaspPhaseStatus.nullish(),
-    tasks: z.array(task),
-  });
-
-  const plan = z.looseObject({
-    plan_id: nonEmptyString,
-    phase_id: nonEmptyString,
-    project_name: nonEmptyString,
-    status: optionalText,
-    metrics: z.looseObject({
-      totalTasks: z.number().int().nonnegative().nullish(),
-      completedTasks: z.number().int().nonnegative().nullish(),
-    }),
-    ...planSettings,
-    started_at: optionalTimestamp,
-    completed_at: optionalTimestamp,
-    phases: z.array(phase).length(1, { message: 'a roadmap phase file holds exactly one phase' }),
-  });
-
-  /** The parent ROADMAP.json keeps the phase's GitHub issue; the phase file has none of its own. */
-  const roadmapFile = z.looseObject({
-    phases: z.array(
-      z.looseObject({ phase_id: z.string(), github_issue_number: issueNumber.nullish(), github_issue_url: optionalText }),
-    ),
-  });
-
-  return { task, plan, roadmapFile };
-});
-
-type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
-
-function issueFromRoadmap(file: string, phaseId: string): GithubLink | undefined {
+function issueFromRoadmap(schema: RoadmapFileSchema, file: string, phaseId: string): GithubLink | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path.join(path.dirname(file), 'ROADMAP.json'), 'utf8').replace(/^\ufeff/, ''));
@@ -84,7 +30,7 @@ function issueFromRoadmap(file: string, phaseId: string): GithubLink | undefined
     // A phase file copied away from its roadmap simply has no link.
     return undefined;
   }
-  const parsed = schemas().roadmapFile.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) return undefined;
   const entry = parsed.data.phases.find((p) => p.phase_id === phaseId);
   return entry ? githubLink(entry.github_issue_number, entry.github_issue_url) : undefined;
@@ -137,8 +83,9 @@ export const ccaspRoadmapShape: PlanShapeReader = {
       raw.phases.length === 1
     );
   },
-  read: (raw, file) =>
-    readWith(schemas().plan, raw, file, (p) => {
+  read: async (raw, file) => {
+    const { plan, roadmapFile } = await import('./schemas/ccasp-roadmap.js');
+    return readWith(plan, raw, file, (p) => {
       const ph = p.phases[0]!;
       const tasks = ph.tasks.map((t, j) => toTask(t, `phases[0].tasks[${j}]`));
       const statuses = tasks.map((t) => t.status);
@@ -154,11 +101,12 @@ export const ccaspRoadmapShape: PlanShapeReader = {
         shape: 'ccasp-roadmap',
         status: readPlanStatus(p.status) ?? (p.completed_at ? 'completed' : p.started_at ? 'in_progress' : undefined),
         completionPercentage: percentOf(done, total),
-        github: issueFromRoadmap(file, p.phase_id),
+        github: issueFromRoadmap(roadmapFile, file, p.phase_id),
         ...runSettings(p),
         phases,
       };
-    }),
+    });
+  },
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const p = objectAt(raw, []);
     const t = objectAt(p, ['phases', phaseIndex, 'tasks', taskIndex]);

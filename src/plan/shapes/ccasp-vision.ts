@@ -1,63 +1,22 @@
-import * as z from 'zod';
 import type { Task } from '../model.js';
 import {
-  ccaspSchemas,
   firstText,
   githubLink,
-  needsLabel,
-  phaseFields,
   readPhase,
   readPlanStatus,
   readTaskProgress,
   runSettings,
-  taskProgressFields,
   tasksOf,
   writeCcaspTask,
 } from './ccasp-common.js';
 import { isObject, objectAt, readWith, setField, type PlanShapeReader } from './shape.js';
+import type { RawTask } from './schemas/ccasp-vision.js';
 
 /**
  * Shape C: the vision planner's `.claude/phase-plans/<slug>/PROGRESS.json`. Task ids are numbers that
  * restart in every phase, so the model's id is `"<phase id>.<task id>"`; the file's numbers are never
  * rewritten, since CCASP finds tasks by them with `===`.
  */
-
-const schemas = ccaspSchemas((fields) => {
-  const { ccaspTaskStatus, nonEmptyString, optionalText, planIssue, planProgress, planSettings } = fields;
-
-  const rawId = z.union([z.number().int().nonnegative(), nonEmptyString], {
-    error: 'expected a whole-number id (or a non-empty string)',
-  });
-
-  const task = z
-    .looseObject({
-      id: rawId,
-      name: optionalText,
-      title: optionalText,
-      description: optionalText,
-      status: ccaspTaskStatus.nullish(),
-      completed: z.boolean().nullish(),
-      // The planner writes no dependencies; ones added by hand name tasks of the same phase.
-      blockedBy: z.array(rawId).nullish(),
-      ...taskProgressFields('completed_at'),
-    })
-    .superRefine(needsLabel(['name', 'title', 'description']));
-
-  const phase = z.looseObject({ id: rawId, ...phaseFields('completed_at', task) });
-
-  const plan = z.looseObject({
-    slug: nonEmptyString,
-    project: z.looseObject({ name: nonEmptyString }),
-    ...planProgress,
-    ...planIssue,
-    ...planSettings,
-    phases: z.array(phase),
-  });
-
-  return { task, plan };
-});
-
-type RawTask = z.infer<ReturnType<typeof schemas>['task']>;
 
 /** A reference to another task: a bare number is in the same phase; `"2.3"` is already qualified. */
 function qualify(phaseId: string, ref: number | string): string {
@@ -104,8 +63,8 @@ export const ccaspVisionShape: PlanShapeReader = {
       (t) => typeof t.id === 'number' && typeof t.name === 'string' && typeof t.status === 'string' && typeof t.completed === 'boolean',
     );
   },
-  read: (raw, file) =>
-    readWith(schemas().plan, raw, file, (p) => ({
+  read: async (raw, file) =>
+    readWith((await import('./schemas/ccasp-vision.js')).plan, raw, file, (p) => ({
       id: p.slug,
       name: p.project.name,
       shape: 'ccasp-vision',

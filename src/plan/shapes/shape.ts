@@ -33,7 +33,7 @@ export type ReadResult = { readonly ok: true; readonly plan: Plan } | { readonly
 export interface PlanShapeReader {
   readonly shape: PlanShape;
   matches(raw: unknown): boolean;
-  read(raw: unknown, file: string): ReadResult;
+  read(raw: unknown, file: string): Promise<ReadResult>;
   writeTask(raw: unknown, phase: number, task: number, patch: TaskPatch): void;
   writePhase(raw: unknown, phase: number, patch: PhasePatch): void;
   writePlan(raw: unknown, patch: PlanPatch): void;

@@ -1,0 +1,19 @@
+import * as z from 'zod';
+import { DOMAINS, PHASE_STATUSES, TASK_STATUSES } from '../../model.js';
+import { COMPLEXITIES, isIsoTimestamp } from '../fields.js';
+
+/*
+ * The plan schemas live in this folder, and nothing imports it statically: a shape loads its
+ * schemas with import() on the first plan that needs them. So a command that reads no plan, or
+ * `status` on a valid canonical plan (see fitsCanonical), never even loads zod (~9 ms of start-up).
+ * This module holds the field schemas every shape shares.
+ */
+
+export const isoTimestamp = z.string().refine(isIsoTimestamp, { message: 'expected an ISO-8601 timestamp' });
+export const nonEmptyString = z.string().trim().min(1, { message: 'must not be empty' });
+export const taskStatus = z.enum(TASK_STATUSES);
+export const phaseStatus = z.enum(PHASE_STATUSES);
+export const domain = z.enum(DOMAINS);
+/** A non-negative whole number of attempts. */
+export const attemptCount = z.number().int().nonnegative();
+export const complexity = z.enum(COMPLEXITIES);
