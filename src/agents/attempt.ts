@@ -1,4 +1,5 @@
 import type { Usage } from '../state/schema.js';
+import type { ReportFormat } from './report.js';
 
 /** How the agent process ended; one reason rather than a row of booleans. */
 export type ProcessEnd =
@@ -25,6 +26,8 @@ export interface AgentResult {
   readonly durationMs: number;
   readonly costUsd: number;
   readonly usage: Usage;
+  /** The result line's `structured_output`, as claude gave it: only there with `claude --json-schema`. */
+  readonly structuredOutput?: unknown;
 }
 
 /** One agent attempt at one task, as the delegate saw it. */
@@ -39,4 +42,6 @@ export interface AttemptResult {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
+  /** Where the agent was asked to put its report; `text` when absent. */
+  readonly reportFormat?: ReportFormat;
 }

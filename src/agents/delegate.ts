@@ -5,8 +5,10 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import type { AgentRequest } from '../orchestrator/run-plan.js';
 import { logPath } from '../state/paths.js';
-import type { AttemptResult, ProcessEnd } from './attempt.js';
+import type { AgentResult, AttemptResult, ProcessEnd } from './attempt.js';
 import { renderTaskPrompt } from './prompt.js';
+import type { ReportFormat } from './report.js';
+import { reportSchemaArgument } from './structured-report.js';
 import { loadRole } from './roles.js';
 import { endGroup, trackGroup } from '../process/group.js';
 import { StreamReader, type StreamLine } from './stream.js';
@@ -24,6 +26,8 @@ export interface ClaudeOptions {
   /** Ends an agent that prints nothing for this long. */
   readonly stallTimeoutMs: number;
   readonly maxTurns?: number;
+  /** Where agents put their completion report (`--report-format`); `text` when absent. */
+  readonly reportFormat?: ReportFormat;
   /** Told about each parsed stream line, e.g. to show progress. */
   readonly onLine?: (taskId: string, reader: StreamReader) => void;
   /** Told whenever a running agent's tokens or tool calls so far change (the `task.progress` event). */
@@ -79,7 +83,27 @@ export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: 
   ];
   if (options.maxTurns !== undefined) args.push(`--max-turns=${options.maxTurns}`);
   if (request.maxBudgetUsd !== undefined) args.push(`--max-budget-usd=${request.maxBudgetUsd.toFixed(4)}`);
+  if (options.reportFormat === 'json-schema') args.push(`--json-schema=${reportSchemaArgument()}`);
   return args;
+}
+
+/** What the agent said, scrubbed: the report's fields end up in state, PROGRESS.json and GitHub. */
+export function redactResult(result: AgentResult, redact: (text: string) => string): AgentResult {
+  return {
+    ...result,
+    text: redact(result.text),
+    errors: result.errors.map(redact),
+    ...(result.structuredOutput !== undefined ? { structuredOutput: redactStrings(result.structuredOutput, redact) } : {}),
+  };
+}
+
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]));
+  }
+  return value;
 }
 
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -110,9 +134,10 @@ export async function delegateToClaude(
   let stderrTail = '';
 
   const redact = options.redact ?? ((text: string) => text);
+  const reportFormat = options.reportFormat ?? 'text';
   const finish = (end: ProcessEnd): AttemptResult => ({
     end,
-    ...(reader.result ? { result: { ...reader.result, text: redact(reader.result.text), errors: reader.result.errors.map(redact) } } : {}),
+    ...(reader.result ? { result: redactResult(reader.result, redact) } : {}),
     apiRetries: reader.apiRetries,
     sessionId: reader.sessionId ?? request.sessionId,
     logFile,
@@ -120,6 +145,7 @@ export async function delegateToClaude(
     startedAt,
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
+    reportFormat,
   });
 
   let role: string;
@@ -142,6 +168,7 @@ export async function delegateToClaude(
     previous: request.previous,
     ...(earlierWork ? { earlierWork } : {}),
     ...(request.conflict ? { conflict: request.conflict } : {}),
+    reportFormat,
   });
 
   const child = execa(options.bin, claudeArgs(request, options, role), {

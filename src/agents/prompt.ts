@@ -1,5 +1,7 @@
 import type { Phase, Plan, Task } from '../plan/model.js';
+import type { ReportFormat } from './report.js';
 import type { Route } from './route.js';
+import { STRUCTURED_OUTPUT_TOOL } from './structured-report.js';
 
 /** What an earlier attempt of the same task left behind, so a retry starts from it. */
 export interface PreviousAttempt {
@@ -27,6 +29,8 @@ export interface PromptInput {
   readonly earlierWork?: string;
   /** Set on a retry after a conflict: what was merged into the worktree and is left to resolve. */
   readonly conflict?: MergedTip;
+  /** Where the report goes (`--report-format`); the text block when absent. */
+  readonly reportFormat?: ReportFormat;
 }
 
 /**
@@ -69,7 +73,13 @@ export function renderTaskPrompt(input: PromptInput): string {
     '2. Change only files this task needs; leave unrelated files alone.',
     '3. Run the relevant tests or checks after your changes.',
     '4. You run without a person watching: do not ask questions. If something outside your control stops you, report the task blocked.',
-    '',
+  );
+  lines.push('', ...(input.reportFormat === 'json-schema' ? structuredReportSection(task) : textReportSection(task)));
+  return `${lines.join('\n')}\n`;
+}
+
+function textReportSection(task: Task): string[] {
+  return [
     '## Report (required)',
     'End your final message with exactly one of these blocks, using this task id:',
     '',
@@ -85,12 +95,35 @@ export function renderTaskPrompt(input: PromptInput): string {
     `TASK_FAILED: ${task.id}`,
     'ERROR: why the task cannot be done',
     '',
+    `${checks(task)} A report with another task id, without a report block, or with files that do not exist is not accepted.`,
+  ];
+}
+
+/**
+ * The role text still describes the text block, so this says plainly that the tool replaces it:
+ * with `--json-schema` ccasp reads nothing but the tool call.
+ */
+function structuredReportSection(task: Task): string[] {
+  const id = JSON.stringify(task.id);
+  return [
+    '## Report (required)',
+    `This run takes your report as structured output, not as a text block: when you are done, call the ${STRUCTURED_OUTPUT_TOOL} tool once, as your last action, with one of these, using this task id. Do not write a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED block; it is not read.`,
+    '',
+    `{"task_id": ${id}, "status": "completed", "artifacts": [every file you created or changed, relative to the project root], "summary": "one or two sentences on what you did"}`,
+    `{"task_id": ${id}, "status": "blocked", "blocker": "what stops you", "suggested_action": "what a person must do so the task can go on"}`,
+    `{"task_id": ${id}, "status": "failed", "error": "why the task cannot be done"}`,
+    '',
+    `${checks(task)} A report with another task id, no ${STRUCTURED_OUTPUT_TOOL} call, or files that do not exist is not accepted.`,
+  ];
+}
+
+function checks(task: Task): string {
+  return (
     'ccasp checks that every listed artifact exists' +
-      (task.files.length > 0 ? ' and that the target files exist' : '') +
-      (task.verify ? ' and runs the check above' : '') +
-      '. A report with another task id, without a report block, or with files that do not exist is not accepted.',
+    (task.files.length > 0 ? ' and that the target files exist' : '') +
+    (task.verify ? ' and runs the check above' : '') +
+    '.'
   );
-  return `${lines.join('\n')}\n`;
 }
 
 /**

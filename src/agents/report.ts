@@ -1,3 +1,5 @@
+import { parseStructuredReport } from './structured-report.js';
+
 /**
  * The completion report a specialist writes at the end of its answer. Parsing is tolerant of
  * markdown (bold, code fences, bullets, headings) and spacing, and strict about the task id.
@@ -6,6 +8,24 @@ export type Report =
   | { readonly kind: 'complete'; readonly taskId: string; readonly status: string; readonly artifacts: readonly string[]; readonly summary: string }
   | { readonly kind: 'blocked'; readonly taskId: string; readonly blocker: string; readonly suggestedAction: string }
   | { readonly kind: 'failed'; readonly taskId: string; readonly error: string };
+
+/**
+ * How the agent hands in its report: `text`, the block at the end of its answer (the default, and
+ * what the specialists' roles describe), or `json-schema`, claude's structured output.
+ */
+export type ReportFormat = 'text' | 'json-schema';
+
+export type ReportReading = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly reason: string };
+
+/**
+ * The report of a successful result in the run's format. Only that format counts: with
+ * `json-schema`, a text block the agent wrote instead is no report, so both formats cannot disagree.
+ */
+export function readReport(result: { readonly text: string; readonly structuredOutput?: unknown }, format: ReportFormat): ReportReading {
+  if (format === 'json-schema') return parseStructuredReport(result.structuredOutput);
+  const report = parseReport(result.text);
+  return report ? { ok: true, report } : { ok: false, reason: 'the agent ended without a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED report' };
+}
 
 const MARKERS = { TASK_COMPLETE: 'complete', TASK_BLOCKED: 'blocked', TASK_FAILED: 'failed' } as const;
 const FIELDS = ['TASK_COMPLETE', 'TASK_BLOCKED', 'TASK_FAILED', 'STATUS', 'ARTIFACTS', 'SUMMARY', 'BLOCKER', 'SUGGESTED_ACTION', 'ERROR'] as const;

@@ -64,6 +64,8 @@ const resultLine = z.looseObject({
   duration_ms: z.number().default(0),
   total_cost_usd: z.number().nonnegative().default(0),
   usage: usage.optional(),
+  // Any JSON value: parseStructuredReport checks it against ccasp's own schema.
+  structured_output: z.unknown().optional(),
 });
 
 export const streamLine = z.union([initLine, apiRetryLine, rateLimitLine, assistantLine, userLine, resultLine]);
@@ -154,5 +156,6 @@ function toResult(r: z.infer<typeof resultLine>): AgentResult {
       cacheCreationTokens: u?.cache_creation_input_tokens ?? 0,
       cacheReadTokens: u?.cache_read_input_tokens ?? 0,
     },
+    ...(r.structured_output !== undefined ? { structuredOutput: r.structured_output } : {}),
   };
 }

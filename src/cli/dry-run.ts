@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { renderTaskPrompt } from '../agents/prompt.js';
+import type { ReportFormat } from '../agents/report.js';
 import type { Route } from '../agents/route.js';
 import { perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
 import type { Plan, Task } from '../plan/model.js';
@@ -30,9 +31,15 @@ export function renderDryRun(
   c: ChalkInstance,
   /** How agents would be isolated (worktree mode and branch), as one line. */
   isolation?: string,
+  reportFormat: ReportFormat = 'text',
 ): string[] {
   const lines = [`${c.bold(plan.name)} — dry run, concurrency ${concurrency}; nothing is spawned.`];
   if (isolation) lines.push(isolation);
+  lines.push(
+    reportFormat === 'json-schema'
+      ? 'Report format: json-schema (claude --json-schema; the agent calls the StructuredOutput tool).'
+      : 'Report format: text (a TASK_COMPLETE / TASK_BLOCKED / TASK_FAILED block).',
+  );
   const agentTasks = plan.phases.flatMap((p) => p.tasks).filter((t) => !t.systemStep && t.status !== 'completed' && t.status !== 'skipped').length;
   const limits = [
     budget.tokenLimit !== null ? `token limit ${budget.tokenLimit.toLocaleString('en-US')} (compaction at ${Math.round(budget.compactionThreshold * 100)}%)` : 'no token limit',
@@ -63,7 +70,7 @@ export function renderDryRun(
   if (first) {
     const phase = plan.phases[first.phaseIndex]!;
     lines.push('', c.bold(`Prompt for ${first.task.id}:`), '');
-    lines.push(renderTaskPrompt({ plan, phase, task: first.task, route: route(first.task), projectRoot, previous: [] }));
+    lines.push(renderTaskPrompt({ plan, phase, task: first.task, route: route(first.task), projectRoot, previous: [], reportFormat }));
   }
   return lines;
 }

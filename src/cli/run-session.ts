@@ -55,7 +55,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     const concurrency = flags.concurrency ?? first.plan.maxParallel ?? 1;
     // With --json, stdout carries only events; the human schedule goes to stderr.
     const isolation = await describeIsolation(root, concurrency, flags);
-    for (const line of renderDryRun(first.plan, concurrency, route, root, budgetFor(first.plan), c, isolation)) writeLine(flags.json ? io.stderr : io.stdout, line);
+    for (const line of renderDryRun(first.plan, concurrency, route, root, budgetFor(first.plan), c, isolation, flags.reportFormat)) writeLine(flags.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }
 
@@ -140,6 +140,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       timeoutMs: flags.taskTimeout,
       stallTimeoutMs: flags.stallTimeout,
       ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
+      reportFormat: flags.reportFormat,
       onProgress: (p: AgentProgress) => bus.emit({ type: 'task.progress', ...p }),
       redact: createRedactor([...secretsFromEnv(io.env), flags.githubToken]),
     };

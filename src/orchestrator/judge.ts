@@ -1,5 +1,5 @@
 import type { AttemptResult } from '../agents/attempt.js';
-import { parseReport, type Report } from '../agents/report.js';
+import { readReport, type Report } from '../agents/report.js';
 
 /** What ccasp found when it checked the agent's claimed work. */
 export interface WorkCheck {
@@ -52,8 +52,9 @@ export function judgeAttempt(taskId: string, attempt: AttemptResult): Verdict | 
     const errors = result.errors.length > 0 ? `: ${result.errors.join('; ')}` : result.text ? `: ${result.text.slice(0, 300)}` : '';
     return { kind: 'retry', reason: `the agent ended in error (${detail})${errors}` };
   }
-  const report = parseReport(result.text);
-  if (!report) return { kind: 'retry', reason: 'the agent ended without a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED report' };
+  const reading = readReport(result, attempt.reportFormat ?? 'text');
+  if (!reading.ok) return { kind: 'retry', reason: reading.reason };
+  const report = reading.report;
   if (report.taskId !== taskId) {
     return { kind: 'retry', reason: `the report names task "${report.taskId}", not ${taskId}` };
   }

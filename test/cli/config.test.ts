@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       maxCostUsd: undefined,
       claudeBin: undefined,
       isolation: undefined,
+      reportFormat: 'text',
     });
     expect(Object.values(config.sources).every((s) => s.kind === 'default')).toBe(true);
   });

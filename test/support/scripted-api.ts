@@ -48,6 +48,8 @@ export interface ScriptedTurn {
   model?: string;
   /** Wait this long before sending response headers. */
   delayMs?: number;
+  /** Send nothing before this settles: a barrier that makes two agents' turns overlap by construction. */
+  after?: Promise<unknown>;
   /**
    * Extra HTTP response headers for this 200 response, e.g. the
    * `anthropic-ratelimit-unified-*` ones from {@link unifiedRateLimitHeaders}.
@@ -222,6 +224,20 @@ export function completionReport(r: CompletionReport): string {
     `ARTIFACTS: [${(r.artifacts ?? []).join(', ')}]`,
     `SUMMARY: ${r.summary ?? 'done'}`,
   ].join('\n');
+}
+
+/**
+ * A call of the tool claude adds for `--json-schema` (see docs/claude-stream.md, "Structured
+ * output"): claude checks `input` against the schema, and a valid call ends the turn and becomes the
+ * result's `structured_output`.
+ */
+export function structuredOutput(input: Record<string, unknown>): ToolUseBlock {
+  return toolUse('StructuredOutput', input);
+}
+
+/** ccasp's completion report as a StructuredOutput call (`ccasp run --report-format json-schema`). */
+export function structuredCompletion(r: CompletionReport): ToolUseBlock {
+  return structuredOutput({ task_id: r.taskId, status: r.status ?? 'completed', artifacts: r.artifacts ?? [], summary: r.summary ?? 'done' });
 }
 
 export function apiError(status: number, type: string, message: string, headers?: Record<string, string>): ScriptedError {
@@ -480,6 +496,13 @@ export async function startScriptedApi(source: ScriptSource, options: ScriptedAp
       }
       reply('turn', 200);
       const t = scripted;
+      if (t.after) {
+        const gate = t.after;
+        void gate.then(() => {
+          if (!res.destroyed) sendTurn(res, rec, { ...t, after: undefined });
+        });
+        return;
+      }
       if (t.delayMs && t.delayMs > 0) {
         setTimeout(() => {
           if (!res.destroyed) sendTurn(res, rec, t);

@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { Io } from '../io.js';
 import { addGithubOptions, type GithubFlags } from '../../github/options.js';
-import { flagParser, positiveInt, positiveNumber, wholeNumber, type IsolationMode } from '../config/settings.js';
+import type { ReportFormat } from '../../agents/report.js';
+import { flagParser, positiveInt, positiveNumber, REPORT_FORMATS, RUN_SETTINGS, wholeNumber, type IsolationMode } from '../config/settings.js';
 
 export interface RunFlags extends GithubFlags {
   readonly concurrency?: number;
@@ -30,6 +31,8 @@ export interface RunFlags extends GithubFlags {
   readonly branch?: string;
   /** Worktree mode: start although the working tree has uncommitted changes. */
   readonly allowDirty?: boolean;
+  /** Where agents put their completion report: the text block, or claude's structured output. */
+  readonly reportFormat: ReportFormat;
 }
 
 export function runCommand(io: Io, setExit: (code: number) => void): Command {
@@ -68,6 +71,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--branch <name>', 'worktree mode: the branch to merge completed tasks into (default: the current branch; created from HEAD if missing)')
     .option('--allow-dirty', 'worktree mode: start even though the working tree has uncommitted changes')
+    .addOption(new Option(RUN_SETTINGS.reportFormat.option, RUN_SETTINGS.reportFormat.description).choices(REPORT_FORMATS).default(RUN_SETTINGS.reportFormat.default))
     .option('--json', 'newline-delimited JSON events on stdout; human lines go to stderr');
   return addGithubOptions(command)
     .action(async (planDir: string, flags: RunFlags, cmd: Command) => {

@@ -127,6 +127,7 @@ function defaults(): Mutable<RunSettings> {
     maxCostUsd: RUN_SETTINGS.maxCostUsd.default,
     claudeBin: RUN_SETTINGS.claudeBin.default,
     isolation: RUN_SETTINGS.isolation.default,
+    reportFormat: RUN_SETTINGS.reportFormat.default,
   };
 }
 
@@ -144,5 +145,6 @@ function defaultSources(): Mutable<ResolvedConfig['sources']> {
     maxCostUsd: d,
     claudeBin: d,
     isolation: d,
+    reportFormat: d,
   };
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import * as z from 'zod';
+import type { ReportFormat } from '../../agents/report.js';
 import { once } from '../../plan/lazy.js';
 import { parseDuration } from '../duration.js';
 
@@ -22,6 +23,7 @@ export interface RunSettings {
   readonly maxCostUsd: number | undefined;
   readonly claudeBin: string | undefined;
   readonly isolation: IsolationMode | undefined;
+  readonly reportFormat: ReportFormat;
 }
 export type RunSettingKey = keyof RunSettings;
 
@@ -98,6 +100,20 @@ const isolationMode: ValueKind<IsolationMode> = {
     return v === 'worktree' || v === 'none' ? { ok: true, value: v } : { ok: false, message: `expected "worktree" or "none", got "${value}"` };
   },
   is: (value): value is IsolationMode => value === 'worktree' || value === 'none',
+  show: (value) => value,
+};
+
+/** Spelled out here rather than in agents/, so that every command can load settings without the report parsers. */
+export const REPORT_FORMATS = ['text', 'json-schema'] as const satisfies readonly ReportFormat[];
+const REPORT_FORMAT_EXPECTED = 'expected "text" or "json-schema"';
+
+const reportFormat: ValueKind<ReportFormat> = {
+  file: once(() => z.enum(REPORT_FORMATS, { error: (issue) => `${REPORT_FORMAT_EXPECTED}, got ${got(issue.input)}` })),
+  parse(value) {
+    const v = value.trim();
+    return reportFormat.is(v) ? { ok: true, value: v } : { ok: false, message: `${REPORT_FORMAT_EXPECTED}, got "${value}"` };
+  },
+  is: (value): value is ReportFormat => REPORT_FORMATS.some((f) => f === value),
   show: (value) => value,
 };
 
@@ -233,6 +249,15 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     unset: 'worktree above concurrency 1, else none',
     description: 'worktree: each task in its own git worktree, merged back when it completes; none: agents share the working tree',
   },
+  reportFormat: {
+    key: 'reportFormat',
+    option: '--report-format <format>',
+    flag: '--report-format',
+    env: 'CCASP_REPORT_FORMAT',
+    kind: reportFormat,
+    default: 'text',
+    description: "how agents hand in their report: text (the TASK_COMPLETE block) or json-schema (claude's structured output)",
+  },
 };
 
 export const RUN_SETTING_KEYS = Object.keys(RUN_SETTINGS) as RunSettingKey[];
@@ -254,6 +279,7 @@ export const configFileSchema = once(() =>
       maxCostUsd: positiveNumber.file().optional(),
       claudeBin: text.file().optional(),
       isolation: isolationMode.file().optional(),
+      reportFormat: reportFormat.file().optional(),
     })
     .optional(),
   }),
