@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { completionReport, text, turn, writeTool } from '../support/scripted-api.js';
+import { completionReport, text, turn, writeTool, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
 import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, taskMarker, taskStatuses } from './harness.js';
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
@@ -22,9 +22,28 @@ describe('ccasp run with the real claude binary', () => {
         },
       ],
     });
+    // Each of P1.1 and P1.2 gets its first answer only once the other has asked (or 20 s passed), so
+    // their requests interleave by construction and a sequential run cannot pass the check below.
+    const askedFirst = (): { seen: () => void; promise: Promise<void> } => {
+      let seen!: () => void;
+      const promise = new Promise<void>((resolve) => {
+        seen = resolve;
+        setTimeout(resolve, 20_000).unref();
+      });
+      return { seen, promise };
+    };
+    const gates = { 'P1.1': askedFirst(), 'P1.2': askedFirst() };
+    const waitingFor = (id: 'P1.1' | 'P1.2', other: 'P1.1' | 'P1.2', files: string[]) => {
+      const agent = honestAgent(id, files);
+      return (req: unknown, ctx: ScriptContext): ScriptedReply => {
+        gates[id].seen();
+        const reply = agent(req, ctx);
+        return ctx.turn === 0 && 'content' in reply ? { ...reply, after: gates[other].promise } : reply;
+      };
+    };
     const api = await scriptedApi({
-      [taskMarker('P1.1')]: honestAgent('P1.1', ['src/a.js']),
-      [taskMarker('P1.2')]: honestAgent('P1.2', ['web/b.html']),
+      [taskMarker('P1.1')]: waitingFor('P1.1', 'P1.2', ['src/a.js']),
+      [taskMarker('P1.2')]: waitingFor('P1.2', 'P1.1', ['web/b.html']),
       [taskMarker('P2.1')]: honestAgent('P2.1', ['src/c.js']),
       [taskMarker('P2.2')]: honestAgent('P2.2', ['docs/d.md']),
     });
