@@ -1,12 +1,12 @@
 import * as z from 'zod';
 import { once } from '../plan/lazy.js';
+import { STATE_VERSION } from './version.js';
 
 /**
  * `.claude/orchestrator/state.json`: the seed orchestrator's schema, extended with what a resumable,
  * budgeted run needs (attempt records, blocked tasks, token detail). Read back with this schema, so a
  * damaged file is reported by field rather than trusted.
  */
-export const STATE_VERSION = 1;
 
 // Built on first use, not at import (see `once`): `--version`, and `status` where no state file
 // exists yet, never need it.

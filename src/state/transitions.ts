@@ -1,7 +1,8 @@
 import type { PlanDocument } from '../plan/document.js';
 import { isDone, type Plan, type PhaseStatus, type TaskStatus } from '../plan/model.js';
 import { percent } from '../plan/progress.js';
-import { STATE_VERSION, type ActiveAgent, type AttemptRecord, type OrchestratorState, type Usage } from './schema.js';
+import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from './schema.js';
+import { STATE_VERSION } from './version.js';
 
 /**
  * How a run changes PROGRESS.json and state.json together. Pure mutations of the plan document and

@@ -4,7 +4,7 @@ import type * as z from 'zod';
 import { CcaspError, ExitCode, formatProblem, type Problem } from '../../errors.js';
 import { formatJsonPath } from '../../plan/json-path.js';
 import { readJsonFile } from '../../plan/read-file.js';
-import { configFileSchema, RUN_SETTING_KEYS, type ConfigFile } from './settings.js';
+import { RUN_SETTING_KEYS, type ConfigFile } from './settings.js';
 
 /** The names a config file may have in each folder, the first preferred when both exist. */
 export const CONFIG_FILE_NAMES = ['ccasp.config.json', path.join('.claude', 'ccasp.json')] as const;
@@ -55,7 +55,8 @@ export async function readConfigFile(file: string): Promise<ConfigFile> {
   if (typeof read.raw !== 'object' || read.raw === null || Array.isArray(read.raw)) {
     throw new InvalidConfigError([{ file, path: '', message: 'expected a JSON object such as {"run": {"concurrency": 2}}' }]);
   }
-  const parsed = configFileSchema().safeParse(read.raw);
+  const { parseConfigFile } = await import('./file-schema.js');
+  const parsed = parseConfigFile(read.raw);
   if (!parsed.success) throw new InvalidConfigError(configProblems(file, parsed.error));
   return parsed.data;
 }

@@ -1,7 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import * as z from 'zod';
 import type { ReportFormat } from '../../agents/report.js';
-import { once } from '../../plan/lazy.js';
 import { parseDuration } from '../duration.js';
 
 /**
@@ -31,12 +29,17 @@ export type RunSettingKey = keyof RunSettings;
 export type IsolationMode = 'worktree' | 'none';
 export const ISOLATION_MODES: readonly IsolationMode[] = ['worktree', 'none'];
 
-/** How one kind of value is read from the file, from text (environment, flags), checked and shown. */
+export type ValueRead<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/**
+ * How one kind of value is read from the config file (a JSON value), from text (environment,
+ * flags), checked and shown. Plain functions, not zod: every command loads this module, few read a
+ * config file, and the file's schema (file-schema.ts) is built from these on demand.
+ */
 export interface ValueKind<T> {
-  /** Built on first use: every command loads this module, few read a config file. */
-  readonly file: () => z.ZodType<T>;
+  fromFile(value: unknown): ValueRead<T>;
   /** Returns the value, or a message saying what was expected. */
-  parse(text: string): { ok: true; value: T } | { ok: false; message: string };
+  parse(text: string): ValueRead<T>;
   is(value: unknown): value is T;
   show(value: T): string;
 }
@@ -63,7 +66,7 @@ function got(input: unknown): string {
 function numberKind(expected: string, accept: (n: number) => boolean): ValueKind<number> {
   const message = `expected ${expected}`;
   return {
-    file: once(() => z.number({ error: (issue) => `${message}, got ${got(issue.input)}` }).refine(accept, { error: (issue) => `${message}, got ${got(issue.input)}` })),
+    fromFile: (value) => (typeof value === 'number' && accept(value) ? { ok: true, value } : { ok: false, message: `${message}, got ${got(value)}` }),
     parse(text) {
       const n = Number(text.trim());
       return text.trim() !== '' && accept(n) ? { ok: true, value: n } : { ok: false, message: `${message}, got "${text}"` };
@@ -87,14 +90,14 @@ export const wholeNumber = numberKind('a whole number of 0 or more', (n) => Numb
 export const positiveNumber = numberKind('a number above 0', (n) => Number.isFinite(n) && n > 0);
 
 const text: ValueKind<string> = {
-  file: once(() => z.string({ error: (issue) => `expected a string, got ${got(issue.input)}` }).trim().min(1, { error: 'expected a non-empty string' })),
+  fromFile: (value) => (typeof value === 'string' ? text.parse(value) : { ok: false, message: `expected a string, got ${got(value)}` }),
   parse: (value) => (value.trim() === '' ? { ok: false, message: 'expected a non-empty string' } : { ok: true, value: value.trim() }),
   is: (value): value is string => typeof value === 'string' && value !== '',
   show: (value) => value,
 };
 
 const isolationMode: ValueKind<IsolationMode> = {
-  file: once(() => z.enum(['worktree', 'none'], { error: (issue) => `expected "worktree" or "none", got ${got(issue.input)}` })),
+  fromFile: (value) => (isolationMode.is(value) ? { ok: true, value } : { ok: false, message: `expected "worktree" or "none", got ${got(value)}` }),
   parse(value) {
     const v = value.trim();
     return v === 'worktree' || v === 'none' ? { ok: true, value: v } : { ok: false, message: `expected "worktree" or "none", got "${value}"` };
@@ -108,7 +111,7 @@ export const REPORT_FORMATS = ['text', 'json-schema'] as const satisfies readonl
 const REPORT_FORMAT_EXPECTED = 'expected "text" or "json-schema"';
 
 const reportFormat: ValueKind<ReportFormat> = {
-  file: once(() => z.enum(REPORT_FORMATS, { error: (issue) => `${REPORT_FORMAT_EXPECTED}, got ${got(issue.input)}` })),
+  fromFile: (value) => (reportFormat.is(value) ? { ok: true, value } : { ok: false, message: `${REPORT_FORMAT_EXPECTED}, got ${got(value)}` }),
   parse(value) {
     const v = value.trim();
     return reportFormat.is(v) ? { ok: true, value: v } : { ok: false, message: `${REPORT_FORMAT_EXPECTED}, got "${value}"` };
@@ -129,14 +132,7 @@ function readDuration(value: string): number | undefined {
 
 /** Durations are text everywhere (`"30m"`), so a bare number in the file is not guessed at. */
 const duration: ValueKind<number> = {
-  file: once(() =>
-    z.string({ error: (issue) => `${DURATION_EXPECTED}, got ${got(issue.input)}` }).transform((value, ctx) => {
-      const ms = readDuration(value);
-      if (ms !== undefined) return ms;
-      ctx.issues.push({ code: 'custom', message: `${DURATION_EXPECTED}, got "${value}"`, input: value });
-      return z.NEVER;
-    }),
-  ),
+  fromFile: (value) => (typeof value === 'string' ? duration.parse(value) : { ok: false, message: `${DURATION_EXPECTED}, got ${got(value)}` }),
   parse(value) {
     const ms = readDuration(value);
     return ms === undefined ? { ok: false, message: `${DURATION_EXPECTED}, got "${value}"` } : { ok: true, value: ms };
@@ -262,26 +258,8 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
 
 export const RUN_SETTING_KEYS = Object.keys(RUN_SETTINGS) as RunSettingKey[];
 
-/** `ccasp.config.json`: settings grouped by command; unknown keys are errors, so typos are caught. */
-export const configFileSchema = once(() =>
-  z.strictObject({
-  $schema: z.string().optional(),
-  run: z
-    .strictObject({
-      concurrency: positiveInt.file().optional(),
-      model: text.file().optional(),
-      simpleModel: text.file().optional(),
-      permissionMode: text.file().optional(),
-      maxRetries: wholeNumber.file().optional(),
-      taskTimeout: duration.file().optional(),
-      stallTimeout: duration.file().optional(),
-      tokenLimit: positiveInt.file().optional(),
-      maxCostUsd: positiveNumber.file().optional(),
-      claudeBin: text.file().optional(),
-      isolation: isolationMode.file().optional(),
-      reportFormat: reportFormat.file().optional(),
-    })
-    .optional(),
-  }),
-);
-export type ConfigFile = z.infer<ReturnType<typeof configFileSchema>>;
+/** `ccasp.config.json`, as file-schema.ts reads it: settings grouped by command. */
+export interface ConfigFile {
+  readonly $schema?: string;
+  readonly run?: { readonly [K in RunSettingKey]?: NonNullable<RunSettings[K]> };
+}
