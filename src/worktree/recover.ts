@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isProcessAlive } from '../process/alive.js';
+import { signalGroup } from '../process/group.js';
 import { git, gitOk, serial, splitZ } from './git.js';
 import type { IntegrationMarker } from './integrate.js';
 import { integrationMarkerPath, slug, worktreesDir } from './names.js';
-import { dirtyPaths, gitPath, headCommit, isAncestor, mergeInProgress } from './repo.js';
+import { dirtyPaths, gitPath, headCommit, isAncestor, isValidBranchName, mergeInProgress } from './repo.js';
 import { listEntries, listTaskWorktrees, removeRegistered, removeTask } from './worktrees.js';
 
 export interface RecoverOptions {
@@ -12,6 +15,11 @@ export interface RecoverOptions {
   /** With `completed`: worktrees of completed tasks whose branch this branch already contains are removed. */
   readonly integrationBranch?: string;
   readonly completed?: readonly string[];
+  /**
+   * How long a merge the killed run left running is given to finish on its own, and then to stop
+   * after SIGTERM, before it is killed. Default 3 s each.
+   */
+  readonly leftoverGraceMs?: number;
 }
 
 export interface RecoveryReport {
@@ -21,6 +29,8 @@ export interface RecoveryReport {
     /** aborted: a merge stopped mid-way, undone. completed: it had finished. rolled-back: files a killed fast-forward had written were put back. not-started: nothing had changed. */
     readonly outcome: 'aborted' | 'completed' | 'rolled-back' | 'not-started';
     readonly restored: readonly string[];
+    /** Pids of the killed run's git merge (and what it started) that were still running and had to be ended first. */
+    readonly ended?: readonly number[];
   };
   /** A merge in progress in the user's tree that ccasp did not start: left alone. */
   readonly foreignMerge: boolean;
@@ -48,8 +58,9 @@ export async function recover(root: string, options: RecoverOptions): Promise<Re
 
 async function recoverNow(root: string, o: RecoverOptions): Promise<RecoveryReport> {
   const removedLocks: string[] = [];
-  const integration = await finishIntegration(root, removedLocks);
-  const foreignMerge = !integration && (await mergeInProgress(root));
+  const integration = await finishIntegration(root, removedLocks, o.leftoverGraceMs ?? 3000);
+  // Whatever merge is still in progress now is not the one the marker speaks for.
+  const foreignMerge = await mergeInProgress(root);
 
   const dir = worktreesDir(root);
   const removedHalfCreated: string[] = [];
@@ -105,7 +116,7 @@ async function recoverNow(root: string, o: RecoverOptions): Promise<RecoveryRepo
   };
 }
 
-async function finishIntegration(root: string, removedLocks: string[]): Promise<RecoveryReport['integration']> {
+async function finishIntegration(root: string, removedLocks: string[], graceMs: number): Promise<RecoveryReport['integration']> {
   const markerFile = integrationMarkerPath(root);
   if (!existsSync(markerFile)) return undefined;
   let marker: IntegrationMarker;
@@ -116,32 +127,85 @@ async function finishIntegration(root: string, removedLocks: string[]): Promise<
     await rm(markerFile, { force: true });
     return { taskBranch: '?', outcome: 'not-started', restored: [] };
   }
-  // The marker proves ccasp's git was the one holding the lock when the run was killed.
-  const lock = await gitPath(root, 'index.lock');
-  if (existsSync(lock)) {
-    await rm(lock, { force: true });
-    removedLocks.push(lock);
+  const ended = await endLeftoverMerge(root, marker, graceMs);
+  // The marker proves ccasp's git was the one holding these locks when it was killed: the index, and
+  // the refs a merge moves (git holds HEAD's and the branch's lock from its ref update's "prepared"
+  // to its "committed" step, and a git killed in between leaves them, failing every later merge).
+  const locks = ['index.lock', 'HEAD.lock', 'ORIG_HEAD.lock', 'MERGE_HEAD.lock', 'AUTO_MERGE.lock'];
+  if (typeof marker.integrationBranch === 'string' && (await isValidBranchName(root, marker.integrationBranch))) locks.push(`refs/heads/${marker.integrationBranch}.lock`);
+  for (const name of locks) {
+    const lock = await gitPath(root, name);
+    if (existsSync(lock)) {
+      await rm(lock, { force: true });
+      removedLocks.push(lock);
+    }
   }
   let outcome: NonNullable<RecoveryReport['integration']>['outcome'];
   let restored: string[] = [];
-  if (await mergeInProgress(root)) {
+  if (await isAncestor(root, marker.tip, 'HEAD')) {
+    // The merge commit landed; git was killed before it removed its merge state. Aborting now would
+    // "reset" to the merge commit and claim the branch is as it was, so the state is just dropped.
+    if (await ownMergeInProgress(root, marker)) await gitOk(root, ['merge', '--quit']);
+    outcome = 'completed';
+  } else if (await mergeInProgress(root)) {
     await gitOk(root, ['merge', '--abort']);
     outcome = 'aborted';
-  } else if (await isAncestor(root, marker.tip, 'HEAD')) {
-    outcome = 'completed';
   } else {
     restored = await rollBackPartialCheckout(root, marker);
     outcome = restored.length > 0 ? 'rolled-back' : 'not-started';
   }
   await rm(markerFile, { force: true });
-  return { taskBranch: marker.taskBranch, outcome, restored };
+  return { taskBranch: marker.taskBranch, outcome, restored, ...(ended.length > 0 ? { ended } : {}) };
+}
+
+async function ownMergeInProgress(root: string, marker: IntegrationMarker): Promise<boolean> {
+  const r = await git(root, ['rev-parse', '--verify', '--quiet', 'MERGE_HEAD^{commit}']);
+  return r.exitCode === 0 && r.stdout.trim() === marker.tip;
 }
 
 /**
- * A fast-forward killed mid-checkout leaves some files at the task's version while HEAD and the
- * index are still the old ones. Only files whose content is exactly the task tip's (or that the
- * tip deletes and are gone) are put back: git refused to merge over the user's own changes, so
- * those files were written by the merge, and nothing else is touched.
+ * The killed run's `git merge` may still be running: ccasp starts it in a process group of its own,
+ * so that a Ctrl-C cannot cut it in half, and a SIGKILL of ccasp does not reach it either (nor a
+ * slow hook of the user's it waits for). Recovering under it would take its locks away mid-merge.
+ * It is given `graceMs` to finish, then its group is ended (git removes its own locks on SIGTERM).
+ * A pid alone could belong to anything by now, so only a process whose command line is that merge,
+ * in this repository, of the marker's tip, counts. Linux (/proc) only; elsewhere nothing is found.
+ */
+async function endLeftoverMerge(root: string, marker: IntegrationMarker, graceMs: number): Promise<number[]> {
+  const found = await mergesOf(root, marker.tip);
+  if (found.length === 0) return [];
+  const gone = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (found.some(isProcessAlive) && Date.now() < deadline) await delay(25);
+    return !found.some(isProcessAlive);
+  };
+  if (await gone(graceMs)) return [];
+  for (const pid of found) signalGroup(pid, 'SIGTERM');
+  if (!(await gone(graceMs))) {
+    for (const pid of found) signalGroup(pid, 'SIGKILL');
+    await gone(graceMs);
+  }
+  return found;
+}
+
+async function mergesOf(root: string, tip: string): Promise<number[]> {
+  if (typeof tip !== 'string' || tip === '') return [];
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const cIndex = argv.indexOf('-C');
+    if (cIndex >= 0 && argv[cIndex + 1] === root && argv.includes('merge') && argv.includes(tip) && isProcessAlive(Number(entry))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * A fast-forward killed mid-checkout leaves some files at the task's version while HEAD is still the
+ * old commit (the index too, unless git got as far as writing it before the branch moved). Only
+ * files whose content is exactly the task tip's (or that the tip deletes and are gone) are put back:
+ * git refused to merge over the user's own changes, so those files were written by the merge, and
+ * nothing else is touched.
  */
 async function rollBackPartialCheckout(root: string, marker: IntegrationMarker): Promise<string[]> {
   if ((await headCommit(root)) !== marker.before) return [];
@@ -154,7 +218,11 @@ async function rollBackPartialCheckout(root: string, marker: IntegrationMarker):
     if (!matchesTip) continue;
     const inBefore = (await git(root, ['cat-file', '-e', `${marker.before}:${file}`])).exitCode === 0;
     if (inBefore) await gitOk(root, ['checkout', marker.before, '--', file]);
-    else await rm(path.join(root, file), { force: true });
+    else {
+      // Killed after the checkout wrote the index too (before the branch moved), the new file is staged.
+      await gitOk(root, ['update-index', '--force-remove', '--', file]);
+      await rm(path.join(root, file), { force: true });
+    }
     restored.push(file);
   }
   return restored.sort();
@@ -172,6 +240,7 @@ export function describeRecovery(r: RecoveryReport): string[] {
       'not-started': 'had not changed anything',
     }[r.integration.outcome];
     lines.push(`the integration of ${r.integration.taskBranch} ${what}`);
+    if (r.integration.ended) lines.push(`ended the killed run's git merge, still running: pid ${list(r.integration.ended.map(String))}`);
   }
   if (r.foreignMerge) lines.push('a merge that ccasp did not start is in progress in the working tree; finish or abort it (git merge --abort)');
   if (r.removedLocks.length > 0) lines.push(`removed stale git locks: ${list(r.removedLocks)}`);

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ndjsonLineSchema } from '../../src/orchestrator/event-schema.js';
 import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
 import { isProcessAlive } from '../../src/state/lock.js';
+import type { IntegrationMarker } from '../../src/worktree/integrate.js';
+import { integrationMarkerPath } from '../../src/worktree/names.js';
 import {
   completionReport,
   hang,
@@ -17,8 +19,8 @@ import {
   type ScriptContext,
   type ScriptedReply,
 } from '../support/scripted-api.js';
-import { sh } from '../worktree/fixture.js';
-import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
+import { killGroup, parkRefUpdate, sh, shStatus, type Parked } from '../worktree/fixture.js';
+import { honestAgent, processesWith, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
 import { until } from '../support/until.js';
 
 /**
@@ -93,6 +95,96 @@ function conflictPlan() {
   // Different declared files, so the scheduler runs both at once; both also edit the shared file.
   return gitProject({ name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] }, { [SHARED]: 'line 1\nline 2\nline 3\n' });
 }
+
+const lockFiles = (dir: string) => readdirSync(path.join(dir, '.git'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lock'));
+const mergeHead = (dir: string) => shStatus(dir, 'rev-parse', '--verify', '--quiet', 'MERGE_HEAD') === 0;
+const isAncestorOf = (dir: string, ancestor: string, rev: string) => shStatus(dir, 'merge-base', '--is-ancestor', ancestor, rev) === 0;
+
+/** A moment during the integration of a finished task at which the run is killed, and what the next run must make of it. */
+interface KillWindow {
+  readonly name: string;
+  /** 1: the first task's fast-forward; 2: the second task's merge commit (both tasks start from the first commit). */
+  readonly nth: 1 | 2;
+  readonly state: 'prepared' | 'committed';
+  /**
+   * Only ccasp is killed; its git merge runs in a process group of its own. killed: git's group is
+   * killed too (the machine or container went down). finishes: git completes before the next run.
+   * still-running: git is still waiting in the hook when the next run starts.
+   */
+  readonly git: 'killed' | 'finishes' | 'still-running';
+  /** What the repository looks like once everything killed is gone, to prove the window was hit. */
+  readonly atKill: (dir: string, marker: IntegrationMarker, taskId: string) => void;
+  /** How the next run describes what it found. */
+  readonly recovered: (taskFile: string, parked: Parked) => string[];
+}
+
+const KILL_WINDOWS: readonly KillWindow[] = [
+  {
+    // The second task's merge: MERGE_HEAD written, files and index merged, HEAD's and main's locks held.
+    name: 'merge commit, not landed',
+    nth: 2,
+    state: 'prepared',
+    git: 'killed',
+    atKill: (dir, marker) => {
+      expect(mergeHead(dir)).toBe(true);
+      expect(sh(dir, 'rev-parse', 'main')).toBe(marker.before);
+      expect(lockFiles(dir)).not.toEqual([]);
+    },
+    recovered: () => ['was stopped mid-merge; the merge was aborted and the branch is as it was'],
+  },
+  {
+    // The first task's fast-forward: files and index at the task's tip, main not moved, its lock held.
+    name: 'fast-forward, branch not moved',
+    nth: 1,
+    state: 'prepared',
+    git: 'killed',
+    atKill: (dir, marker, taskId) => {
+      expect(mergeHead(dir)).toBe(false);
+      expect(sh(dir, 'rev-parse', 'main')).toBe(marker.before);
+      expect(sh(dir, 'diff', '--cached', '--name-only')).toBe(FILE_OF[taskId]);
+    },
+    recovered: (file) => [`was cut short; ${file} put back`],
+  },
+  {
+    // main has moved to the merge commit; git has not removed MERGE_HEAD yet, and PROGRESS.json does not say completed.
+    name: 'merge commit landed, not recorded',
+    nth: 2,
+    state: 'committed',
+    git: 'killed',
+    atKill: (dir, marker, taskId) => {
+      expect(mergeHead(dir)).toBe(true);
+      expect(sh(dir, 'rev-parse', 'main^1')).toBe(marker.before);
+      expect(isAncestorOf(dir, marker.tip, 'main')).toBe(true);
+      expect(taskStatuses(dir)[taskId]).not.toBe('completed');
+    },
+    recovered: () => ['had finished'],
+  },
+  {
+    name: 'ccasp alone; git finishes',
+    nth: 1,
+    state: 'prepared',
+    git: 'finishes',
+    atKill: (dir, marker, taskId) => {
+      expect(sh(dir, 'rev-parse', 'main')).toBe(marker.tip);
+      expect(existsSync(integrationMarkerPath(dir))).toBe(true);
+      expect(taskStatuses(dir)[taskId]).not.toBe('completed');
+    },
+    recovered: () => ['had finished'],
+  },
+  {
+    name: 'ccasp alone; git still running',
+    nth: 1,
+    state: 'prepared',
+    git: 'still-running',
+    atKill: (dir, marker) => {
+      expect(sh(dir, 'rev-parse', 'main')).toBe(marker.before);
+      expect(lockFiles(dir)).not.toEqual([]);
+    },
+    // The next run must not take the locks of a live git away: it ends the merge first, then undoes it.
+    recovered: (file, parked) => [`was cut short; ${file} put back`, `ended the killed run's git merge, still running: pid ${parked.gitPid}`],
+  },
+];
+const FILE_OF: Readonly<Record<string, string>> = { T1: 'a.txt', T2: 'b.txt' };
 
 describe('ccasp run --isolation worktree', () => {
   it('runs parallel tasks in their own worktrees and merges both into the branch, leaving no worktree or branch', async () => {
@@ -269,5 +361,63 @@ describe('ccasp run --isolation worktree', () => {
     expect(branches(dir)).toEqual(['main']);
     expect(sh(dir, 'status', '--porcelain')).toBe('');
   });
-});
 
+  it.each(KILL_WINDOWS)('resumes cleanly after kill -9 during integration: $name', async (w) => {
+    const dir = gitProject({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
+    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
+    const env = runEnv(api.url);
+    const hook = parkRefUpdate(dir, { state: w.state, nth: w.nth });
+    const args = ['run', 'plan', '--isolation', 'worktree', '--concurrency', '2'];
+    const first = startCcasp(args, dir, env);
+    const parked = await until(hook.parked, 'ccasp to reach the parked integration');
+    const marker = JSON.parse(readFileSync(integrationMarkerPath(dir), 'utf8')) as IntegrationMarker;
+    expect(marker.pid).toBe(first.child.pid);
+    const taskId = marker.taskBranch.split('/').pop()!;
+
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    const gone = () => !isProcessAlive(parked.gitPid) && !isProcessAlive(parked.hookPid);
+    if (w.git === 'killed') killGroup(parked.gitPid);
+    if (w.git === 'finishes') hook.release();
+    if (w.git === 'still-running') expect(gone()).toBe(false);
+    else await until(() => (gone() ? true : undefined), 'git and the hook to be gone');
+    w.atKill(dir, marker, taskId);
+
+    const second = await runCcasp(args, dir, env);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(api.scriptErrors).toEqual([]);
+    const [outcome, ...more] = w.recovered(FILE_OF[taskId]!, parked);
+    expect(second.stdout + second.stderr).toContain(`recovered: the integration of ${marker.taskBranch} ${outcome}`);
+    for (const line of more) expect(second.stdout + second.stderr).toContain(`recovered: ${line}`);
+    // Nothing of the killed run's integration lingers: not git, not the hook (nor its sleep, in its group).
+    expect(gone()).toBe(true);
+
+    // The plan completed, each task exactly once, in PROGRESS.json and in state.json alike.
+    expect(taskStatuses(dir)).toEqual({ T1: 'completed', T2: 'completed' });
+    expect(readPlan(dir).status).toBe('completed');
+    const state = readState(dir);
+    expect(state).toMatchObject({ status: 'completed', activeAgents: [], blockedTasks: [], integrationBranch: 'main' });
+    expect([...state.completedTasks].sort()).toEqual(['T1', 'T2']);
+    for (const id of ['T1', 'T2']) expect(state.attempts.filter((a) => a.taskId === id && a.outcome === 'completed')).toHaveLength(1);
+    // The killed attempt is on record as interrupted, and the task was finished by the next one.
+    expect(state.attempts.filter((a) => a.taskId === taskId).map((a) => a.outcome)).toEqual(['interrupted', 'completed']);
+
+    // Every task's work is on main exactly once: one commit each, one merge of the two lines of work.
+    const log = sh(dir, 'log', '--format=%s', 'main').split('\n');
+    expect(log[0]).toBe('ccasp: progress of Killed');
+    expect(log.filter((m) => m.startsWith('Merge '))).toEqual([expect.stringMatching(/^Merge T[12]: Make [ab]\.txt$/)]);
+    expect(log.filter((m) => !m.startsWith('Merge ')).sort()).toEqual(['T1: wrote a.txt', 'T2: wrote b.txt', 'ccasp: progress of Killed', 'initial']);
+    expect(isAncestorOf(dir, marker.tip, 'main')).toBe(true);
+    for (const [id, file] of Object.entries(FILE_OF)) expect(sh(dir, 'show', `main:${file}`)).toContain(`// ${id}: ${file}`);
+    expect(JSON.parse(sh(dir, 'show', 'main:plan/PROGRESS.json')).status).toBe('completed');
+
+    // Nothing left behind: no worktree, branch, marker, merge state or git lock; the user's tree is clean.
+    expect(worktreeList(dir)).toEqual([`worktree ${dir}`]);
+    expect(branches(dir)).toEqual(['main']);
+    expect(existsSync(integrationMarkerPath(dir))).toBe(false);
+    expect(mergeHead(dir)).toBe(false);
+    expect(lockFiles(dir)).toEqual([]);
+    expect(sh(dir, 'status', '--porcelain')).toBe('');
+    expect(processesWith(dir)).toEqual([]);
+  });
+});

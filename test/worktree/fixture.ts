@@ -1,6 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
+import { isProcessAlive } from '../../src/process/alive.js';
 import { commitTaskWork, createTaskWorktree, type TaskWorktree } from '../../src/worktree/index.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -9,6 +11,11 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.st
 /** `git -C dir ...args`, its stdout without the final newline; throws on a non-zero exit. */
 export function sh(dir: string, ...args: string[]): string {
   return execFileSync('git', ['-C', dir, ...args], { env: { ...env, LC_ALL: 'C' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
+}
+
+/** Starts `git -C dir ...args` in a process group of its own, as ccasp starts its merges, and does not wait for it. */
+export function startGit(dir: string, ...args: string[]): void {
+  spawn('git', ['-C', dir, ...args], { env: { ...env, LC_ALL: 'C' }, detached: true, stdio: 'ignore' }).unref();
 }
 
 /** Like `sh`, but returns the exit code instead of throwing. */
@@ -79,4 +86,70 @@ export async function twoCommittedTasks(
 
 export function subjects(dir: string, rev = 'HEAD'): string[] {
   return sh(dir, 'log', '--format=%s', rev).split('\n');
+}
+
+/** Where a parked ref update waits: the git process (leader of its own process group when spawned detached) and the hook. */
+export interface Parked {
+  readonly gitPid: number;
+  readonly hookPid: number;
+}
+
+export interface ParkedRefUpdate {
+  /** Set once git has reached the parked update. */
+  parked(): Parked | undefined;
+  /** Lets git go on. */
+  release(): void;
+}
+
+/**
+ * Parks git's `nth` update of `ref` (default refs/heads/main) in a reference-transaction hook, at
+ * `state`, until released: `prepared` is after a merge wrote the index and the files but before the
+ * branch moves (git then holds HEAD.lock and the branch's lock); `committed` is right after the
+ * branch moved, before git is done. ccasp merges with --no-verify, which skips pre-merge-commit but
+ * not this hook. Counting updates instead of waiting picks one moment without any timing; the hook
+ * is inert once it has fired. Git still waiting in it when the test ends is killed.
+ */
+export function parkRefUpdate(root: string, o: { readonly state: 'prepared' | 'committed'; readonly nth?: number; readonly ref?: string }): ParkedRefUpdate {
+  const ctl = tempDir('ccasp-hook-');
+  const hooks = path.join(ctl, 'hooks');
+  mkdirSync(hooks);
+  const q = (name: string) => `'${path.join(ctl, name)}'`;
+  const hook = path.join(hooks, 'reference-transaction');
+  writeFileSync(
+    hook,
+    [
+      '#!/bin/sh',
+      'input=$(cat)',
+      `[ "$1" = ${o.state} ] || exit 0`,
+      `printf '%s\\n' "$input" | awk '$3 == "${o.ref ?? 'refs/heads/main'}" { found = 1 } END { exit !found }' || exit 0`,
+      `n=$(( $(cat ${q('count')} 2>/dev/null || echo 0) + 1 ))`,
+      `echo "$n" > ${q('count')}`,
+      `[ "$n" -eq ${o.nth ?? 1} ] || exit 0`,
+      `echo "$PPID $$" > ${q('parked.tmp')} && mv ${q('parked.tmp')} ${q('parked')}`,
+      `while [ ! -e ${q('release')} ]; do sleep 0.05; done`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(hook, 0o755);
+  // Local config wins over a global hooksPath, and keeps the hook out of the repository.
+  sh(root, 'config', 'core.hooksPath', hooks);
+  const parked = (): Parked | undefined => {
+    if (!existsSync(path.join(ctl, 'parked'))) return undefined;
+    const [gitPid, hookPid] = readFileSync(path.join(ctl, 'parked'), 'utf8').trim().split(' ').map(Number);
+    return { gitPid: gitPid!, hookPid: hookPid! };
+  };
+  onTestFinished(() => {
+    const p = parked();
+    if (p && isProcessAlive(p.gitPid)) killGroup(p.gitPid);
+  });
+  return { parked, release: () => writeFileSync(path.join(ctl, 'release'), '') };
+}
+
+/** SIGKILL for a whole process group; nothing if it is gone already. */
+export function killGroup(leader: number): void {
+  try {
+    process.kill(-leader, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }

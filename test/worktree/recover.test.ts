@@ -1,4 +1,4 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,7 +12,10 @@ import {
   worktreePath,
   type IntegrationMarker,
 } from '../../src/worktree/index.js';
-import { agentWrites, newRepo, put, read, sh, shStatus, twoCommittedTasks } from './fixture.js';
+import { isProcessAlive } from '../../src/process/alive.js';
+import { tempDir } from '../support/tmp.js';
+import { until } from '../support/until.js';
+import { agentWrites, killGroup, newRepo, parkRefUpdate, put, read, sh, shStatus, startGit, twoCommittedTasks, type Parked } from './fixture.js';
 
 const plan = 'demo';
 const start = (root: string, taskId: string, attempt = 1) => createTaskWorktree(root, { planId: plan, taskId, attempt, base: 'main' });
@@ -181,5 +184,114 @@ describe('recover after a kill', () => {
     agentWrites(a.path, { 'a.txt': 'a' });
     await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
     expect((await integrate(root, { integrationBranch: 'main', taskBranch: a.branch })).kind).toBe('integrated');
+  });
+});
+
+describe('recover after a kill inside a real git merge', () => {
+  const refLocks = (root: string) => [path.join(root, '.git', 'HEAD.lock'), path.join(root, '.git', 'refs', 'heads', 'main.lock')];
+
+  /** Marks the integration of `branch` and starts git's merge of it, as integrate() does, parked at `state`. */
+  async function parkedMerge(root: string, branch: string, state: 'prepared' | 'committed', ...how: string[]): Promise<Parked> {
+    const park = parkRefUpdate(root, { state });
+    markIntegration(root, branch);
+    startGit(root, '-c', 'rerere.enabled=false', 'merge', '--quiet', '--no-autostash', '--no-verify', ...how, sh(root, 'rev-parse', branch));
+    return until(park.parked, 'git to reach the parked ref update');
+  }
+
+  async function killed(p: Parked): Promise<void> {
+    killGroup(p.gitPid);
+    await until(() => (isProcessAlive(p.gitPid) || isProcessAlive(p.hookPid) ? undefined : true), 'git and its hook to be gone');
+  }
+
+  /** A and B started side by side, A integrated: B's integration is a merge commit. */
+  async function secondIntegration() {
+    const root = realpathSync(newRepo());
+    const [a, b] = await twoCommittedTasks(root, plan, { A: { 'a.txt': 'a\n' }, B: { 'b.txt': 'b\n' } });
+    await integrate(root, { integrationBranch: 'main', taskBranch: a.branch });
+    return { root, b, before: sh(root, 'rev-parse', 'main') };
+  }
+
+  /** A task that changes a tracked file and adds one; main has not moved, so its integration is a fast-forward. */
+  async function fastForward() {
+    const root = realpathSync(newRepo());
+    const a = await start(root, 'A');
+    agentWrites(a.path, { 'README.md': '# A\n', 'src/new.txt': 'new from A\n' });
+    await commitTaskWork(a.path, { taskId: 'A', summary: 'a' });
+    return { root, a, before: sh(root, 'rev-parse', 'main') };
+  }
+
+  it('aborts a merge killed before its commit landed, removing the ref locks git held then', async () => {
+    const { root, b, before } = await secondIntegration();
+    await killed(await parkedMerge(root, b.branch, 'prepared', '--no-ff', '--no-edit'));
+    expect(mergeHead(root)).toBe(true);
+    for (const lock of refLocks(root)) expect(existsSync(lock)).toBe(true);
+
+    const report = await recover(root, { planId: plan });
+    expect(report.integration).toEqual({ taskBranch: b.branch, outcome: 'aborted', restored: [] });
+    expect([...report.removedLocks].sort()).toEqual(refLocks(root).sort());
+    expect(sh(root, 'rev-parse', 'main')).toBe(before);
+    expect(mergeHead(root)).toBe(false);
+    expect(sh(root, 'status', '--porcelain')).toBe('');
+    // The next integration is not stopped by a lock.
+    expect(await integrate(root, { integrationBranch: 'main', taskBranch: b.branch })).toMatchObject({ kind: 'integrated', how: 'merge' });
+  });
+
+  it('puts back a fast-forward killed after it wrote the index and the files, new files unstaged too', async () => {
+    const { root, a, before } = await fastForward();
+    await killed(await parkedMerge(root, a.branch, 'prepared', '--ff-only'));
+    expect(sh(root, 'diff', '--cached', '--name-only').split('\n')).toEqual(['README.md', 'src/new.txt']);
+
+    const report = await recover(root, { planId: plan });
+    expect(report.integration).toEqual({ taskBranch: a.branch, outcome: 'rolled-back', restored: ['README.md', 'src/new.txt'] });
+    expect([...report.removedLocks].sort()).toEqual(refLocks(root).sort());
+    expect(sh(root, 'rev-parse', 'main')).toBe(before);
+    expect(sh(root, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(read(root, 'README.md')).toBe('# project\n');
+    expect(await integrate(root, { integrationBranch: 'main', taskBranch: a.branch })).toMatchObject({ kind: 'integrated', how: 'fast-forward' });
+  });
+
+  it('recognises a merge commit that landed before git was killed, and drops the merge state git left', async () => {
+    const { root, b, before } = await secondIntegration();
+    await killed(await parkedMerge(root, b.branch, 'committed', '--no-ff', '--no-edit'));
+    const merge = sh(root, 'rev-parse', 'main');
+    expect(sh(root, 'rev-parse', 'main^1', 'main^2')).toBe(`${before}\n${sh(root, 'rev-parse', b.branch)}`);
+    expect(mergeHead(root)).toBe(true);
+
+    const report = await recover(root, { planId: plan });
+    expect(report.integration).toEqual({ taskBranch: b.branch, outcome: 'completed', restored: [] });
+    expect(report.foreignMerge).toBe(false);
+    expect(describeRecovery(report)).toEqual([`the integration of ${b.branch} had finished`]);
+    expect(sh(root, 'rev-parse', 'main')).toBe(merge);
+    expect(mergeHead(root)).toBe(false);
+    expect(sh(root, 'status', '--porcelain')).toBe('');
+    expect(await integrate(root, { integrationBranch: 'main', taskBranch: b.branch })).toMatchObject({ kind: 'integrated', how: 'up-to-date' });
+  });
+
+  it("ends the killed run's merge that is still running before it touches anything, then recovers", async () => {
+    const { root, a, before } = await fastForward();
+    const parked = await parkedMerge(root, a.branch, 'prepared', '--ff-only');
+
+    const report = await recover(root, { planId: plan, leftoverGraceMs: 100 });
+    expect(isProcessAlive(parked.gitPid)).toBe(false);
+    expect(isProcessAlive(parked.hookPid)).toBe(false);
+    expect(report.integration).toEqual({ taskBranch: a.branch, outcome: 'rolled-back', restored: ['README.md', 'src/new.txt'], ended: [parked.gitPid] });
+    expect(describeRecovery(report)).toContain(`ended the killed run's git merge, still running: pid ${parked.gitPid}`);
+    expect(sh(root, 'rev-parse', 'main')).toBe(before);
+    expect(sh(root, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    for (const lock of refLocks(root)) expect(existsSync(lock)).toBe(false);
+  });
+
+  it('leaves a git merge of another repository alone', async () => {
+    const { root, a } = await fastForward();
+    // A clone, so that the task's commit fast-forwards its main too.
+    const other = path.join(realpathSync(tempDir('ccasp-other-')), 'clone');
+    sh(root, 'clone', '--quiet', root, other);
+    sh(other, 'fetch', '--quiet', 'origin', `${a.branch}:refs/heads/task`);
+    const parked = await parkedMerge(other, 'task', 'prepared', '--ff-only');
+    markIntegration(root, a.branch);
+
+    const report = await recover(root, { planId: plan, leftoverGraceMs: 100 });
+    expect(report.integration?.ended).toBeUndefined();
+    expect(isProcessAlive(parked.gitPid)).toBe(true);
   });
 });
