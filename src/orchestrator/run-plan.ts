@@ -125,6 +125,8 @@ export async function runPlan(
 
   const running = new Map<string, Promise<Settled>>();
   const runningTasks = () => [...running.keys()].map((id) => schedule.graph.tasks.get(id)!);
+  // Looked for after every task that ends; found once rather than by reading each phase every time.
+  const systemSteps = plan.phases.map((p) => p.tasks.filter((t) => t.systemStep));
   let announced = -1;
   let abort: { phase: number; reason: string } | undefined;
   let halt: { outcome: RunOutcome; reason: string } | undefined;
@@ -186,8 +188,8 @@ export async function runPlan(
         announced = phaseIndex;
         emit({ type: 'phase.started', phaseId: phase.id, name: phase.name });
       }
-      for (const task of phase.tasks) {
-        if (task.systemStep && schedule.isReady(task)) await performSystemStep(task, phase, phaseIndex);
+      for (const task of systemSteps[phaseIndex] ?? []) {
+        if (schedule.isReady(task)) await performSystemStep(task, phase, phaseIndex);
       }
       const slots = settings.concurrency - running.size;
       for (const task of schedule.next(phaseIndex, runningTasks(), slots).filter((t) => !t.systemStep)) {
@@ -246,10 +248,6 @@ export async function runPlan(
     if (changed === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
   }
 
-  function agentTasksLeft(): number {
-    return [...schedule.graph.tasks.values()].filter((t) => !t.systemStep && (schedule.status(t.id) === 'pending' || schedule.status(t.id) === 'in_progress')).length;
-  }
-
   function phasePercent(): number {
     const done = plan.phases.filter((_, i) => book.phaseStatus(i) === 'completed').length;
     return Math.round((done / Math.max(1, plan.phases.length)) * 100);
@@ -289,7 +287,7 @@ export async function runPlan(
         }
       }
       const context = earlierWork(book.state, memory);
-      const cap = perTaskCapUsd(policy, book.state.tokenBudget.costUsd, agentTasksLeft());
+      const cap = perTaskCapUsd(policy, book.state.tokenBudget.costUsd, schedule.agentTasksLeft());
       const request: AgentRequest = {
         plan,
         phase,

@@ -5,10 +5,21 @@ import { isDone, type Plan, type Task, type TaskStatus } from '../plan/model.js'
 /**
  * The books of a run, kept apart from running anything: which phase is current, which tasks are
  * ready, and which of those may start next to the ones already running. Pure; the loop asks it.
+ *
+ * The loop asks after every task that ends, so the answers are kept up to date as statuses change
+ * rather than found by reading the plan: each task counts its dependencies not yet done, each phase
+ * its tasks not done and its ready tasks in plan order. Task ids are unique (the plan was validated).
  */
 export class Schedule {
   readonly graph: TaskGraph;
   private readonly statuses: Map<string, TaskStatus>;
+  /** Per task: how many of its dependencies (as often as listed) are not done. */
+  private readonly waiting = new Map<string, number>();
+  private readonly position = new Map<string, { readonly phase: number; readonly index: number }>();
+  /** Per phase: the indexes of its ready tasks, ascending. */
+  private readonly ready: number[][];
+  private readonly notDone: number[];
+  private agentTasksOpen = 0;
 
   constructor(
     readonly plan: Plan,
@@ -16,6 +27,18 @@ export class Schedule {
   ) {
     this.graph = buildGraph(plan);
     this.statuses = new Map(statuses);
+    this.ready = plan.phases.map(() => []);
+    this.notDone = plan.phases.map(() => 0);
+    plan.phases.forEach((phase, p) => {
+      phase.tasks.forEach((task, index) => {
+        this.position.set(task.id, { phase: p, index });
+        this.waiting.set(task.id, task.dependencies.filter((d) => !isDone(this.status(d))).length);
+        const status = this.status(task.id);
+        if (!isDone(status)) this.notDone[p]!++;
+        if (isOpen(task, status)) this.agentTasksOpen++;
+        if (this.isReady(task)) this.ready[p]!.push(index);
+      });
+    });
   }
 
   status(taskId: string): TaskStatus {
@@ -23,16 +46,34 @@ export class Schedule {
   }
 
   set(taskId: string, status: TaskStatus): void {
+    const before = this.status(taskId);
+    if (before === status) return;
     this.statuses.set(taskId, status);
+    const task = this.graph.tasks.get(taskId);
+    if (task && isOpen(task, before) !== isOpen(task, status)) this.agentTasksOpen += isOpen(task, status) ? 1 : -1;
+    if (isDone(before) !== isDone(status)) {
+      const at = this.position.get(taskId);
+      if (at) this.notDone[at.phase]! += isDone(status) ? -1 : 1;
+      for (const dependant of this.graph.dependants.get(taskId) ?? []) {
+        this.waiting.set(dependant, (this.waiting.get(dependant) ?? 0) + (isDone(status) ? -1 : 1));
+        this.placeReady(dependant);
+      }
+    }
+    this.placeReady(taskId);
   }
 
   /** Index of the first phase with a task not done, or -1 when the plan is complete. */
   currentPhase(): number {
-    return this.plan.phases.findIndex((p) => !p.tasks.every((t) => isDone(this.status(t.id))));
+    return this.notDone.findIndex((n) => n > 0);
   }
 
   isReady(task: Task): boolean {
     return this.status(task.id) === 'pending' && task.dependencies.every((d) => isDone(this.status(d)));
+  }
+
+  /** Agent tasks (not CCASP system steps) pending or running: what a cost budget is shared among. */
+  agentTasksLeft(): number {
+    return this.agentTasksOpen;
   }
 
   /**
@@ -41,10 +82,13 @@ export class Schedule {
    */
   next(phaseIndex: number, running: readonly Task[], slots: number): Task[] {
     const picked: Task[] = [];
+    const tasks = this.plan.phases[phaseIndex]?.tasks ?? [];
+    const runningIds = new Set(running.map((t) => t.id));
     const busy = running.flatMap((t) => t.files.map(normaliseFile));
-    for (const task of this.plan.phases[phaseIndex]?.tasks ?? []) {
+    for (const index of this.ready[phaseIndex] ?? []) {
       if (picked.length >= slots) break;
-      if (!this.isReady(task) || running.some((r) => r.id === task.id)) continue;
+      const task = tasks[index]!;
+      if (runningIds.has(task.id)) continue;
       const files = task.files.map(normaliseFile);
       if (files.some((f) => busy.some((b) => overlaps(f, b)))) continue;
       picked.push(task);
@@ -57,6 +101,28 @@ export class Schedule {
   stuck(phaseIndex: number): Task[] {
     return (this.plan.phases[phaseIndex]?.tasks ?? []).filter((t) => !isDone(this.status(t.id)) && !this.isReady(t));
   }
+
+  /** Puts the task in or takes it out of its phase's ready list, which stays in plan order. */
+  private placeReady(taskId: string): void {
+    const at = this.position.get(taskId);
+    if (!at) return;
+    const list = this.ready[at.phase]!;
+    const ready = this.status(taskId) === 'pending' && this.waiting.get(taskId) === 0;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]! < at.index) lo = mid + 1;
+      else hi = mid;
+    }
+    const present = list[lo] === at.index;
+    if (ready && !present) list.splice(lo, 0, at.index);
+    else if (!ready && present) list.splice(lo, 1);
+  }
+}
+
+function isOpen(task: Task, status: TaskStatus): boolean {
+  return !task.systemStep && (status === 'pending' || status === 'in_progress');
 }
 
 /** One spelling per path, so `src//a.ts`, `./src/a.ts` and `lib/../src/a.ts` are seen as the same file. */
