@@ -86,11 +86,16 @@ function inlineScalarArrays(text: string): string {
 }
 
 export function serializeJson(raw: unknown, format: JsonFormat): string {
-  let text = JSON.stringify(raw, null, format.indent);
-  if (format.inlineScalarArrays) text = inlineScalarArrays(text);
-  if (format.eol === '\r\n') text = text.replace(/\n/g, '\r\n');
+  let text = formatJsonText(JSON.stringify(raw, null, format.indent), format);
   if (format.finalNewline) text += format.eol;
   return format.bom ? `\ufeff${text}` : text;
+}
+
+/** JSON.stringify's text in the file's layout: one-line lists of scalars, the file's line endings. */
+export function formatJsonText(text: string, format: JsonFormat): string {
+  if (format.inlineScalarArrays) text = inlineScalarArrays(text);
+  if (format.eol === '\r\n') text = text.replace(/\n/g, '\r\n');
+  return text;
 }
 
 /** People need a line and column, which Node 20's message lacks. */

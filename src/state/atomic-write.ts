@@ -13,9 +13,10 @@ let counter = 0;
  * and installing and removing exit handlers each time) at about 2.8 ms of a task's overhead; ccasp
  * needs none of that, only the file's mode kept. Concurrent writes to one path are serialised by
  * the caller (CoalescingWriter). `durable: false` skips the fsync for records that only matter
- * while the machine stays up; the rename is atomic either way.
+ * while the machine stays up; the rename is atomic either way. `data` may be bytes already: the run's
+ * books keep theirs encoded between writes.
  */
-export async function writeAtomic(file: string, data: string, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
   try {
     const handle = await open(temp, 'wx');

@@ -1,18 +1,14 @@
 import type { PlanDocument } from '../plan/document.js';
 import { isDone, type PhaseStatus, type Task, type TaskStatus } from '../plan/model.js';
+import { AttemptLog } from './attempt-log.js';
 import { writeAtomic } from './atomic-write.js';
 import { CoalescingWriter } from './coalescing-writer.js';
+import { PhaseTally } from './phase-tally.js';
 import type { ActiveAgent, AttemptRecord, OrchestratorState } from './schema.js';
-import {
-  recordAttempt,
-  recordSpawn,
-  refreshLists,
-  setTaskStatus,
-  statusesOf,
-  syncPhase,
-  syncPlanPercentage,
-  type Statuses,
-} from './transitions.js';
+import { StateJson } from './state-json.js';
+import { StatusLists } from './status-lists.js';
+import { WriteBuffer } from './write-buffer.js';
+import { recordSpawn, refreshLists, setTaskStatus, statusesOf, syncPhase, syncPlanPercentage, type Statuses } from './transitions.js';
 
 export type TaskEnd =
   | { readonly status: 'completed'; readonly completedBy: string }
@@ -23,10 +19,19 @@ export type TaskEnd =
 /**
  * The run's record on disk: PROGRESS.json and state.json, changed together and written atomically
  * after every change, so that whoever reads them mid-run (or after a kill) sees the truth.
+ *
+ * Both files are rewritten whole after every change, so what a change costs must not grow with the
+ * plan: both files' text is kept between writes and only what changed is made again, phase statuses
+ * follow counts rather than a pass over the phase, and each task's attempts are indexed.
  */
 export class RunBook {
   readonly statuses: Statuses;
   private readonly phaseStatuses: PhaseStatus[];
+  private readonly tally: PhaseTally;
+  private readonly attempts: AttemptLog;
+  /** The status lists in state.json (kept as text by `lists`) are out of date in `state`. */
+  private listsStale = true;
+  private readonly lists: StatusLists;
   private readonly planWriter: CoalescingWriter;
   private readonly stateWriter: CoalescingWriter;
 
@@ -38,12 +43,25 @@ export class RunBook {
   ) {
     this.statuses = statusesOf(doc.plan);
     this.phaseStatuses = doc.plan.phases.map((p) => p.status);
-    this.planWriter = new CoalescingWriter((durable) => writeAtomic(doc.file, doc.serialize(), { durable }));
-    this.stateWriter = new CoalescingWriter((durable) => writeAtomic(stateFile, `${JSON.stringify(this.state, null, 2)}\n`, { durable }));
+    this.tally = new PhaseTally(doc.plan, this.statuses);
+    this.attempts = new AttemptLog(state);
+    const stateText = new StateJson();
+    const lists = new StatusLists(this.statuses);
+    this.lists = lists;
+    const listTexts = () =>
+      new Map([
+        ['completedTasks', lists.json('completed')],
+        ['pendingTasks', lists.json('pending')],
+      ]);
+    // Each writer's buffer is reused: the writer starts its next write only once the last one ended.
+    const planBuffer = new WriteBuffer();
+    const stateBuffer = new WriteBuffer();
+    this.planWriter = new CoalescingWriter((durable) => writeAtomic(doc.file, planBuffer.gather(doc.pieces()), { durable }));
+    this.stateWriter = new CoalescingWriter((durable) => writeAtomic(stateFile, stateBuffer.gather(stateText.pieces(this.state, listTexts())), { durable }));
   }
 
-  attemptsOf(taskId: string): AttemptRecord[] {
-    return this.state.attempts.filter((a) => a.taskId === taskId);
+  attemptsOf(taskId: string): readonly AttemptRecord[] {
+    return this.attempts.of(taskId);
   }
 
   phaseStatus(index: number): PhaseStatus {
@@ -65,7 +83,7 @@ export class RunBook {
         if (status === 'in_progress') {
           requeued.push(task.id);
           const agent = this.state.activeAgents.find((a) => a.taskId === task.id);
-          recordAttempt(this.state, {
+          this.attempts.record({
             taskId: task.id,
             attempt: agent?.attempt ?? this.attemptsOf(task.id).length + 1,
             outcome: 'interrupted',
@@ -77,10 +95,10 @@ export class RunBook {
             costUsd: 0,
             usage: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
           });
-          setTaskStatus(this.doc, this.statuses, task.id, 'pending');
+          this.setStatus(task.id, 'pending');
         } else if (options.retryBlocked && (status === 'blocked' || status === 'failed')) {
           unblocked.push(task.id);
-          setTaskStatus(this.doc, this.statuses, task.id, 'pending', { blocker: null });
+          this.setStatus(task.id, 'pending', { blocker: null });
         }
       }
     }
@@ -95,7 +113,7 @@ export class RunBook {
   async taskStarted(task: Task, phaseIndex: number, agent: ActiveAgent): Promise<void> {
     const at = this.now().toISOString();
     recordSpawn(this.state, agent);
-    setTaskStatus(this.doc, this.statuses, task.id, 'in_progress', { attempts: agent.attempt });
+    this.setStatus(task.id, 'in_progress', { attempts: agent.attempt });
     this.state.currentPhase = this.doc.plan.phases[phaseIndex]?.id ?? null;
     this.syncPhase(phaseIndex, at);
     await this.write({ plan: true, durable: false });
@@ -111,23 +129,23 @@ export class RunBook {
   /** Records an attempt and the task's new status; returns the phase's status if it changed. */
   async attemptEnded(task: Task, phaseIndex: number, record: AttemptRecord, end: TaskEnd): Promise<PhaseStatus | undefined> {
     const at = this.now().toISOString();
-    recordAttempt(this.state, record);
+    this.attempts.record(record);
     switch (end.status) {
       case 'completed':
-        setTaskStatus(this.doc, this.statuses, task.id, 'completed', { completedAt: at, completedBy: end.completedBy, attempts: record.attempt });
+        this.setStatus(task.id, 'completed', { completedAt: at, completedBy: end.completedBy, attempts: record.attempt });
         break;
       case 'pending':
-        setTaskStatus(this.doc, this.statuses, task.id, 'pending', { attempts: record.attempt });
+        this.setStatus(task.id, 'pending', { attempts: record.attempt });
         break;
       case 'blocked':
-        setTaskStatus(this.doc, this.statuses, task.id, 'blocked', { blocker: end.blocker, attempts: record.attempt });
+        this.setStatus(task.id, 'blocked', { blocker: end.blocker, attempts: record.attempt });
         this.state.blockedTasks = [
           ...this.state.blockedTasks.filter((b) => b.taskId !== task.id),
           { taskId: task.id, blocker: end.blocker, ...(end.suggestedAction ? { suggestedAction: end.suggestedAction } : {}), at },
         ];
         break;
       case 'failed':
-        setTaskStatus(this.doc, this.statuses, task.id, 'failed', { blocker: end.error, attempts: record.attempt });
+        this.setStatus(task.id, 'failed', { blocker: end.error, attempts: record.attempt });
         break;
     }
     const changed = this.syncPhase(phaseIndex, at);
@@ -138,7 +156,7 @@ export class RunBook {
   /** A system step ccasp performed itself. */
   async systemTaskEnded(task: Task, phaseIndex: number, status: TaskStatus, blocker?: string): Promise<PhaseStatus | undefined> {
     const at = this.now().toISOString();
-    setTaskStatus(this.doc, this.statuses, task.id, status, { completedAt: at, completedBy: 'ccasp', ...(blocker ? { blocker } : {}) });
+    this.setStatus(task.id, status, { completedAt: at, completedBy: 'ccasp', ...(blocker ? { blocker } : {}) });
     const changed = this.syncPhase(phaseIndex, at);
     await this.write();
     return changed;
@@ -172,7 +190,7 @@ export class RunBook {
   /** A person put the task back to pending (`ccasp unblock` / `ccasp reset`). */
   async reopen(taskId: string): Promise<void> {
     const at = this.now().toISOString();
-    setTaskStatus(this.doc, this.statuses, taskId, 'pending', { blocker: null });
+    this.setStatus(taskId, 'pending', { blocker: null });
     this.state.blockedTasks = this.state.blockedTasks.filter((b) => b.taskId !== taskId);
     const phaseIndex = this.doc.plan.phases.findIndex((p) => p.tasks.some((t) => t.id === taskId));
     this.syncPhase(phaseIndex, at);
@@ -193,9 +211,19 @@ export class RunBook {
     await this.write();
   }
 
+  private setStatus(taskId: string, status: TaskStatus, extra?: Parameters<typeof setTaskStatus>[4]): void {
+    const before = this.statuses.get(taskId);
+    // Before anything changes: the books below keep the plan's tasks only.
+    if (before === undefined) throw new Error(`unknown task ${taskId}`);
+    setTaskStatus(this.doc, this.statuses, taskId, status, extra);
+    this.tally.moved(taskId, before, status);
+    this.lists.changed(taskId);
+    this.listsStale = true;
+  }
+
   private syncPhase(index: number, at: string, failed = false): PhaseStatus | undefined {
     const before = this.phaseStatuses[index];
-    const after = syncPhase(this.doc, this.statuses, index, at, failed, before);
+    const after = syncPhase(this.doc, this.tally, index, at, failed, before);
     this.phaseStatuses[index] = after;
     if (after !== before) syncPlanPercentage(this.doc, this.phaseStatuses);
     return after !== before ? after : undefined;
@@ -207,7 +235,8 @@ export class RunBook {
    * need no fsync: after a power loss the agent is gone too, and the task simply runs again.
    */
   private async write(options: { plan: boolean; durable: boolean } = { plan: true, durable: true }): Promise<void> {
-    refreshLists(this.state, this.statuses);
+    if (this.listsStale) refreshLists(this.state, this.statuses);
+    this.listsStale = false;
     this.state.lastUpdated = this.now().toISOString();
     await Promise.all([options.plan ? this.planWriter.flush(options.durable) : undefined, this.stateWriter.flush(options.durable)]);
   }

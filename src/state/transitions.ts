@@ -1,7 +1,8 @@
 import type { PlanDocument } from '../plan/document.js';
-import { isDone, type Plan, type PhaseStatus, type TaskStatus } from '../plan/model.js';
+import type { Plan, PhaseStatus, TaskStatus } from '../plan/model.js';
 import { percent } from '../plan/progress.js';
-import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from './schema.js';
+import type { PhaseTally } from './phase-tally.js';
+import type { ActiveAgent, OrchestratorState, Usage } from './schema.js';
 import { STATE_VERSION } from './version.js';
 
 /**
@@ -64,26 +65,6 @@ export function recordSpawn(state: OrchestratorState, agent: ActiveAgent): void 
   state.metrics.totalAgentsSpawned++;
 }
 
-export function recordAttempt(state: OrchestratorState, record: AttemptRecord): void {
-  state.activeAgents = state.activeAgents.filter((a) => a.taskId !== record.taskId);
-  state.attempts.push(record);
-  const budget = state.tokenBudget;
-  budget.usage.inputTokens += record.usage.inputTokens;
-  budget.usage.outputTokens += record.usage.outputTokens;
-  budget.usage.cacheCreationTokens += record.usage.cacheCreationTokens;
-  budget.usage.cacheReadTokens += record.usage.cacheReadTokens;
-  budget.used = totalTokens(budget.usage);
-  budget.costUsd += record.costUsd;
-  if (record.outcome === 'completed') {
-    const done = state.attempts.filter((a) => a.outcome === 'completed');
-    state.metrics.tasksCompleted = done.length;
-    state.metrics.averageTaskDuration = Math.round(done.reduce((n, a) => n + a.durationMs, 0) / done.length);
-  } else if (record.outcome !== 'interrupted' && record.outcome !== 'rate-limited') {
-    state.failedTasks.push(record);
-    state.metrics.tasksFailed = new Set(state.failedTasks.map((f) => f.taskId)).size;
-  }
-}
-
 export function totalTokens(u: Usage): number {
   return u.inputTokens + u.outputTokens + u.cacheCreationTokens + u.cacheReadTokens;
 }
@@ -111,20 +92,14 @@ export function setTaskStatus(
  */
 export function syncPhase(
   doc: PlanDocument,
-  statuses: Statuses,
+  tally: PhaseTally,
   phaseIndex: number,
   now: string,
   failed: boolean,
   before: PhaseStatus | undefined,
 ): PhaseStatus {
   const phase = doc.plan.phases[phaseIndex]!;
-  const list = phase.tasks.map((t) => statuses.get(t.id) ?? t.status);
-  let status: PhaseStatus;
-  if (failed || list.some((s) => s === 'failed')) status = 'failed';
-  else if (list.every(isDone)) status = 'completed';
-  else if (list.some((s) => s === 'blocked') && !list.some((s) => s === 'pending' || s === 'in_progress')) status = 'blocked';
-  else if (list.some((s) => s !== 'pending')) status = 'in_progress';
-  else status = 'pending';
+  const status = tally.status(phaseIndex, failed);
   if (status !== before) doc.updatePhase(phase.id, { status, completedAt: status === 'completed' ? now : null });
   return status;
 }
