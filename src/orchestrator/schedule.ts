@@ -8,7 +8,12 @@ import { isDone, type Plan, type Task, type TaskStatus } from '../plan/model.js'
  *
  * The loop asks after every task that ends, so the answers are kept up to date as statuses change
  * rather than found by reading the plan: each task counts its dependencies not yet done, each phase
- * its tasks not done and its ready tasks in plan order. Task ids are unique (the plan was validated).
+ * its tasks not done and its ready tasks in the order they should start. Task ids are unique (the
+ * plan was validated).
+ *
+ * Of the ready tasks, the one with the longest chain of tasks in its phase waiting on it starts
+ * first (plan order among equals): a phase ends when its longest chain does, so starting chains
+ * late leaves one agent running alone at the end of the phase while the other slots stand empty.
  */
 export class Schedule {
   readonly graph: TaskGraph;
@@ -16,8 +21,10 @@ export class Schedule {
   /** Per task: how many of its dependencies (as often as listed) are not done. */
   private readonly waiting = new Map<string, number>();
   private readonly position = new Map<string, { readonly phase: number; readonly index: number }>();
-  /** Per phase: the indexes of its ready tasks, ascending. */
+  /** Per phase: the indexes of its ready tasks, in the order they should start (see `precedes`). */
   private readonly ready: number[][];
+  /** Per phase, per task index: the longest chain of the phase's tasks that waits on it, itself included. */
+  private readonly chain: number[][];
   private readonly notDone: number[];
   private agentTasksOpen = 0;
 
@@ -27,6 +34,7 @@ export class Schedule {
   ) {
     this.graph = buildGraph(plan);
     this.statuses = new Map(statuses);
+    this.chain = chainLengths(plan, this.graph);
     this.ready = plan.phases.map(() => []);
     this.notDone = plan.phases.map(() => 0);
     plan.phases.forEach((phase, p) => {
@@ -39,6 +47,7 @@ export class Schedule {
         if (this.isReady(task)) this.ready[p]!.push(index);
       });
     });
+    this.ready.forEach((list, p) => list.sort((a, b) => (this.precedes(p, a, b) ? -1 : 1)));
   }
 
   status(taskId: string): TaskStatus {
@@ -102,7 +111,13 @@ export class Schedule {
     return (this.plan.phases[phaseIndex]?.tasks ?? []).filter((t) => !isDone(this.status(t.id)) && !this.isReady(t));
   }
 
-  /** Puts the task in or takes it out of its phase's ready list, which stays in plan order. */
+  /** Whether task `a` of the phase should start before task `b`. */
+  private precedes(phase: number, a: number, b: number): boolean {
+    const chain = this.chain[phase]!;
+    return chain[a]! > chain[b]! || (chain[a] === chain[b] && a < b);
+  }
+
+  /** Puts the task in or takes it out of its phase's ready list, which stays in starting order. */
   private placeReady(taskId: string): void {
     const at = this.position.get(taskId);
     if (!at) return;
@@ -112,13 +127,42 @@ export class Schedule {
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid]! < at.index) lo = mid + 1;
+      if (this.precedes(at.phase, list[mid]!, at.index)) lo = mid + 1;
       else hi = mid;
     }
     const present = list[lo] === at.index;
     if (ready && !present) list.splice(lo, 0, at.index);
     else if (!ready && present) list.splice(lo, 1);
   }
+}
+
+/**
+ * Per phase, per task: 1 + the longest chain of dependants in the same phase (later phases wait
+ * for the whole phase anyway). Without recursion, so a 10,000-task chain cannot overflow the stack;
+ * the graph is acyclic (the plan was validated).
+ */
+function chainLengths(plan: Plan, graph: TaskGraph): number[][] {
+  const length = new Map<string, number>();
+  const sameDependants = (id: string) => (graph.dependants.get(id) ?? []).filter((d) => graph.phaseOf.get(d) === graph.phaseOf.get(id));
+  for (const root of graph.tasks.keys()) {
+    const stack = [root];
+    while (stack.length > 0) {
+      const id = stack[stack.length - 1]!;
+      if (length.has(id)) {
+        stack.pop();
+        continue;
+      }
+      const dependants = sameDependants(id);
+      const open = dependants.filter((d) => !length.has(d));
+      if (open.length > 0) {
+        stack.push(...open);
+        continue;
+      }
+      length.set(id, 1 + dependants.reduce((longest, d) => Math.max(longest, length.get(d)!), 0));
+      stack.pop();
+    }
+  }
+  return plan.phases.map((phase) => phase.tasks.map((t) => length.get(t.id) ?? 1));
 }
 
 function isOpen(task: Task, status: TaskStatus): boolean {

@@ -86,7 +86,7 @@ describe('Schedule.isReady', () => {
 });
 
 describe('Schedule.next', () => {
-  it('picks ready tasks in plan order up to the free slots', () => {
+  it('picks independent ready tasks in plan order up to the free slots', () => {
     const p = plan(phase('P1', [task('A'), task('B'), task('C'), task('D')]));
     expect(ids(schedule(p).next(0, [], 2))).toEqual(['A', 'B']);
     expect(ids(schedule(p).next(0, [], 10))).toEqual(['A', 'B', 'C', 'D']);
@@ -96,6 +96,27 @@ describe('Schedule.next', () => {
   it('skips tasks that are not ready and fills the slots from later ones', () => {
     const p = plan(phase('P1', [task('A', { dependencies: ['X'] }), task('B'), task('C', { dependencies: ['B'] }), task('D')]), phase('P0', [task('X')]));
     expect(ids(schedule(p, { B: 'completed' }).next(0, [], 2))).toEqual(['C', 'D']);
+  });
+
+  it('starts the task with the longest chain of its phase waiting on it first, plan order among equals', () => {
+    // A alone; B → C → D a chain; E → F; X in the next phase waits on A but runs after this phase anyway.
+    const p = plan(
+      phase('P1', [task('A'), task('B'), task('E'), task('C', { dependencies: ['B'] }), task('D', { dependencies: ['C'] }), task('F', { dependencies: ['E'] })]),
+      phase('P2', [task('X', { dependencies: ['A'] })]),
+    );
+    const s = schedule(p);
+    expect(ids(s.next(0, [], 1))).toEqual(['B']);
+    expect(ids(s.next(0, [], 3))).toEqual(['B', 'E', 'A']);
+    s.set('B', 'completed');
+    // C (chain of 2) and E (chain of 2) tie: plan order; A last.
+    expect(ids(s.next(0, [], 3))).toEqual(['E', 'C', 'A']);
+    s.set('E', 'in_progress');
+    expect(ids(s.next(0, [], 3))).toEqual(['C', 'A']);
+  });
+
+  it('ranks a task by its longest chain, not by how many tasks wait on it', () => {
+    const p = plan(phase('P1', [task('W'), task('L'), task('w1', { dependencies: ['W'] }), task('w2', { dependencies: ['W'] }), task('w3', { dependencies: ['W'] }), task('l1', { dependencies: ['L'] }), task('l2', { dependencies: ['l1'] }), task('l3', { dependencies: ['l2'] })]));
+    expect(ids(schedule(p).next(0, [], 1))).toEqual(['L']);
   });
 
   it('only picks from the phase asked for', () => {
