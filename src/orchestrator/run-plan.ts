@@ -2,7 +2,7 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { MergedTip, PreviousAttempt } from '../agents/prompt.js';
 import type { Report } from '../agents/report.js';
 import type { Route } from '../agents/route.js';
-import type { Phase, Plan, Task } from '../plan/model.js';
+import type { Phase, PhaseStatus, Plan, Task } from '../plan/model.js';
 import type { RunBook } from '../state/run-book.js';
 import type { AttemptRecord } from '../state/schema.js';
 import { totalTokens, ZERO_USAGE } from '../state/transitions.js';
@@ -123,7 +123,16 @@ export async function runPlan(
   if (unblocked.length > 0) emit({ type: 'run.notice', level: 'info', message: `Back to pending: ${unblocked.join(', ')}` });
   for (const n of settings.notices ?? []) emit({ type: 'run.notice', ...n });
 
+  /** Tasks holding a slot; each promise settles when the slot is free, which may be before its task's last write. */
   const running = new Map<string, Promise<Settled>>();
+  /** Every runTask not yet returned, slot freed or not: the run ends only after them. */
+  const tails = new Set<Promise<Settled>>();
+  let crashed: { error: unknown } | undefined;
+  /**
+   * Settles once every task that freed its slot early has reported its end: a task that takes the
+   * slot reports its start after that, so subscribers see a dependency's completion first.
+   */
+  let reported: Promise<unknown> = Promise.resolve();
   const runningTasks = () => [...running.keys()].map((id) => schedule.graph.tasks.get(id)!);
   // Looked for after every task that ends; found once rather than by reading each phase every time.
   const systemSteps = plan.phases.map((p) => p.tasks.filter((t) => t.systemStep));
@@ -156,7 +165,14 @@ export async function runPlan(
   const suggestLimit = () => Math.ceil(((policy.tokenLimit ?? book.state.tokenBudget.used) * 1.5) / 1000) * 1000;
   await checkBudget();
 
+  /** Waits for every started task to have written and reported its end. */
+  const allReported = async (): Promise<void> => {
+    await Promise.allSettled([...tails]);
+    if (crashed) throw crashed.error;
+  };
+
   const finish = async (outcome: RunOutcome, reason: string): Promise<RunResult> => {
+    await allReported();
     signal.removeEventListener('abort', onUserStop);
     await book.finish(outcome);
     const budget = book.state.tokenBudget;
@@ -185,6 +201,8 @@ export async function runPlan(
         return finish('failed', `phase ${phase.id} failed earlier; fix the failed task and run \`ccasp unblock <task-id>\``);
       }
       if (announced !== phaseIndex) {
+        // The last phase's tasks report their ends (and the phase its completion) before this one starts.
+        await allReported();
         announced = phaseIndex;
         emit({ type: 'phase.started', phaseId: phase.id, name: phase.name });
       }
@@ -194,7 +212,7 @@ export async function runPlan(
       const slots = settings.concurrency - running.size;
       for (const task of schedule.next(phaseIndex, runningTasks(), slots).filter((t) => !t.systemStep)) {
         schedule.set(task.id, 'in_progress');
-        running.set(task.id, runTask(task, phase, phaseIndex));
+        running.set(task.id, startTask(task, phase, phaseIndex));
       }
       if (schedule.currentPhase() !== phaseIndex && running.size === 0) continue;
     }
@@ -210,6 +228,7 @@ export async function runPlan(
     }
 
     const settled = await Promise.race(running.values());
+    if (crashed) throw crashed.error;
     running.delete(settled.task.id);
     const v = settled.verdict;
     if (v.kind === 'rate-limited' && !halt) {
@@ -222,6 +241,8 @@ export async function runPlan(
       abort = { phase: schedule.graph.phaseOf.get(settled.task.id) ?? phaseIndex, reason: `${settled.task.id}: ${v.reason}` };
       const failedPhase = plan.phases[abort.phase]!;
       await book.phaseFailed(abort.phase);
+      // The task's own failure is reported before its phase's.
+      await reported;
       emit({ type: 'phase.failed', phaseId: failedPhase.id, name: failedPhase.name, reason: abort.reason });
     }
   }
@@ -253,7 +274,26 @@ export async function runPlan(
     return Math.round((done / Math.max(1, plan.phases.length)) * 100);
   }
 
-  async function runTask(task: Task, phase: Phase, phaseIndex: number): Promise<Settled> {
+  /** Runs the task; the promise settles when its slot is free (see runTask's `freeSlot`). */
+  function startTask(task: Task, phase: Phase, phaseIndex: number): Promise<Settled> {
+    return new Promise<Settled>((resolve, reject) => {
+      const tail = runTask(task, phase, phaseIndex, resolve);
+      tails.add(tail);
+      tail.then(resolve, (error: unknown) => {
+        crashed ??= { error };
+        reject(error);
+      });
+      void tail.finally(() => tails.delete(tail)).catch(() => undefined);
+    });
+  }
+
+  /**
+   * `freeSlot` is called once the attempt's end is in the books in memory, before it is written:
+   * the next task's start then goes to disk in the same write, instead of one write after another
+   * with the slot empty. Not with a worktree, whose removal must wait for the write.
+   */
+  async function runTask(task: Task, phase: Phase, phaseIndex: number, freeSlot: (settled: Settled) => void): Promise<Settled> {
+    const mayStart = reported;
     const route = ports.route(task);
     const previous: PreviousAttempt[] = book
       .attemptsOf(task.id)
@@ -277,6 +317,7 @@ export async function runPlan(
         model: route.model,
         sessionId,
       });
+      await mayStart;
       emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
       let ws: Workspace | undefined;
       if (ports.workspace) {
@@ -343,53 +384,91 @@ export async function runPlan(
         emit({ type: 'task.conflict', taskId: task.id, paths: conflictPaths, willRetry: verdict.kind === 'retry' && !agentSignal.aborted && !abort && !halt });
       }
       const record = attemptRecord(task, attempt, result, verdict, conflictPaths);
-      const phaseChange = await book.attemptEnded(task, phaseIndex, record, taskEnd(verdict, route));
+      // The books change now; the write starts at the end of this turn.
+      const ended = book.attemptEnded(task, phaseIndex, record, taskEnd(verdict, route));
       schedule.set(task.id, book.statuses.get(task.id) ?? 'pending');
-      // Only once the record says completed: a kill before this leaves a worktree recover() removes.
-      if (ws) await releaseWorkspace(task, ws, verdict.kind === 'completed' ? 'integrated' : 'keep');
-      if (verdict.kind !== 'rate-limited') afterConflict = conflictPaths !== undefined;
-      await checkBudget();
-      switch (verdict.kind) {
-        case 'completed':
-          emit({
-            type: 'task.completed',
-            taskId: task.id,
-            title: task.title,
-            attempt,
-            summary: verdict.summary,
-            artifacts: verdict.artifacts,
-            durationMs: result.durationMs,
-            costUsd: record.costUsd,
-            usage: record.usage,
-          });
-          if (phaseChange === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
-          return { task, verdict };
-        case 'retry':
-          emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: !agentSignal.aborted && !abort && !halt, durationMs: result.durationMs });
-          previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}), ...(conflictPaths ? { conflictPaths } : {}) });
-          // Once the phase is aborted or the user stopped the run, a retry would only spend money.
-          if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
-          schedule.set(task.id, 'in_progress');
-          await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), agentSignal);
-          continue;
-        case 'blocked':
-          emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: verdict.blocker, suggestedAction: verdict.suggestedAction });
-          return { task, verdict };
-        case 'fatal':
-          if (verdict.taskFailed) emit({ type: 'task.failed', taskId: task.id, title: task.title, error: verdict.reason });
-          else emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: false, durationMs: result.durationMs });
-          return { task, verdict };
-        case 'interrupted':
-          return { task, verdict };
-        case 'rate-limited':
-          if (!settings.waitForRateLimit) return { task, verdict };
-          await waitUntil(task.id, verdict.resetsAt);
-          if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
-          // The limit, not the task, failed: this attempt does not count against the retries.
-          maxAttempts++;
-          schedule.set(task.id, 'in_progress');
-          continue;
+      // Decides at once whether the budget still allows another agent.
+      const budgetChecked = checkBudget();
+      // Awaited below, unless the write fails first; its failure must not go unhandled meanwhile.
+      budgetChecked.catch(() => undefined);
+      const final = verdict.kind !== 'retry' && !(verdict.kind === 'rate-limited' && settings.waitForRateLimit);
+      let reportedEnd: (() => void) | undefined;
+      if (final && !ws) {
+        const done = new Promise<void>((resolve) => (reportedEnd = resolve));
+        reported = Promise.all([reported, done]);
+        freeSlot({ task, verdict });
       }
+      try {
+        const phaseChange = await ended;
+        // Only once the record says completed: a kill before this leaves a worktree recover() removes.
+        if (ws) await releaseWorkspace(task, ws, verdict.kind === 'completed' ? 'integrated' : 'keep');
+        if (verdict.kind !== 'rate-limited') afterConflict = conflictPaths !== undefined;
+        await budgetChecked;
+        const settled = reportEnd(task, phase, attempt, verdict, result, record, phaseChange, conflictPaths, previous);
+        if (settled) return settled;
+      } finally {
+        reportedEnd?.();
+      }
+      if (verdict.kind === 'retry') {
+        // Once the phase is aborted or the user stopped the run, a retry would only spend money.
+        if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
+        schedule.set(task.id, 'in_progress');
+        await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), agentSignal);
+        continue;
+      }
+      if (verdict.kind === 'rate-limited') {
+        await waitUntil(task.id, verdict.resetsAt);
+        if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
+        // The limit, not the task, failed: this attempt does not count against the retries.
+        maxAttempts++;
+        schedule.set(task.id, 'in_progress');
+        continue;
+      }
+    }
+  }
+
+  /** Emits the attempt's end; returns how the task settled, or undefined when it goes on (a retry, a wait for the limit). */
+  function reportEnd(
+    task: Task,
+    phase: Phase,
+    attempt: number,
+    verdict: Verdict,
+    result: AttemptResult,
+    record: AttemptRecord,
+    phaseChange: PhaseStatus | undefined,
+    conflictPaths: readonly string[] | undefined,
+    previous: PreviousAttempt[],
+  ): Settled | undefined {
+    switch (verdict.kind) {
+      case 'completed':
+        emit({
+          type: 'task.completed',
+          taskId: task.id,
+          title: task.title,
+          attempt,
+          summary: verdict.summary,
+          artifacts: verdict.artifacts,
+          durationMs: result.durationMs,
+          costUsd: record.costUsd,
+          usage: record.usage,
+        });
+        if (phaseChange === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
+        return { task, verdict };
+      case 'retry':
+        emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: !agentSignal.aborted && !abort && !halt, durationMs: result.durationMs });
+        previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}), ...(conflictPaths ? { conflictPaths } : {}) });
+        return undefined;
+      case 'blocked':
+        emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: verdict.blocker, suggestedAction: verdict.suggestedAction });
+        return { task, verdict };
+      case 'fatal':
+        if (verdict.taskFailed) emit({ type: 'task.failed', taskId: task.id, title: task.title, error: verdict.reason });
+        else emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: false, durationMs: result.durationMs });
+        return { task, verdict };
+      case 'interrupted':
+        return { task, verdict };
+      case 'rate-limited':
+        return settings.waitForRateLimit ? undefined : { task, verdict };
     }
   }
 

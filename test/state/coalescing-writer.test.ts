@@ -93,10 +93,37 @@ describe('CoalescingWriter', () => {
     expect(s.onDisk()).toEqual({ a: '1' });
   });
 
+  it('calls made in one turn share one write, started at the end of the turn', async () => {
+    const s = store();
+    s.doc.a = '1';
+    const first = s.writer.flush(false);
+    s.doc.b = '2';
+    const second = s.writer.flush(true);
+    expect(second).toBe(first);
+    // Nothing starts before the turn ends: the caller may still change what the write carries.
+    expect(s.gates).toHaveLength(0);
+    await settle();
+    expect(s.gates).toHaveLength(1);
+    s.gates[0]!.open();
+    await first;
+    expect(s.snapshots).toEqual(['{"a":"1","b":"2"}']);
+  });
+
+  it('a write is durable when any caller it serves asked for that', async () => {
+    const durables: boolean[] = [];
+    const writer = new CoalescingWriter(async (durable) => {
+      durables.push(durable);
+    });
+    await Promise.all([writer.flush(false), writer.flush(true), writer.flush(false)]);
+    await writer.flush(false);
+    expect(durables).toEqual([true, false]);
+  });
+
   it('calls made during a write share one following write', async () => {
     const s = store();
     s.doc.a = '1';
     const first = s.writer.flush();
+    await settle();
     s.doc.b = '2';
     const second = s.writer.flush();
     s.doc.c = '3';
@@ -192,8 +219,8 @@ describe('CoalescingWriter', () => {
     const s = store();
     s.doc.a = '1';
     const first = track(s.writer.flush());
-    const queued = track(s.writer.flush());
     await settle();
+    const queued = track(s.writer.flush());
     s.gates[0]!.fail(new Error('disk full'));
     await until(() => s.gates.length === 2);
     expect(first.settled()).toBe('rejected');
@@ -207,9 +234,9 @@ describe('CoalescingWriter', () => {
   it('a failure of the shared write rejects every caller that shared it', async () => {
     const s = store();
     const first = track(s.writer.flush());
+    await settle();
     const b = track(s.writer.flush());
     const c = track(s.writer.flush());
-    await settle();
     s.gates[0]!.open();
     await until(() => s.gates.length === 2);
     expect(first.settled()).toBe('resolved');
