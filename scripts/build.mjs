@@ -4,8 +4,28 @@ import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+/**
+ * commander requires node:child_process at load, only to run executable subcommands, which ccasp
+ * has none of; loading it (with net, dgram and the rest) cost every command ~5 ms at start-up. Its
+ * require gets a stand-in that loads the real module on first use.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'ccasp-lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'ccasp-lazy' }, () => ({
+      contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      loader: 'js',
+      resolveDir: process.cwd(),
+    }));
+  },
+};
+
 await build({
   entryPoints: { main: 'src/cli/entry.ts' },
+  plugins: [lazyChildProcessForCommander],
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -1,6 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { orchestratorDir } from '../state/paths.js';
+
+// node:crypto costs every command ~5 ms to load (status reaches this file), and only odd ids need it.
+const requireBuiltin = createRequire(import.meta.url);
 
 /**
  * A plan or task id as one path segment and one ref component. Ids like `P1.1` pass unchanged;
@@ -13,6 +16,7 @@ export function slug(id: string): string {
     .replace(/^[.-]/, '_')
     .replace(/(\.lock|\.)$/i, '_');
   if (safe === id) return id;
+  const { createHash } = requireBuiltin('node:crypto') as typeof import('node:crypto');
   return `${safe || '_'}-${createHash('sha1').update(id).digest('hex').slice(0, 8)}`;
 }
 

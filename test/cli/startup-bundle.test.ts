@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,5 +43,26 @@ describe('what every command loads at start', () => {
 
   it.each(['zod', 'execa', '@octokit/rest', '@octokit/core', 'ora'])('does not load %s', (name) => {
     expect([...packages]).not.toContain(name);
+  });
+});
+
+describe('the Node built-ins a command loads at start', () => {
+  // A process's own record of the built-ins it loaded: child_process (with net and dgram) and
+  // crypto each cost every command a few milliseconds, and status needs neither.
+  const loaded = (args: string[]): string[] => {
+    const script = `const before = new Set(process.moduleLoadList);
+process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)))));
+process.argv = [process.argv[0], 'ccasp', ...${JSON.stringify(args)}];
+import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'main.js'))});`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    return JSON.parse(run.stderr) as string[];
+  };
+
+  it.each([[['--version']], [['status', path.join(REPO_ROOT, 'examples', 'canonical'), '--json']]])('ccasp %j loads neither child_process nor crypto', (args) => {
+    const modules = loaded(args);
+    expect(modules).toContain('NativeModule fs/promises');
+    expect(modules).not.toContain('NativeModule child_process');
+    expect(modules).not.toContain('NativeModule crypto');
   });
 });
