@@ -109,7 +109,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     const book = new RunBook(doc, state, stateFile, now);
     const memoryFile = path.join(orchestratorDir(root), 'memory.md');
     const bus = new EventBus();
-    const output = createRunOutput(io, { json: flags.json ?? false, color: globalColor(cmd) });
+    const output = await createRunOutput(io, { json: flags.json ?? false, color: globalColor(cmd) });
     output.attach(bus);
     const { startGithubSync } = await import('../github/start.js');
     const github = await startGithubSync({

@@ -4,7 +4,7 @@ import { chooseRenderer, OUTPUT_ENV, type DisplayPreference, type RendererChoice
 import { githubActionsReporter } from './github-actions.js';
 import { attachRenderers, silentRenderer, type RunRenderer } from './renderer.js';
 import { ndjsonRenderer, plainRenderer } from './run-lines.js';
-import { ttyRenderer, type TerminalStream } from './tty.js';
+import type { TerminalStream } from './tty.js';
 
 export interface RunOutputOptions {
   /** `--json`. */
@@ -26,8 +26,9 @@ export interface RunOutput {
 /**
  * Everything a run shows, chosen once: the renderer for people (see choose.ts), NDJSON on stdout with
  * `--json`, and the GitHub Actions step summary and annotations when `GITHUB_STEP_SUMMARY` is set.
+ * The terminal renderer (with ora and its spinners, a third of the run's code) loads only for a terminal.
  */
-export function createRunOutput(io: Io, options: RunOutputOptions): RunOutput {
+export async function createRunOutput(io: Io, options: RunOutputOptions): Promise<RunOutput> {
   const human: TerminalStream = options.json ? io.stderr : io.stdout;
   const c = chalkFor(options.color, io, options.json ? 'stderr' : 'stdout');
   const choice = chooseRenderer({
@@ -44,9 +45,11 @@ export function createRunOutput(io: Io, options: RunOutputOptions): RunOutput {
     case 'json':
       renderers.push(ndjsonRenderer(io.stdout), plainRenderer(io.stderr, c));
       break;
-    case 'tty':
+    case 'tty': {
+      const { ttyRenderer } = await import('./tty.js');
       renderers.push(ttyRenderer(human, c));
       break;
+    }
     case 'plain':
       renderers.push(plainRenderer(human, c));
       break;

@@ -25,8 +25,8 @@ function fakeIo(env: NodeJS.ProcessEnv): { io: Io; out: () => string; err: () =>
   return { io: { stdout: out.stream, stderr: err.stream, env, cwd: '/' }, out: out.text, err: err.text };
 }
 
-function play(io: Io, json: boolean): void {
-  const output = createRunOutput(io, { json, color: undefined });
+async function play(io: Io, json: boolean): Promise<void> {
+  const output = await createRunOutput(io, { json, color: undefined });
   const bus = new EventBus();
   output.attach(bus);
   for (const e of sampleRun) bus.emit(e);
@@ -60,40 +60,40 @@ describe('line renderers', () => {
 });
 
 describe('createRunOutput', () => {
-  it('--json: NDJSON alone on stdout, plain lines on stderr', () => {
+  it('--json: NDJSON alone on stdout, plain lines on stderr', async () => {
     const { io, out, err } = fakeIo({});
-    play(io, true);
+    await play(io, true);
     const lines = out().trimEnd().split('\n');
     expect(lines).toHaveLength(sampleRun.length);
     for (const line of lines) expect(ndjsonLineSchema.safeParse(JSON.parse(line)).success).toBe(true);
     expect(err()).toContain('▶ Phase P1: Base');
   });
 
-  it('a pipe gets plain lines on stdout; silent gets nothing at all', () => {
+  it('a pipe gets plain lines on stdout; silent gets nothing at all', async () => {
     const piped = fakeIo({});
-    play(piped.io, false);
+    await play(piped.io, false);
     expect(piped.out()).toMatch(/^\d\d:\d\d:\d\d Demo plan: 1 phases, 3 tasks/);
     expect(piped.err()).toBe('');
     const silent = fakeIo({ CCASP_OUTPUT: 'silent' });
-    play(silent.io, false);
+    await play(silent.io, false);
     expect(silent.out() + silent.err()).toBe('');
   });
 
-  it('warns on stderr about a CCASP_OUTPUT it does not know', () => {
+  it('warns on stderr about a CCASP_OUTPUT it does not know', async () => {
     const { io, err } = fakeIo({ CCASP_OUTPUT: 'fancy' });
-    createRunOutput(io, { json: false, color: undefined });
+    await createRunOutput(io, { json: false, color: undefined });
     expect(err()).toBe('warning: CCASP_OUTPUT="fancy" is not one of tty, plain, silent; ignored\n');
   });
 
-  it('in GitHub Actions, writes the step summary and puts annotations on stdout, or on stderr with --json', () => {
+  it('in GitHub Actions, writes the step summary and puts annotations on stdout, or on stderr with --json', async () => {
     const dir = tempDir();
     const summary = path.join(dir, 'summary.md');
     const plainRun = fakeIo({ GITHUB_STEP_SUMMARY: summary, CI: 'true' });
-    play(plainRun.io, false);
+    await play(plainRun.io, false);
     expect(plainRun.out()).toMatch(/^::warning title=ccasp%3A task T2 is blocked::/m);
     expect(plainRun.err()).toBe('');
     const jsonRun = fakeIo({ GITHUB_STEP_SUMMARY: summary, CI: 'true' });
-    play(jsonRun.io, true);
+    await play(jsonRun.io, true);
     expect(jsonRun.out()).not.toContain('::');
     expect(jsonRun.err()).toMatch(/^::error title=ccasp%3A phase P1 \(Base\) failed::T3: cannot be done$/m);
     // Appended, never overwritten: other steps' summaries stay.
