@@ -1,5 +1,6 @@
 import { isDone, type Plan } from '../plan/model.js';
 import type { OrchestratorState } from '../state/schema.js';
+import { thousands } from '../numbers.js';
 
 /** About four characters a token for English text and code: close enough to bound a prompt. */
 export function estimateTokens(text: string): number {
@@ -14,7 +15,7 @@ export const EARLIER_WORK_TOKENS = 2000;
  * each completed task's summary and artifacts, open blockers, and the decisions recorded.
  */
 export function renderMemory(plan: Plan, state: OrchestratorState, statuses: ReadonlyMap<string, string>, now: string): string {
-  const lines = [`# ${plan.name}: work so far`, '', `Compacted by ccasp at ${now}, after ${state.tokenBudget.used.toLocaleString('en-US')} tokens.`, ''];
+  const lines = [`# ${plan.name}: work so far`, '', `Compacted by ccasp at ${now}, after ${thousands(state.tokenBudget.used)} tokens.`, ''];
   const done = plan.phases.filter((p) => p.tasks.every((t) => isDone((statuses.get(t.id) ?? t.status) as never)));
   lines.push(`## Phases completed (${done.length} of ${plan.phases.length})`, '');
   for (const p of done) lines.push(`- ${p.id}: ${p.name}`);

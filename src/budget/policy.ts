@@ -1,4 +1,5 @@
 import type { OrchestratorState } from '../state/schema.js';
+import { thousands } from '../numbers.js';
 
 /** The run's limits, from flags, the plan or config. */
 export interface BudgetPolicy {
@@ -19,7 +20,7 @@ export type BudgetStanding =
 /** Where the run stands against its limits, from what state.json has measured. */
 export function budgetStanding(budget: OrchestratorState['tokenBudget'], policy: BudgetPolicy): BudgetStanding {
   if (policy.tokenLimit !== null && budget.used >= policy.tokenLimit) {
-    return { kind: 'exhausted', reason: `token budget reached: ${fmt(budget.used)} of ${fmt(policy.tokenLimit)} tokens used` };
+    return { kind: 'exhausted', reason: `token budget reached: ${thousands(budget.used)} of ${thousands(policy.tokenLimit)} tokens used` };
   }
   if (policy.maxCostUsd !== null && budget.costUsd >= policy.maxCostUsd) {
     return { kind: 'exhausted', reason: `cost budget reached: $${budget.costUsd.toFixed(2)} of $${policy.maxCostUsd.toFixed(2)} spent` };
@@ -38,8 +39,4 @@ export function perTaskCapUsd(policy: BudgetPolicy, spentUsd: number, tasksLeft:
   if (policy.maxCostUsd === null || tasksLeft <= 0) return undefined;
   const left = Math.max(0, policy.maxCostUsd - spentUsd);
   return Math.min(left, (left / tasksLeft) * 2);
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
 }

@@ -6,6 +6,7 @@ import { perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
 import type { Plan, Task } from '../plan/model.js';
 import { Schedule } from '../orchestrator/schedule.js';
 import { statusesOf } from '../state/transitions.js';
+import { thousands } from '../numbers.js';
 
 /** Waves of tasks that would start together, phase by phase, if every agent succeeded. */
 export function plannedWaves(plan: Plan, concurrency: number): { phaseId: string; waves: Task[][] }[] {
@@ -42,7 +43,7 @@ export function renderDryRun(
   );
   const agentTasks = plan.phases.flatMap((p) => p.tasks).filter((t) => !t.systemStep && t.status !== 'completed' && t.status !== 'skipped').length;
   const limits = [
-    budget.tokenLimit !== null ? `token limit ${budget.tokenLimit.toLocaleString('en-US')} (compaction at ${Math.round(budget.compactionThreshold * 100)}%)` : 'no token limit',
+    budget.tokenLimit !== null ? `token limit ${thousands(budget.tokenLimit)} (compaction at ${Math.round(budget.compactionThreshold * 100)}%)` : 'no token limit',
     budget.maxCostUsd !== null ? `cost limit $${budget.maxCostUsd.toFixed(2)}` : 'no cost limit',
   ];
   const cap = perTaskCapUsd(budget, 0, agentTasks);

@@ -3,6 +3,7 @@ import type { OrchestratorEvent } from '../orchestrator/events.js';
 import type { PhaseStatus, TaskStatus } from '../plan/model.js';
 import { totalTokens } from '../state/transitions.js';
 import type { PhaseView, TaskView, Tracker } from './tracker.js';
+import { thousands } from '../numbers.js';
 
 /**
  * The Markdown ccasp posts. Pure: events and the tracker in, a body out (without the marker, which
@@ -18,7 +19,7 @@ export function renderTaskCompleted(e: EventOf<'task.completed'>): string {
   const lines = [`### ✅ ${e.taskId} · ${inline(e.title)}`, '', quote(prose(e.summary || 'No summary given.')), ''];
   lines.push('| | |', '|---|---|');
   lines.push(`| Attempts | ${e.attempt} |`);
-  lines.push(`| Tokens | ${formatTokens(totalTokens(e.usage))} |`);
+  lines.push(`| Tokens | ${thousands(totalTokens(e.usage))} |`);
   lines.push(`| Cost | ${formatCost(e.costUsd)} |`);
   lines.push(`| Duration | ${formatDuration(e.durationMs)} |`);
   if (e.artifacts.length > 0) lines.push('', `**Artifacts:** ${e.artifacts.map(code).join(', ')}`);
@@ -88,7 +89,7 @@ export function renderSuccess(e: EventOf<'run.finished'>, tracker: Tracker, clos
     '|---|---|',
     `| Tasks | ${e.completed} of ${e.total} |`,
     `| Duration of the last run | ${formatDuration(e.durationMs)} |`,
-    `| Tokens | ${formatTokens(e.tokens)} |`,
+    `| Tokens | ${thousands(e.tokens)} |`,
     `| Cost | ${formatCost(e.costUsd)} |`,
     `| Agents spawned | ${e.agentsSpawned} |`,
     '',
@@ -168,8 +169,4 @@ export function formatDuration(ms: number): string {
 
 export function formatCost(usd: number): string {
   return `$${usd.toFixed(usd > 0 && usd < 1 ? 4 : 2)}`;
-}
-
-function formatTokens(n: number): string {
-  return n.toLocaleString('en-US');
 }

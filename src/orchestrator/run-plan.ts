@@ -12,6 +12,7 @@ import { Schedule } from './schedule.js';
 import { afterIntegration, conflictBlocker, followsConflict, keptWorkNote, type Integration, type Workspace } from './integration.js';
 import { budgetStanding, perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
 import { earlierWork, renderMemory } from '../budget/memory.js';
+import { thousands } from '../numbers.js';
 
 export interface AgentRequest {
   readonly plan: Plan;
@@ -259,7 +260,7 @@ export async function runPlan(
     } else {
       await checkBudget();
       const b = book.state.tokenBudget;
-      detail = `${b.used.toLocaleString('en-US')} tokens used${b.limit ? ` of ${b.limit.toLocaleString('en-US')}` : ''}${b.lastCompaction ? `; compacted at ${b.lastCompaction}` : ''}`;
+      detail = `${thousands(b.used)} tokens used${b.limit ? ` of ${thousands(b.limit)}` : ''}${b.lastCompaction ? `; compacted at ${b.lastCompaction}` : ''}`;
     }
     schedule.set(task.id, ok ? 'completed' : 'blocked');
     emit({ type: 'task.system', taskId: task.id, step: task.systemStep ?? 'system', detail: ok ? detail : `failed: ${detail}` });

@@ -21,11 +21,6 @@ export function usd(amount: number): string {
   return `$${amount.toFixed(amount < 1 ? 4 : 2)}`;
 }
 
-/** `12,345`. */
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 /** `980`, `12.3k`, `4.5M`: short enough for a spinner line. */
 export function shortCount(n: number): string {
   if (n < 1000) return String(n);

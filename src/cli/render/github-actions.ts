@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { count, duration, plural, usd } from './format.js';
+import { duration, plural, usd } from './format.js';
+import { thousands } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 import { RunTally, type TaskState } from './run-tally.js';
 import { headline, nextSteps, STATE_LABEL, statusCounts } from './summary.js';
@@ -102,7 +103,7 @@ export function stepSummaryMarkdown(f: Finished, tally: RunTally): string {
     '| --- | --- |',
     `| Tasks | ${n.done} of ${n.total} done · ${n.blocked} blocked · ${n.failed} failed · ${n.toDo} to do |`,
     `| Agents | ${plural(f.agentsSpawned, 'agent')} spawned · ${plural(tally.retries, 'retry', 'retries')} |`,
-    `| Tokens | ${count(f.tokens)} |`,
+    `| Tokens | ${thousands(f.tokens)} |`,
     `| Cost | ${usd(f.costUsd)} |`,
     `| Time | ${duration(f.durationMs)} |`,
   ];
@@ -111,7 +112,7 @@ export function stepSummaryMarkdown(f: Finished, tally: RunTally): string {
     out.push('', '### Tasks this run', '', '| Task | Status | Attempts | Time | Tokens | Cost |', '| --- | --- | ---: | ---: | ---: | ---: |');
     for (const t of tasks) {
       out.push(
-        `| ${cell(`${t.taskId} ${t.title}`.trim())} | ${STATE_EMOJI[t.state]} ${STATE_LABEL[t.state]} | ${t.attempts} | ${duration(t.durationMs)} | ${count(t.tokens)} | ${usd(t.costUsd)} |`,
+        `| ${cell(`${t.taskId} ${t.title}`.trim())} | ${STATE_EMOJI[t.state]} ${STATE_LABEL[t.state]} | ${t.attempts} | ${duration(t.durationMs)} | ${thousands(t.tokens)} | ${usd(t.costUsd)} |`,
       );
     }
   }

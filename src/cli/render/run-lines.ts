@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { count, duration, usd } from './format.js';
+import { duration, usd } from './format.js';
+import { thousands } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 
 /** One human line per event (undefined for events not worth a line). */
@@ -13,7 +14,7 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
     case 'run.waiting':
       return c.yellow(`⏳ ${e.taskId}: usage limit reached; waiting until ${e.until} (${duration(e.remainingMs)} left). Ctrl-C stops; \`ccasp run\` resumes.`);
     case 'budget.threshold':
-      return c.yellow(`◆ ${count(e.used)} of ${count(e.limit)} tokens used: earlier work summarised in ${e.memoryFile}; new agents get the summary`);
+      return c.yellow(`◆ ${thousands(e.used)} of ${thousands(e.limit)} tokens used: earlier work summarised in ${e.memoryFile}; new agents get the summary`);
     case 'phase.started':
       return c.cyan(`▶ Phase ${e.phaseId}: ${e.name}`);
     case 'task.started':
@@ -57,7 +58,7 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       const lines = [
         '',
         `${head}: ${e.reason}`,
-        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents, ${count(e.tokens)} tokens, ${usd(e.costUsd)}, ${duration(e.durationMs)}`,
+        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents, ${thousands(e.tokens)} tokens, ${usd(e.costUsd)}, ${duration(e.durationMs)}`,
       ];
       for (const b of e.blocked) lines.push(c.yellow(`  ${b.taskId}: ${b.blocker}${b.suggestedAction ? `\n    → ${b.suggestedAction}` : ''}`));
       return lines.join('\n');

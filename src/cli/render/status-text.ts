@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatProblem } from '../../errors.js';
 import type { StatusReport } from '../status-report.js';
 import { bar } from './bar.js';
+import { thousands } from '../../numbers.js';
 
 const PHASE_MARK: Record<string, string> = {
   completed: '✔',
@@ -52,17 +53,17 @@ export function renderStatus(r: StatusReport, c: ChalkInstance): string[] {
     lines.push('');
     lines.push(`Orchestrator ${c.dim(`(${o.file})`)}: ${o.status}, last update ${o.lastUpdated}`);
     if (!o.forThisPlan) lines.push(c.yellow('  This state belongs to another plan.'));
-    const limit = o.tokens.limit === null ? 'no limit' : `${o.tokens.limit.toLocaleString('en-US')} limit`;
+    const limit = o.tokens.limit === null ? 'no limit' : `${thousands(o.tokens.limit)} limit`;
     const costLimit = o.costLimitUsd === null ? '' : ` of $${o.costLimitUsd.toFixed(2)}`;
-    lines.push(`  Tokens ${o.tokens.used.toLocaleString('en-US')} used, ${limit}; cost $${o.costUsd.toFixed(2)}${costLimit}`);
+    lines.push(`  Tokens ${thousands(o.tokens.used)} used, ${limit}; cost $${o.costUsd.toFixed(2)}${costLimit}`);
     if (o.lastCompaction) lines.push(`  Earlier work compacted into memory.md at ${o.lastCompaction}`);
     const spent = o.byPhase.filter((p) => p.tokens > 0 || p.costUsd > 0);
     if (spent.length > 0) {
       lines.push('  Spent per phase:');
       for (const p of spent) {
         const tasks = o.byTask.filter((t) => t.phaseId === p.id);
-        lines.push(`    ${p.id}: ${p.tokens.toLocaleString('en-US')} tokens, $${p.costUsd.toFixed(4)}`);
-        for (const t of tasks) lines.push(c.dim(`      ${t.id}: ${t.tokens.toLocaleString('en-US')} tokens, $${t.costUsd.toFixed(4)}, ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`));
+        lines.push(`    ${p.id}: ${thousands(p.tokens)} tokens, $${p.costUsd.toFixed(4)}`);
+        for (const t of tasks) lines.push(c.dim(`      ${t.id}: ${thousands(t.tokens)} tokens, $${t.costUsd.toFixed(4)}, ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`));
       }
     }
     lines.push(`  Active agents: ${o.activeAgents.length === 0 ? 'none' : ''}`);

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { alignColumns, count, duration, fit, plural, usd, visibleWidth } from './format.js';
+import { alignColumns, duration, fit, plural, usd, visibleWidth } from './format.js';
+import { thousands } from '../../numbers.js';
 import type { RunTally, TaskState } from './run-tally.js';
 
 type Finished = Extract<OrchestratorEvent, { type: 'run.finished' }>;
@@ -91,7 +92,7 @@ export function summaryTable(f: Finished, tally: RunTally, c: ChalkInstance, wid
         tint(t.state, `${STATE_MARK[t.state]} ${STATE_LABEL[t.state]}`),
         String(t.attempts),
         duration(t.durationMs),
-        count(t.tokens),
+        thousands(t.tokens),
         usd(t.costUsd),
       ]),
     ];
@@ -106,7 +107,7 @@ export function summaryTable(f: Finished, tally: RunTally, c: ChalkInstance, wid
   const totals = [
     ['Tasks', `${n.done} of ${n.total} done · ${n.blocked} blocked · ${n.failed} failed · ${n.toDo} to do`],
     ['Agents', `${plural(f.agentsSpawned, 'agent')} spawned · ${plural(tally.retries, 'retry', 'retries')}`],
-    ['Tokens', count(f.tokens) + allRuns],
+    ['Tokens', thousands(f.tokens) + allRuns],
     ['Cost', usd(f.costUsd) + allRuns],
     ['Time', duration(f.durationMs)],
   ].map(([k, v]) => [c.bold(k ?? ''), v ?? '']);

@@ -2,7 +2,8 @@ import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import ora from 'ora';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { clock, count, duration, fit, plural, shortCount, usd, visibleWidth } from './format.js';
+import { clock, duration, fit, plural, shortCount, usd, visibleWidth } from './format.js';
+import { thousands } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 import { eventLine } from './run-lines.js';
 import { RunTally, type TaskTally } from './run-tally.js';
@@ -85,7 +86,7 @@ export function ttyRenderer(stream: TerminalStream, c: ChalkInstance, options: T
     const took = t && t.durationMs > 0 ? ` after ${duration(t.durationMs)}` : '';
     switch (e.type) {
       case 'task.completed':
-        return `  ${c.green('✔')} ${c.bold(e.taskId)} ${e.title} ${c.dim(`${duration(e.durationMs)} · ${usd(e.costUsd)} · ${count(t?.tokens ?? 0)} tokens`)}${e.summary ? c.dim(` — ${e.summary}`) : ''}`;
+        return `  ${c.green('✔')} ${c.bold(e.taskId)} ${e.title} ${c.dim(`${duration(e.durationMs)} · ${usd(e.costUsd)} · ${thousands(t?.tokens ?? 0)} tokens`)}${e.summary ? c.dim(` — ${e.summary}`) : ''}`;
       case 'task.attempt.failed':
         return c.yellow(`  ✖ ${e.taskId} attempt ${e.attempt} rejected after ${duration(e.durationMs)}: ${e.reason}${e.willRetry ? ' — retrying' : ''}`);
       case 'task.blocked':
