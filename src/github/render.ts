@@ -79,7 +79,7 @@ export function renderPhaseFailed(e: EventOf<'phase.failed'>): string {
   ]);
 }
 
-export function renderSuccess(e: EventOf<'run.finished'>, tracker: Tracker, closing: boolean): string {
+export function renderSuccess(e: EventOf<'run.finished'>, tracker: Tracker, closing: true | { readonly keepOpen: string }): string {
   return finish([
     `### 🎉 Plan complete: ${inline(tracker.plan.name)}`,
     '',
@@ -96,7 +96,7 @@ export function renderSuccess(e: EventOf<'run.finished'>, tracker: Tracker, clos
     '',
     ...phaseTable(tracker.phases),
     '',
-    closing ? 'Closing this issue.' : 'Leaving this issue open (`--no-close`).',
+    closing === true ? 'Closing this issue.' : `Leaving this issue open (${closing.keepOpen}).`,
   ]);
 }
 

@@ -95,7 +95,7 @@ export async function startGithubSync(o: StartOptions): Promise<GithubSync | und
     planId: o.plan.id,
     target: link,
     mode: o.flags.githubMode,
-    close: o.flags.close,
+    close: closeSetting(o.flags, o.plan),
     redact,
     now: o.now ?? (() => new Date()),
   };
@@ -122,4 +122,11 @@ export async function startGithubSync(o: StartOptions): Promise<GithubSync | und
     status: () => worker.status(),
     notices,
   };
+}
+
+/** `--no-close` wins; else the plan's own word on its own issue (an issue named by `--github` is not the plan's). */
+function closeSetting(flags: GithubFlags, plan: Plan): true | { readonly keepOpen: string } {
+  if (!flags.close) return { keepOpen: '`--no-close`' };
+  if (flags.github === undefined && plan.github?.autoClose === false) return { keepOpen: 'the plan sets `auto_close: false`' };
+  return true;
 }

@@ -11,8 +11,8 @@ export interface SyncSettings {
   readonly planId: string;
   readonly target: IssueRef;
   readonly mode: GithubMode;
-  /** Close the issue once every phase is complete (false with `--no-close`). */
-  readonly close: boolean;
+  /** Close the issue once every phase is complete, or why it stays open. */
+  readonly close: true | { readonly keepOpen: string };
   readonly redact: Redactor;
   readonly now: () => Date;
 }
@@ -69,7 +69,7 @@ export function entriesFor(event: OrchestratorEvent, tracker: Tracker, s: SyncSe
       if (event.outcome === 'completed') {
         out.push({ kind: 'labels', id: LABEL_ID, ...base, percent: 100 });
         out.push(comment('run.completed', renderSuccess(event, tracker, s.close)));
-        if (s.close) out.push({ kind: 'close', id: CLOSE_ID, ...base });
+        if (s.close === true) out.push({ kind: 'close', id: CLOSE_ID, ...base });
       }
       break;
     default:

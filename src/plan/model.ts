@@ -52,6 +52,8 @@ export interface GithubLink {
   readonly owner?: string;
   readonly repo?: string;
   readonly issue: number;
+  /** False when the plan asks to leave its issue open once done (CCASP's `workflow.github_issue.auto_close`). */
+  readonly autoClose?: boolean;
 }
 
 export interface Plan {

@@ -133,6 +133,22 @@ describe('GitHub sync from run events', () => {
     expect(server.count('PATCH', /issues\/7$/)).toBe(0);
   });
 
+  it("the plan's auto_close: false keeps its own issue open; an issue named by --github still closes", async () => {
+    const server = await startServer();
+    const plan = { ...twoPhasePlan(), github: { owner: 'acme', repo: 'widgets', issue: 7, autoClose: false } };
+    const own = await startHarness(server, { github: undefined }, { plan });
+    own.emit(...successfulRun());
+    await own.sync.drain(10_000);
+    expect(server.issue(7).comments.at(-1)!.body).toContain('Leaving this issue open (the plan sets `auto_close: false`).');
+    expect(server.issue(7).state).toBe('open');
+
+    const other = await startServer();
+    const named = await startHarness(other, {}, { plan });
+    named.emit(...successfulRun());
+    await named.sync.drain(10_000);
+    expect(other.issue(7).state).toBe('closed');
+  });
+
   it('is off, with one notice, when the plan links an issue but no token is found; and silent without a link', async () => {
     const { startGithubSync } = await import('../../src/github/start.js');
     const notices: string[] = [];

@@ -90,15 +90,14 @@ export const ccaspPhaseDevShape: PlanShapeReader = {
         ),
       );
       const issue = p.workflow?.github_issue;
+      const link = githubLink(issue?.issue_number, issue?.issue_url) ?? githubLink(p.github_issue, p.github_issue_url ?? issue?.issue_url);
       return {
         id: p.plan_id ?? p.project.slug ?? slugify(p.project.name),
         name: p.project.name,
         shape: 'ccasp-phase-dev',
         status: readPlanStatus(p.status),
         completionPercentage: p.completion_percentage ?? completedPhasesPercent(phases),
-        github:
-          githubLink(issue?.issue_number, issue?.issue_url) ??
-          githubLink(p.github_issue, p.github_issue_url ?? issue?.issue_url),
+        github: link && issue?.auto_close === false ? { ...link, autoClose: false } : link,
         ...runSettings(p),
         phases,
       };

@@ -118,6 +118,14 @@ describe('CCASP phase-dev v3.0 plans', () => {
     expect(taskById(doc, '1.1').completedAt).toBe('2026-11-26T07:12:23.360Z');
   });
 
+  it("carries the issue's auto_close: false, and nothing when it is true or absent", async () => {
+    const keepOpen = await load(variant(MAIN, (json) => (objAt(json, 'workflow.github_issue').auto_close = false)), AT);
+    expect(keepOpen.plan.github).toEqual({ owner: 'acme', repo: 'shop', issue: 42, autoClose: false });
+    expect((await load(fixtureText(MAIN), AT)).plan.github).toEqual({ owner: 'acme', repo: 'shop', issue: 42 });
+    const absent = await load(variant(MAIN, (json) => delete objAt(json, 'workflow.github_issue').auto_close), AT);
+    expect(absent.plan.github).toEqual({ owner: 'acme', repo: 'shop', issue: 42 });
+  });
+
   it('normalises the other status spellings CCASP writes', async () => {
     const text = variant(MAIN, (json) => {
       objAt(json, 'phases[0]').status = 'partial';

@@ -34,7 +34,7 @@ export const plan = z.looseObject({
   ...planSettings,
   workflow: z
     .looseObject({
-      github_issue: z.looseObject({ issue_number: issueNumber.nullish(), issue_url: optionalText }).nullish(),
+      github_issue: z.looseObject({ issue_number: issueNumber.nullish(), issue_url: optionalText, auto_close: z.boolean().nullish() }).nullish(),
     })
     .nullish(),
   ...planIssue,
