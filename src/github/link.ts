@@ -69,6 +69,8 @@ export interface LinkInputs {
   readonly repoFlag?: RepoRef;
   /** The plan's own link; CCASP plans often carry only the issue number. */
   readonly plan?: GithubLink;
+  /** CCASP's `.claude/config/tech-stack.json` repository; called only when flags and plan name none. */
+  readonly techStackRepo?: () => RepoRef | undefined;
   /** The `origin` remote's URL; called only when nothing else names the repository. */
   readonly originUrl?: () => string | undefined;
 }
@@ -81,8 +83,8 @@ export type LinkResolution =
 
 /**
  * Precedence: `--no-github` turns sync off; `--github` names everything; otherwise the plan names the
- * issue and the repository comes from `--repo`, then the plan, then the `origin` remote. A flag wins
- * over the plan, as everywhere in ccasp.
+ * issue and the repository comes from `--repo`, then the plan, then CCASP's tech-stack.json, then the
+ * `origin` remote. A flag wins over the plan, as everywhere in ccasp.
  */
 export function resolveLink(inputs: LinkInputs): LinkResolution {
   if (inputs.flag === false) return { kind: 'off', why: 'disabled' };
@@ -92,13 +94,15 @@ export function resolveLink(inputs: LinkInputs): LinkResolution {
   if (inputs.repoFlag) return { kind: 'linked', link: { ...inputs.repoFlag, issue }, source: 'the plan (issue) and --repo' };
   const fromPlan = inputs.plan?.owner && inputs.plan.repo ? parseRepoSlug(`${inputs.plan.owner}/${inputs.plan.repo}`) : undefined;
   if (fromPlan) return { kind: 'linked', link: { ...fromPlan, issue }, source: 'the plan' };
+  const fromTechStack = inputs.techStackRepo?.();
+  if (fromTechStack) return { kind: 'linked', link: { ...fromTechStack, issue }, source: 'the plan (issue) and .claude/config/tech-stack.json' };
   const origin = inputs.originUrl?.();
   const fromRemote = origin ? repoFromRemoteUrl(origin) : undefined;
   if (fromRemote) return { kind: 'linked', link: { ...fromRemote, issue }, source: 'the plan (issue) and the git remote origin' };
   return {
     kind: 'incomplete',
     issue,
-    message: `the plan links issue #${issue} but names no repository, and there is no GitHub remote "origin"; pass --repo owner/repo or --github owner/repo#${issue}`,
+    message: `the plan links issue #${issue} but names no repository, neither does .claude/config/tech-stack.json, and there is no GitHub remote "origin"; pass --repo owner/repo or --github owner/repo#${issue}`,
   };
 }
 

@@ -64,7 +64,7 @@ export function addGithubOptions(cmd: Command): Command {
     cmd
       .option('--github <owner/repo#n>', "report progress on this issue (default: the plan's own link)", issueRefArg)
       .option('--no-github', 'do not report progress to GitHub, even if the plan links an issue')
-      .option('--repo <owner/repo>', "the repository of the plan's issue (default: the plan's, else the git remote origin)", repoArg),
+      .option('--repo <owner/repo>', "the repository of the plan's issue (default: the plan's, else CCASP's tech-stack.json, else the git remote origin)", repoArg),
   );
   return cmd
     .addOption(

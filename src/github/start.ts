@@ -8,6 +8,7 @@ import { formatIssueRef, resolveLink, type IssueRef } from './link.js';
 import type { GithubFlags } from './options.js';
 import { Outbox, outboxPath } from './outbox.js';
 import { githubListener } from './sync.js';
+import { readTechStackRepo } from './tech-stack.js';
 import type { GhAuthToken } from './token.js';
 import { Tracker } from './tracker.js';
 import { DeliveryWorker, type Notice, type SyncStatus, type WorkerOptions } from './worker.js';
@@ -56,6 +57,7 @@ export async function startGithubSync(o: StartOptions): Promise<GithubSync | und
     ...(o.flags.github !== undefined ? { flag: o.flags.github } : {}),
     ...(o.flags.repo ? { repoFlag: o.flags.repo } : {}),
     ...(o.plan.github ? { plan: o.plan.github } : {}),
+    techStackRepo: () => readTechStackRepo(o.projectRoot, o.readText),
     originUrl: () => readOriginUrl(o.projectRoot, o.readText),
   });
   if (resolved.kind === 'off') return undefined;

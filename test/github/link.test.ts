@@ -1,8 +1,11 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { originUrlFromConfig, readOriginUrl } from '../../src/github/git-remote.js';
 import { parseIssueRef, parseRepoSlug, repoFromRemoteUrl, resolveLink } from '../../src/github/link.js';
+import { readTechStackRepo, TECH_STACK_FILE } from '../../src/github/tech-stack.js';
 import { ghHostFor, resolveApiUrl, resolveToken } from '../../src/github/token.js';
+import { tempDir } from '../support/tmp.js';
 
 describe('parsing links', () => {
   it('reads owner/repo#n and issue URLs', () => {
@@ -46,11 +49,16 @@ describe('resolving the link', () => {
     expect(r).toMatchObject({ kind: 'linked', link: { owner: 'x', repo: 'y', issue: 5 }, source: '--github' });
   });
 
-  it('takes the repository from --repo, then the plan, then the origin remote', () => {
+  it('takes the repository from --repo, then the plan, then tech-stack.json, then the origin remote', () => {
     const plan = { owner: 'plan', repo: 'repo', issue: 4 };
-    expect(resolveLink({ plan, repoFlag: { owner: 'flag', repo: 'repo' }, originUrl: origin })).toMatchObject({ link: { owner: 'flag', issue: 4 } });
-    expect(resolveLink({ plan, originUrl: origin })).toMatchObject({ link: { owner: 'plan', issue: 4 } });
-    expect(resolveLink({ plan: { issue: 4 }, originUrl: origin })).toMatchObject({ link: { owner: 'from', repo: 'remote', issue: 4 } });
+    const techStackRepo = () => ({ owner: 'ccasp', repo: 'stack' });
+    expect(resolveLink({ plan, repoFlag: { owner: 'flag', repo: 'repo' }, techStackRepo, originUrl: origin })).toMatchObject({ link: { owner: 'flag', issue: 4 } });
+    expect(resolveLink({ plan, techStackRepo, originUrl: origin })).toMatchObject({ link: { owner: 'plan', issue: 4 } });
+    expect(resolveLink({ plan: { issue: 4 }, techStackRepo, originUrl: origin })).toMatchObject({
+      link: { owner: 'ccasp', repo: 'stack', issue: 4 },
+      source: 'the plan (issue) and .claude/config/tech-stack.json',
+    });
+    expect(resolveLink({ plan: { issue: 4 }, techStackRepo: () => undefined, originUrl: origin })).toMatchObject({ link: { owner: 'from', repo: 'remote', issue: 4 } });
   });
 
   it('is off without an issue, and says what to pass when no repository is known', () => {
@@ -90,5 +98,33 @@ describe('resolving the token and API URL', () => {
     expect(resolveApiUrl(undefined, { GITHUB_API_URL: 'https://ghe.corp/api/v3/' })).toEqual({ kind: 'ok', url: 'https://ghe.corp/api/v3' });
     expect(resolveApiUrl('http://127.0.0.1:9', { GITHUB_API_URL: 'https://ghe.corp/api/v3' })).toEqual({ kind: 'ok', url: 'http://127.0.0.1:9' });
     expect(resolveApiUrl(undefined, { GITHUB_API_URL: 'ftp://x' }).kind).toBe('invalid');
+  });
+});
+
+describe("CCASP's tech-stack.json", () => {
+  const withTechStack = (text: string | undefined): string => {
+    const root = tempDir();
+    if (text !== undefined) {
+      mkdirSync(path.join(root, path.dirname(TECH_STACK_FILE)), { recursive: true });
+      writeFileSync(path.join(root, TECH_STACK_FILE), text);
+    }
+    return root;
+  };
+
+  it('names the repository CCASP creates issues in', () => {
+    const root = withTechStack(JSON.stringify({ versionControl: { provider: 'github', owner: 'acme', repo: 'shop', defaultBranch: 'main' } }));
+    expect(readTechStackRepo(root)).toEqual({ owner: 'acme', repo: 'shop' });
+    expect(readTechStackRepo(withTechStack(`\uFEFF${JSON.stringify({ versionControl: { owner: 'a', repo: 'b.git' } })}`))).toEqual({ owner: 'a', repo: 'b' });
+  });
+
+  it.each([
+    ['no file', undefined],
+    ['broken JSON', '{ "versionControl": '],
+    ['no versionControl', '{"frontend": {}}'],
+    ['an owner that is not a string', '{"versionControl": {"owner": 1, "repo": "shop"}}'],
+    ['a slug GitHub would refuse', '{"versionControl": {"owner": "ac me", "repo": "shop"}}'],
+    ['an array', '[]'],
+  ])('is only a fallback: nothing for %s', (_name, text) => {
+    expect(readTechStackRepo(withTechStack(text))).toBeUndefined();
   });
 });
