@@ -75,3 +75,38 @@ describe('ccasp run without agents', () => {
     expect(r.stderr).toContain('--concurrency: expected a whole number of 1 or more, got "0"');
   });
 });
+
+describe('ccasp run --json with an agent that answers at once', () => {
+  // Tasks give up their slot before their end is written (the next start shares that write); the
+  // events must still tell the story in order. The bench's stub is a real executable, not a mock.
+  it('reports a dependency complete before its dependant starts, and a phase complete before the next starts', async () => {
+    const chains = (phase: string) =>
+      Array.from({ length: 12 }, (_, i) => ({
+        id: `${phase}.${i + 1}`,
+        title: `Step ${i + 1} of ${phase}`,
+        status: 'pending',
+        ...(i % 3 === 0 ? {} : { dependencies: [`${phase}.${i}`] }),
+      }));
+    const phases = ['P1', 'P2', 'P3'].map((id) => ({ id, name: id, tasks: chains(id) }));
+    const dir = projectWith({ plan_id: 'order', name: 'Order', phases });
+    const r = await runCli(['run', 'plan', '--json', '--claude-bin', path.join(REPO_ROOT, 'bench', 'stub-agent.sh'), '--concurrency', '4', '--isolation', 'none'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; taskId?: string; phaseId?: string });
+    const at = (type: string, key: 'taskId' | 'phaseId', id: string) => events.findIndex((e) => e.type === type && e[key] === id);
+    const written = readPlanJson(path.join(dir, 'plan', 'PROGRESS.json'));
+    expect(written.phases.flatMap((p) => p.tasks.map((t) => t.status))).toEqual(Array(36).fill('completed'));
+    for (const phase of phases) {
+      for (const task of phase.tasks) {
+        for (const dep of task.dependencies ?? []) expect(at('task.completed', 'taskId', dep)).toBeLessThan(at('task.started', 'taskId', task.id));
+      }
+    }
+    expect(at('phase.completed', 'phaseId', 'P1')).toBeLessThan(at('phase.started', 'phaseId', 'P2'));
+    expect(at('phase.completed', 'phaseId', 'P2')).toBeLessThan(at('phase.started', 'phaseId', 'P3'));
+    expect(events.filter((e) => e.type === 'task.completed')).toHaveLength(36);
+    expect(events.at(-1)?.type).toBe('run.finished');
+    expect(readStateJson(dir).metrics.tasksCompleted).toBe(36);
+  });
+});
