@@ -10,8 +10,8 @@ export type Connection =
  * The API address and the token, shared by `ccasp run` and `ccasp sync`, and the redactor that knows
  * the token's value from then on.
  */
-export async function connect(flags: GithubDeliveryFlags, env: NodeJS.ProcessEnv, ghAuthToken?: GhAuthToken): Promise<Connection> {
-  const api = resolveApiUrl(flags.githubApiUrl, env);
+export async function connect(flags: GithubDeliveryFlags, env: NodeJS.ProcessEnv, ghAuthToken?: GhAuthToken, webHost?: string): Promise<Connection> {
+  const api = resolveApiUrl(flags.githubApiUrl, env, webHost);
   if (api.kind === 'invalid') return { kind: 'off', message: api.message };
   const token = await resolveToken(flags.githubToken, env, ghHostFor(api.url), ghAuthToken);
   if (!token) {

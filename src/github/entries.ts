@@ -12,6 +12,8 @@ const target = z.object({
   owner: z.string().min(1),
   repo: z.string().min(1),
   issue: z.number().int().positive(),
+  /** The web host the issue was named on, when it was: `ccasp sync` finds an Enterprise API by it. */
+  host: z.string().min(1).optional(),
 });
 
 const common = {

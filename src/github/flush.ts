@@ -33,7 +33,8 @@ export async function flushOutbox(o: FlushOptions): Promise<FlushResult> {
   const outbox = await Outbox.open(file);
   if (outbox.damagedLines > 0) o.notify({ level: 'warning', message: `skipped ${outbox.damagedLines} unreadable line(s) in ${file}` });
   if (outbox.size === 0) return { kind: 'empty', file };
-  const conn = await connect(o.flags, o.env, o.ghAuthToken);
+  // Entries name their issue's web host when the run knew it; the oldest one stands for the rest.
+  const conn = await connect(o.flags, o.env, o.ghAuthToken, outbox.first()?.target.host);
   if (conn.kind === 'off') return { kind: 'off', file, pending: outbox.size, message: conn.message };
   const notify = (n: Notice) => o.notify({ level: n.level, message: conn.redact(n.message) });
   const { createClient } = await import('./client.js');

@@ -8,6 +8,8 @@ import type { GithubLink } from '../plan/model.js';
 export interface RepoRef {
   readonly owner: string;
   readonly repo: string;
+  /** The web host it was named on (an issue's address, a remote URL), when it was. */
+  readonly host?: string;
 }
 
 export interface IssueRef extends RepoRef {
@@ -19,15 +21,17 @@ const OWNER = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})';
 const REPO = '[A-Za-z0-9._-]{1,100}';
 const SLUG = new RegExp(`^(${OWNER})/(${REPO})$`);
 const ISSUE_REF = new RegExp(`^(${OWNER})/(${REPO})#(\\d+)$`);
-const ISSUE_URL = new RegExp(`^https?://[^/\\s]+/(${OWNER})/(${REPO})/(?:issues|pull)/(\\d+)(?:[/?#].*)?$`);
+const ISSUE_URL = new RegExp(`^https?://([^/\\s]+)/(${OWNER})/(${REPO})/(?:issues|pull)/(\\d+)(?:[/?#].*)?$`);
 
 /** `owner/repo#123` or an issue's web address; undefined when it is neither. */
 export function parseIssueRef(text: string): IssueRef | undefined {
-  const m = ISSUE_REF.exec(text.trim()) ?? ISSUE_URL.exec(text.trim());
+  const ref = ISSUE_REF.exec(text.trim());
+  const url = ref ? undefined : ISSUE_URL.exec(text.trim());
+  const m = ref ?? url?.slice(1);
   if (!m) return undefined;
   const issue = Number(m[3]);
   if (!Number.isSafeInteger(issue) || issue < 1) return undefined;
-  return { owner: m[1]!, repo: stripGit(m[2]!), issue };
+  return { owner: m[1]!, repo: stripGit(m[2]!), issue, ...(url ? { host: url[1]!.toLowerCase() } : {}) };
 }
 
 /** `owner/repo`; undefined otherwise. */
@@ -42,20 +46,23 @@ export function parseRepoSlug(text: string): RepoRef | undefined {
  */
 export function repoFromRemoteUrl(url: string): RepoRef | undefined {
   const trimmed = url.trim();
-  const scp = /^[^/\s@]+@[^:/\s]+:(.+)$/.exec(trimmed);
+  const scp = /^[^/\s@]+@([^:/\s]+):(.+)$/.exec(trimmed);
   let pathPart: string;
+  let host: string;
   if (scp) {
-    pathPart = scp[1]!;
+    [host, pathPart] = [scp[1]!, scp[2]!];
   } else {
     try {
-      pathPart = new URL(trimmed).pathname;
+      const parsed = new URL(trimmed);
+      [host, pathPart] = [parsed.hostname, parsed.pathname];
     } catch {
       return undefined;
     }
   }
   const segments = pathPart.split('/').filter(Boolean);
   if (segments.length < 2) return undefined;
-  return parseRepoSlug(`${segments[segments.length - 2]}/${segments[segments.length - 1]}`);
+  const repo = parseRepoSlug(`${segments[segments.length - 2]}/${segments[segments.length - 1]}`);
+  return repo && host ? { ...repo, host: host.toLowerCase() } : repo;
 }
 
 function stripGit(repo: string): string {

@@ -55,7 +55,7 @@ function apiUrlArg(value: string): string {
 export function addGithubDeliveryOptions(cmd: Command): Command {
   return cmd
     .option('--github-token <token>', 'GitHub token (default: $GH_TOKEN, $GITHUB_TOKEN, then `gh auth token`)')
-    .option('--github-api-url <url>', 'GitHub API base URL, for GitHub Enterprise (default: $GITHUB_API_URL, else https://api.github.com)', apiUrlArg);
+    .option('--github-api-url <url>', 'GitHub API base URL, for GitHub Enterprise (default: $GITHUB_API_URL, else the Enterprise host of the issue or the origin remote, else https://api.github.com)', apiUrlArg);
 }
 
 /** Adds the GitHub sync flags to `ccasp run`. */

@@ -9,7 +9,7 @@ import type { GithubFlags } from './options.js';
 import { Outbox, outboxPath } from './outbox.js';
 import { githubListener } from './sync.js';
 import { readTechStackRepo } from './tech-stack.js';
-import type { GhAuthToken } from './token.js';
+import { DEFAULT_API_URL, type GhAuthToken } from './token.js';
 import { Tracker } from './tracker.js';
 import { DeliveryWorker, type Notice, type SyncStatus, type WorkerOptions } from './worker.js';
 
@@ -66,7 +66,7 @@ export async function startGithubSync(o: StartOptions): Promise<GithubSync | und
     return undefined;
   }
   const link = resolved.link;
-  const conn = await connect(o.flags, o.env, o.ghAuthToken);
+  const conn = await connect(o.flags, o.env, o.ghAuthToken, link.host);
   if (conn.kind === 'off') {
     notify({ level: 'warning', message: `GitHub sync is off for ${formatIssueRef(link)}: ${conn.message}. The run goes on.` });
     return undefined;
@@ -110,7 +110,7 @@ export async function startGithubSync(o: StartOptions): Promise<GithubSync | und
 
   notify({
     level: 'info',
-    message: `GitHub sync: reporting to ${formatIssueRef(link)} (from ${resolved.source}; ${o.flags.githubMode} mode) with ${describeToken(conn.token)}.`,
+    message: `GitHub sync: reporting to ${formatIssueRef(link)} (from ${resolved.source}; ${o.flags.githubMode} mode)${conn.apiUrl === DEFAULT_API_URL ? '' : ` at ${conn.apiUrl}`} with ${describeToken(conn.token)}.`,
   });
   if (outbox.size > 0) {
     notify({ level: 'info', message: `GitHub sync: delivering ${outbox.size} update(s) left by an earlier run.` });

@@ -48,9 +48,20 @@ export const ghCliToken: GhAuthToken = async (host) => {
 
 export type ApiUrl = { readonly kind: 'ok'; readonly url: string } | { readonly kind: 'invalid'; readonly message: string };
 
-/** `--github-api-url`, then `GITHUB_API_URL` (set by GitHub Actions, also on Enterprise), else github.com. */
-export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv): ApiUrl {
-  const [name, raw] = flag ? ['--github-api-url', flag] : env.GITHUB_API_URL ? ['GITHUB_API_URL', env.GITHUB_API_URL] : ['', DEFAULT_API_URL];
+/**
+ * `--github-api-url`, then `GITHUB_API_URL` (set by GitHub Actions, also on Enterprise), then the
+ * Enterprise server the issue's repository was named on (`webHost`, from an issue address or the
+ * `origin` remote: `https://<host>/api/v3`), else github.com.
+ */
+export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv, webHost?: string): ApiUrl {
+  const enterprise = webHost && webHost !== 'github.com' ? `https://${webHost}/api/v3` : undefined;
+  const [name, raw] = flag
+    ? ['--github-api-url', flag]
+    : env.GITHUB_API_URL
+      ? ['GITHUB_API_URL', env.GITHUB_API_URL]
+      : enterprise
+        ? [`the host of the issue's repository (${webHost})`, enterprise]
+        : ['', DEFAULT_API_URL];
   const url = normaliseApiUrl(raw);
   return url ? { kind: 'ok', url } : { kind: 'invalid', message: `${name} must be an http(s) URL, got "${raw}"` };
 }

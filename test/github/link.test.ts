@@ -10,21 +10,22 @@ import { tempDir } from '../support/tmp.js';
 describe('parsing links', () => {
   it('reads owner/repo#n and issue URLs', () => {
     expect(parseIssueRef('acme/widgets#12')).toEqual({ owner: 'acme', repo: 'widgets', issue: 12 });
-    expect(parseIssueRef('https://github.com/acme/widgets.js/issues/3')).toEqual({ owner: 'acme', repo: 'widgets.js', issue: 3 });
-    expect(parseIssueRef('https://ghe.corp/acme/widgets/issues/9#issuecomment-1')).toEqual({ owner: 'acme', repo: 'widgets', issue: 9 });
+    expect(parseIssueRef('https://github.com/acme/widgets.js/issues/3')).toEqual({ owner: 'acme', repo: 'widgets.js', issue: 3, host: 'github.com' });
+    expect(parseIssueRef('https://GHE.corp/acme/widgets/issues/9#issuecomment-1')).toEqual({ owner: 'acme', repo: 'widgets', issue: 9, host: 'ghe.corp' });
     for (const bad of ['acme/widgets', 'acme#1', 'acme/widgets#0', 'a b/c#1', '-acme/widgets#1']) expect(parseIssueRef(bad)).toBeUndefined();
     expect(parseRepoSlug('acme/widgets')).toEqual({ owner: 'acme', repo: 'widgets' });
     expect(parseRepoSlug('acme')).toBeUndefined();
   });
 
   it.each([
-    ['git@github.com:acme/widgets.git'],
-    ['https://github.com/acme/widgets.git'],
-    ['https://x-access-token:abc@github.com/acme/widgets'],
-    ['ssh://git@github.com:22/acme/widgets.git'],
-    ['git://ghe.corp/acme/widgets'],
-  ])('finds owner/repo in the remote %s', (url) => {
-    expect(repoFromRemoteUrl(url)).toEqual({ owner: 'acme', repo: 'widgets' });
+    ['git@github.com:acme/widgets.git', 'github.com'],
+    ['https://github.com/acme/widgets.git', 'github.com'],
+    ['https://x-access-token:abc@github.com/acme/widgets', 'github.com'],
+    ['ssh://git@github.com:22/acme/widgets.git', 'github.com'],
+    ['git://ghe.corp/acme/widgets', 'ghe.corp'],
+    ['git@GHE.corp:acme/widgets.git', 'ghe.corp'],
+  ])('finds owner/repo and the host in the remote %s', (url, host) => {
+    expect(repoFromRemoteUrl(url)).toEqual({ owner: 'acme', repo: 'widgets', host });
   });
 
   it('reads origin from a git config, also through a worktree .git file', () => {
@@ -98,6 +99,21 @@ describe('resolving the token and API URL', () => {
     expect(resolveApiUrl(undefined, { GITHUB_API_URL: 'https://ghe.corp/api/v3/' })).toEqual({ kind: 'ok', url: 'https://ghe.corp/api/v3' });
     expect(resolveApiUrl('http://127.0.0.1:9', { GITHUB_API_URL: 'https://ghe.corp/api/v3' })).toEqual({ kind: 'ok', url: 'http://127.0.0.1:9' });
     expect(resolveApiUrl(undefined, { GITHUB_API_URL: 'ftp://x' }).kind).toBe('invalid');
+  });
+
+  it("finds an Enterprise API by the host the issue's repository was named on, after the flag and GITHUB_API_URL", () => {
+    expect(resolveApiUrl(undefined, {}, 'ghe.corp')).toEqual({ kind: 'ok', url: 'https://ghe.corp/api/v3' });
+    expect(resolveApiUrl(undefined, {}, 'github.com')).toEqual({ kind: 'ok', url: 'https://api.github.com' });
+    expect(resolveApiUrl(undefined, { GITHUB_API_URL: 'https://other/api/v3' }, 'ghe.corp')).toEqual({ kind: 'ok', url: 'https://other/api/v3' });
+    expect(resolveApiUrl('http://127.0.0.1:9', {}, 'ghe.corp')).toEqual({ kind: 'ok', url: 'http://127.0.0.1:9' });
+    // The host travels with the link: from an issue address given to --github, or from the origin remote.
+    expect(resolveLink({ flag: parseIssueRef('https://ghe.corp/acme/widgets/issues/9')! })).toMatchObject({ link: { host: 'ghe.corp' } });
+    expect(resolveLink({ plan: { issue: 4 }, originUrl: () => 'git@ghe.corp:acme/widgets.git' })).toMatchObject({ link: { owner: 'acme', host: 'ghe.corp', issue: 4 } });
+    expect(resolveLink({ plan: { owner: 'acme', repo: 'widgets', issue: 4 }, originUrl: () => 'git@ghe.corp:acme/widgets.git' })).toEqual({
+      kind: 'linked',
+      link: { owner: 'acme', repo: 'widgets', issue: 4 },
+      source: 'the plan',
+    });
   });
 });
 
