@@ -340,7 +340,9 @@ describe('real claude against the scripted API', () => {
     const env = await setup(() => hang('mid-stream'));
     const started = startClaude({ apiUrl: env.api.url, cwd: env.cwd, configDir: env.configDir, prompt: 'x', model: MODEL, timeoutMs: T - 2_000 });
     await env.api.waitForRequest((r) => r.kind === 'main');
-    await new Promise((r) => setTimeout(r, 500));
+    // Time for claude to read the message_start the server sent: under a busy full suite 500 ms was
+    // sometimes too little, and an interrupt before it is a different case from the one recorded here.
+    await new Promise((r) => setTimeout(r, 1_500));
     started.child.kill('SIGINT');
     const run = await started.done;
     saveFixture('interrupted-sigint', run, env);
