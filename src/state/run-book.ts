@@ -8,7 +8,7 @@ import type { ActiveAgent, AttemptRecord, OrchestratorState } from './schema.js'
 import { StateJson } from './state-json.js';
 import { StatusLists } from './status-lists.js';
 import { WriteBuffer } from './write-buffer.js';
-import { recordSpawn, refreshLists, setTaskStatus, statusesOf, syncPhase, syncPlanPercentage, type Statuses } from './transitions.js';
+import { recordSpawn, setTaskStatus, statusesOf, syncPhase, syncPlanPercentage, type Statuses } from './transitions.js';
 
 export type TaskEnd =
   | { readonly status: 'completed'; readonly completedBy: string }
@@ -29,7 +29,7 @@ export class RunBook {
   private readonly phaseStatuses: PhaseStatus[];
   private readonly tally: PhaseTally;
   private readonly attempts: AttemptLog;
-  /** The status lists in state.json (kept as text by `lists`) are out of date in `state`. */
+  /** `state.completedTasks` and `pendingTasks` are behind `lists`. */
   private listsStale = true;
   private readonly lists: StatusLists;
   private readonly planWriter: CoalescingWriter;
@@ -235,7 +235,10 @@ export class RunBook {
    * need no fsync: after a power loss the agent is gone too, and the task simply runs again.
    */
   private async write(options: { plan: boolean; durable: boolean } = { plan: true, durable: true }): Promise<void> {
-    if (this.listsStale) refreshLists(this.state, this.statuses);
+    if (this.listsStale) {
+      this.state.completedTasks = this.lists.list('completed');
+      this.state.pendingTasks = this.lists.list('pending');
+    }
     this.listsStale = false;
     this.state.lastUpdated = this.now().toISOString();
     await Promise.all([options.plan ? this.planWriter.flush(options.durable) : undefined, this.stateWriter.flush(options.durable)]);

@@ -51,15 +51,6 @@ export function statusesOf(plan: Plan): Statuses {
   return new Map(plan.phases.flatMap((p) => p.tasks.map((t) => [t.id, t.status] as const)));
 }
 
-export function refreshLists(state: OrchestratorState, statuses: Statuses): void {
-  state.completedTasks = [];
-  state.pendingTasks = [];
-  for (const [id, status] of statuses) {
-    if (status === 'completed') state.completedTasks.push(id);
-    else if (status === 'pending' || status === 'in_progress') state.pendingTasks.push(id);
-  }
-}
-
 export function recordSpawn(state: OrchestratorState, agent: ActiveAgent): void {
   state.activeAgents = [...state.activeAgents.filter((a) => a.taskId !== agent.taskId), agent];
   state.metrics.totalAgentsSpawned++;
