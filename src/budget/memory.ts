@@ -20,7 +20,7 @@ export function renderMemory(plan: Plan, state: OrchestratorState, statuses: Rea
   lines.push(`## Phases completed (${done.length} of ${plan.phases.length})`, '');
   for (const p of done) lines.push(`- ${p.id}: ${p.name}`);
   lines.push('', '## Completed tasks', '');
-  for (const a of completedAttempts(state)) lines.push(taskLine(a));
+  for (const a of state.attempts) if (a.outcome === 'completed') lines.push(taskLine(a));
   const blocked = state.blockedTasks;
   lines.push('', '## Open blockers', '');
   if (blocked.length === 0) lines.push('- none');
@@ -36,14 +36,12 @@ export function renderMemory(plan: Plan, state: OrchestratorState, statuses: Rea
 /**
  * Earlier work for the next agent's prompt, never more than EARLIER_WORK_TOKENS: after a compaction
  * the summary (cut to fit) and what finished since; before one, the most recent results that fit.
+ * Read from the newest attempt back, stopping once the budget is full: every task asks for this, so
+ * making a line for every finished task each time made a long run's cost grow with its square.
  */
 export function earlierWork(state: OrchestratorState, memory: string | undefined): string | undefined {
   const budget = EARLIER_WORK_TOKENS * 4;
   const since = state.tokenBudget.lastCompaction;
-  const recent = completedAttempts(state)
-    .filter((a) => since === null || a.finishedAt > since)
-    .map(taskLine)
-    .reverse();
   const parts: string[] = [];
   let used = 0;
   if (memory) {
@@ -52,17 +50,16 @@ export function earlierWork(state: OrchestratorState, memory: string | undefined
     used += cut.length;
   }
   const kept: string[] = [];
-  for (const line of recent) {
+  for (let i = state.attempts.length - 1; i >= 0; i--) {
+    const a = state.attempts[i]!;
+    if (a.outcome !== 'completed' || (since !== null && a.finishedAt <= since)) continue;
+    const line = taskLine(a);
     if (used + line.length + 1 > budget) break;
     kept.push(line);
     used += line.length + 1;
   }
   if (kept.length > 0) parts.push(`${memory ? 'Finished since then' : 'Finished so far'} (most recent first):\n${kept.join('\n')}`);
   return parts.length > 0 ? parts.join('\n\n') : undefined;
-}
-
-function completedAttempts(state: OrchestratorState) {
-  return state.attempts.filter((a) => a.outcome === 'completed');
 }
 
 function taskLine(a: OrchestratorState['attempts'][number]): string {

@@ -58,6 +58,18 @@ describe('earlier work in prompts', () => {
     });
   }
 
+  it('lists the most recent completions first, and after a compaction only those that finished since', () => {
+    const { state } = bigRun(6);
+    state.attempts[4] = { ...state.attempts[4]!, outcome: 'retry' };
+    const lines = (text: string) => [...text.matchAll(/^- (T\d+):/gm)].map((m) => m[1]);
+    expect(lines(earlierWork(state, undefined)!)).toEqual(['T5', 'T3', 'T2', 'T1', 'T0']);
+    // T0..T5 finished at seconds 1..6; compacted at 2.5 s.
+    state.tokenBudget.lastCompaction = '2026-01-01T00:00:02.500Z';
+    const after = earlierWork(state, '# summary')!;
+    expect(after).toContain('Finished since then (most recent first):');
+    expect(lines(after)).toEqual(['T5', 'T3', 'T2']);
+  });
+
   it('gives nothing before any task finished', () => {
     const { state } = bigRun(0);
     expect(earlierWork(state, undefined)).toBeUndefined();
