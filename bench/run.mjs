@@ -229,6 +229,13 @@ console.log(
     `1,000 tasks ${(large.wall / 1000).toFixed(2)} s = ${ms(perTask(large))}/task; ` +
     `per-task ratio ${(perTask(large) / perTask(small)).toFixed(2)} (1.00 = linear)`,
 );
+// The stub reads its prompt a byte at a time (a shell's `read` on a pipe), and prompts carry up to
+// ~2,000 tokens of earlier work, full for most of a long run and for few tasks of a short one: the
+// agents themselves are slower in the 1,000-task run. ccasp's own cost per task is the overhead.
+console.log(
+  `   ccasp's own cost per task: 200 tasks ${ms(small.overhead)}, 1,000 tasks ${ms(large.overhead)}; ratio ${(large.overhead / small.overhead).toFixed(2)} ` +
+    `(agent median ${ms(small.agentMedian)} vs ${ms(large.agentMedian)}: the stub reads longer prompts in the longer run)`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // 3. worktree isolation
