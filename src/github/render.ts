@@ -35,13 +35,24 @@ export function renderStatus(tracker: Tracker, updatedAt: string, headline?: str
     `\`${bar(percent)}\` **${percent}%** · ${done} of ${total} tasks · ${phasesDone} of ${tracker.phases.length} phases`,
   ];
   if (headline) lines.push('', `**${inline(headline)}**`);
+  const footer = ['', `<sub>Updated by ccasp at ${updatedAt}. This comment is edited in place as the run goes on.</sub>`];
+  // A large plan's checklist does not fit in one comment: it is cut where the room ends, keeping
+  // every phase's heading and the footer, and the lines past the cut are never made (this runs on
+  // every event).
+  let room = MAX_BODY - [...lines, ...footer].join('\n').length - tracker.phases.length * 120 - 200;
+  let unlisted = 0;
   for (const phase of tracker.phases) {
     const tasksDone = phase.tasks.filter((t) => t.status === 'completed' || t.status === 'skipped').length;
     lines.push('', `### ${PHASE_ICON[phase.status]} ${phase.id} · ${inline(phase.name)} (${tasksDone}/${phase.tasks.length})`);
-    for (const task of phase.tasks) lines.push(checklistLine(task));
+    for (const task of phase.tasks) {
+      const line = room > 0 ? checklistLine(task) : '';
+      room -= line.length + 1;
+      if (room >= 0) lines.push(line);
+      else unlisted++;
+    }
   }
-  lines.push('', `<sub>Updated by ccasp at ${updatedAt}. This comment is edited in place as the run goes on.</sub>`);
-  return finish(lines);
+  if (unlisted > 0) lines.push('', `… ${unlisted} more task${unlisted === 1 ? '' : 's'} not listed: the checklist is cut to fit GitHub's comment size. \`ccasp status\` shows them all.`);
+  return finish([...lines, ...footer]);
 }
 
 export function renderPhaseCompleted(e: EventOf<'phase.completed'>, tracker: Tracker): string {

@@ -12,11 +12,11 @@ import { tempDir } from '../support/tmp.js';
 export const TOKEN = 'ghp_TestToken0123456789abcdefghijklmnopq';
 export const ANTHROPIC_KEY = 'sk-ant-api03-SecretKey_abcdefghijklmnop';
 
-function task(id: string, title: string, status: TaskStatus = 'pending'): Task {
+export function task(id: string, title: string, status: TaskStatus = 'pending'): Task {
   return { id, title, files: [], simple: false, dependencies: [], status, at: `tasks.${id}`, dependencyField: 'dependencies' };
 }
 
-function phase(id: string, name: string, tasks: Task[]): Phase {
+export function phase(id: string, name: string, tasks: Task[]): Phase {
   return { id, name, status: 'pending', tasks, at: `phases.${id}` };
 }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { progressBucket } from '../../src/github/entries.js';
 import { classifyFailure } from '../../src/github/failure.js';
 import { marker, markersIn } from '../../src/github/markers.js';
-import { formatCost, formatDuration, prose } from '../../src/github/render.js';
+import { formatCost, formatDuration, prose, renderStatus } from '../../src/github/render.js';
+import { Tracker } from '../../src/github/tracker.js';
+import { phase, task } from './helpers.js';
 
 describe('progress labels', () => {
   it('round down to the toolkit buckets, so 100% means every phase', () => {
@@ -55,5 +57,29 @@ describe('formatting', () => {
   it('durations and costs', () => {
     expect([900, 12_000, 65_000, 3_725_000].map(formatDuration)).toEqual(['1s', '12s', '1m 05s', '1h 02m']);
     expect([0, 0.0123, 1.5].map(formatCost)).toEqual(['$0.00', '$0.0123', '$1.50']);
+  });
+});
+
+describe('the status comment', () => {
+  it("cuts a large plan's checklist to fit one comment, keeping every phase heading and the footer", () => {
+    const phases = ['P1', 'P2', 'P3'].map((id, p) =>
+      phase(id, `Phase ${p + 1}`, Array.from({ length: 1500 }, (_, i) => task(`${id}.${i + 1}`, `Task ${i + 1} with a title of some length`, p === 0 ? 'completed' : 'pending'))),
+    );
+    const body = renderStatus(new Tracker({ id: 'big', name: 'Big', shape: 'canonical', phases }), '2026-12-04T10:00:00.000Z');
+    expect(body.length).toBeLessThanOrEqual(60_000);
+    for (const p of ['P1', 'P2', 'P3']) expect(body).toMatch(new RegExp(`^### .* ${p} · Phase`, 'm'));
+    expect(body).toContain('- [x] **P1.1** Task 1');
+    const listed = body.match(/^- \[[ x]\] \*\*/gm)!.length;
+    expect(body).toContain(`… ${4500 - listed} more tasks not listed`);
+    expect(body.trimEnd().endsWith('This comment is edited in place as the run goes on.</sub>')).toBe(true);
+    expect(body).not.toContain('(truncated)');
+  });
+
+  it('lists every task of a plan that fits', () => {
+    const phases = [phase('P1', 'One', [task('P1.1', 'A', 'completed'), task('P1.2', 'B')])];
+    const body = renderStatus(new Tracker({ id: 'small', name: 'Small', shape: 'canonical', phases }), '2026-12-04T10:00:00.000Z');
+    expect(body).toContain('- [x] **P1.1** A');
+    expect(body).toContain('- [ ] **P1.2** B');
+    expect(body).not.toContain('not listed');
   });
 });
