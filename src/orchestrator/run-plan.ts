@@ -405,12 +405,13 @@ export async function runPlan(
         if (ws) await releaseWorkspace(task, ws, verdict.kind === 'completed' ? 'integrated' : 'keep');
         if (verdict.kind !== 'rate-limited') afterConflict = conflictPaths !== undefined;
         await budgetChecked;
-        const settled = reportEnd(task, phase, attempt, verdict, result, record, phaseChange, conflictPaths, previous);
-        if (settled) return settled;
+        reportEnd(task, phase, attempt, verdict, result, record, phaseChange);
       } finally {
         reportedEnd?.();
       }
+      if (final) return { task, verdict };
       if (verdict.kind === 'retry') {
+        previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}), ...(conflictPaths ? { conflictPaths } : {}) });
         // Once the phase is aborted or the user stopped the run, a retry would only spend money.
         if (agentSignal.aborted || abort || halt) return { task, verdict: { kind: 'interrupted' } };
         schedule.set(task.id, 'in_progress');
@@ -428,18 +429,8 @@ export async function runPlan(
     }
   }
 
-  /** Emits the attempt's end; returns how the task settled, or undefined when it goes on (a retry, a wait for the limit). */
-  function reportEnd(
-    task: Task,
-    phase: Phase,
-    attempt: number,
-    verdict: Verdict,
-    result: AttemptResult,
-    record: AttemptRecord,
-    phaseChange: PhaseStatus | undefined,
-    conflictPaths: readonly string[] | undefined,
-    previous: PreviousAttempt[],
-  ): Settled | undefined {
+  /** Tells subscribers how the attempt ended. */
+  function reportEnd(task: Task, phase: Phase, attempt: number, verdict: Verdict, result: AttemptResult, record: AttemptRecord, phaseChange: PhaseStatus | undefined): void {
     switch (verdict.kind) {
       case 'completed':
         emit({
@@ -454,22 +445,20 @@ export async function runPlan(
           usage: record.usage,
         });
         if (phaseChange === 'completed') emit({ type: 'phase.completed', phaseId: phase.id, name: phase.name, percent: phasePercent() });
-        return { task, verdict };
+        return;
       case 'retry':
         emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: !agentSignal.aborted && !abort && !halt, durationMs: result.durationMs });
-        previous.push({ attempt, reason: verdict.reason, ...(verdict.summary ? { summary: verdict.summary } : {}), ...(conflictPaths ? { conflictPaths } : {}) });
-        return undefined;
+        return;
       case 'blocked':
         emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: verdict.blocker, suggestedAction: verdict.suggestedAction });
-        return { task, verdict };
+        return;
       case 'fatal':
         if (verdict.taskFailed) emit({ type: 'task.failed', taskId: task.id, title: task.title, error: verdict.reason });
         else emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: verdict.reason, willRetry: false, durationMs: result.durationMs });
-        return { task, verdict };
+        return;
       case 'interrupted':
-        return { task, verdict };
       case 'rate-limited':
-        return settings.waitForRateLimit ? undefined : { task, verdict };
+        return;
     }
   }
 
