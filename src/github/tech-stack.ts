@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isObject } from '../plan/shapes/shape.js';
 import { readTextSync, type ReadText } from './git-remote.js';
 import { parseRepoSlug, type RepoRef } from './link.js';
 
@@ -23,8 +24,4 @@ export function readTechStackRepo(projectRoot: string, read: ReadText = readText
   const vc = isObject(json) ? json.versionControl : undefined;
   if (!isObject(vc) || typeof vc.owner !== 'string' || typeof vc.repo !== 'string') return undefined;
   return parseRepoSlug(`${vc.owner}/${vc.repo}`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
