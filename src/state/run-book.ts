@@ -10,6 +10,9 @@ import { StatusLists } from './status-lists.js';
 import { WriteBuffer } from './write-buffer.js';
 import { recordSpawn, setTaskStatus, statusesOf, syncPhase, syncPlanPercentage, type Statuses } from './transitions.js';
 
+/** How long an agent's pid waits for another write to carry it to state.json. */
+const PID_WRITE_DELAY_MS = 1000;
+
 export type TaskEnd =
   | { readonly status: 'completed'; readonly completedBy: string }
   | { readonly status: 'pending' }
@@ -34,6 +37,8 @@ export class RunBook {
   private readonly lists: StatusLists;
   private readonly planWriter: CoalescingWriter;
   private readonly stateWriter: CoalescingWriter;
+  /** Pids waiting for a write to carry them; see agentSpawned. */
+  private pidsWaiting: { readonly timer: NodeJS.Timeout; readonly written: Promise<void>; readonly carry: (write: Promise<void>) => void } | undefined;
 
   constructor(
     readonly doc: PlanDocument,
@@ -119,11 +124,25 @@ export class RunBook {
     await this.write({ plan: true, durable: false });
   }
 
-  async agentSpawned(taskId: string, pid: number): Promise<void> {
+  /**
+   * Records the agent's pid, for people reading state.json while it works (a killed run's agents are
+   * found by their session id, not by this). The pid rides on the next write, which for a short
+   * agent is its end; one still running a second later gets a write of its own. Writing state.json
+   * again for every spawn cost each task a whole extra rewrite, growing with the run's history.
+   * Settles once a write that carries the pid has finished.
+   */
+  agentSpawned(taskId: string, pid: number): Promise<void> {
     const agent = this.state.activeAgents.find((a) => a.taskId === taskId);
-    if (!agent) return;
+    if (!agent) return Promise.resolve();
     agent.pid = pid;
-    await this.write({ plan: false, durable: false });
+    if (!this.pidsWaiting) {
+      let carry!: (write: Promise<void>) => void;
+      const written = new Promise<void>((resolve) => (carry = resolve));
+      const timer = setTimeout(() => void this.write({ plan: false, durable: false }).catch(() => undefined), PID_WRITE_DELAY_MS);
+      timer.unref();
+      this.pidsWaiting = { timer, written, carry };
+    }
+    return this.pidsWaiting.written;
   }
 
   /** Records an attempt and the task's new status; returns the phase's status if it changed. */
@@ -241,6 +260,12 @@ export class RunBook {
     }
     this.listsStale = false;
     this.state.lastUpdated = this.now().toISOString();
-    await Promise.all([options.plan ? this.planWriter.flush(options.durable) : undefined, this.stateWriter.flush(options.durable)]);
+    const written = Promise.all([options.plan ? this.planWriter.flush(options.durable) : undefined, this.stateWriter.flush(options.durable)]).then(() => undefined);
+    if (this.pidsWaiting) {
+      clearTimeout(this.pidsWaiting.timer);
+      this.pidsWaiting.carry(written);
+      this.pidsWaiting = undefined;
+    }
+    await written;
   }
 }

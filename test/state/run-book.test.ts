@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { loadPlan } from '../../src/plan/load.js';
 import { serializeJson } from '../../src/plan/read-file.js';
 import { RunBook, type TaskEnd } from '../../src/state/run-book.js';
@@ -39,10 +39,55 @@ function record(taskId: string, attempt: number, outcome: AttemptRecord['outcome
   };
 }
 
+async function freshBook(name: string): Promise<RunBook> {
+  const dir = path.join(tmp, name);
+  cpSync('examples/canonical', dir, { recursive: true });
+  const doc = await loadPlan(path.join(dir, 'PROGRESS.json'));
+  const book = new RunBook(doc, createState(doc.plan, doc.file, '2026-12-04T10:00:00.000Z'), path.join(dir, 'state.json'), () => new Date());
+  await book.begin({ retryBlocked: false });
+  return book;
+}
+
+const agentFor = (taskId: string) => ({ agentId: 'a', taskId, spawnedAt: '2026-12-04T10:00:00.000Z', status: 'running' as const, attempt: 1, specialist: 'general', model: 'sonnet', sessionId: 'a' });
+/** Lets real time pass (long enough for a write to finish) while setTimeout is faked. */
+async function realPause(ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) await new Promise((resolve) => setImmediate(resolve));
+}
+const pidsOnDisk = (book: RunBook) => (JSON.parse(readFileSync(book.stateFile, 'utf8')) as { activeAgents: { pid?: number }[] }).activeAgents.map((a) => a.pid);
+
 describe('RunBook on disk', () => {
+  // Only setTimeout: the writes themselves (setImmediate, fs) run for real.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("carries an agent's pid on the next write, and writes it on its own only when nothing else does for a second", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const book = await freshBook('pid');
+    const [first, second] = book.doc.plan.phases[0]!.tasks;
+    await book.taskStarted(first!, 0, agentFor(first!.id));
+    const firstPid = book.agentSpawned(first!.id, 1111);
+    await realPause(200);
+    expect(pidsOnDisk(book)).toEqual([undefined]);
+    // Another task's start is written anyway, and takes the pid with it.
+    await book.taskStarted(second!, 0, agentFor(second!.id));
+    await firstPid;
+    expect(pidsOnDisk(book)).toEqual([1111, undefined]);
+    // Nothing else to write: the pid gets its own write after a second.
+    const secondPid = book.agentSpawned(second!.id, 2222);
+    await vi.advanceTimersByTimeAsync(999);
+    await realPause(200);
+    expect(pidsOnDisk(book)).toEqual([1111, undefined]);
+    await vi.advanceTimersByTimeAsync(1);
+    await secondPid;
+    expect(pidsOnDisk(book)).toEqual([1111, 2222]);
+  });
+
   // The books keep both files' text between writes and make again only what changed; whatever
   // happens, the files must be what a plain serialisation of the books would write.
   it('writes, after every change, exactly what serialising the plan and the state whole would write', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let case_ = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...PLANS), fc.array(step, { minLength: 1, maxLength: 25 }), async (plan, steps) => {
@@ -65,7 +110,12 @@ describe('RunBook on disk', () => {
             failed: { status: 'failed', error: s.text },
           };
           if (s.kind === 'start') await book.taskStarted(task, phaseIndex, agent);
-          else if (s.kind === 'spawned') await book.agentSpawned(task.id, 4242);
+          else if (s.kind === 'spawned') {
+            // The pid waits a second for another write to carry it, then gets its own.
+            const carried = book.agentSpawned(task.id, 4242);
+            await vi.advanceTimersByTimeAsync(1000);
+            await carried;
+          }
           else if (s.kind === 'reopen') await book.reopen(task.id);
           else if (s.kind === 'compaction') await book.recordCompaction(now().toISOString());
           else if (s.kind === 'phaseFailed') await book.phaseFailed(phaseIndex);
