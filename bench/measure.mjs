@@ -24,11 +24,12 @@ export function gnuTimeWorks() {
 
 /**
  * Runs `cmd args` to the end and returns its wall time in ms (measured here, around the spawn) and,
- * when `rssFile` is given, its peak RSS in KiB as GNU time reports it (the process wrapped in
- * `/usr/bin/time -f %M -o rssFile`). Output is collected and returned, never shown.
+ * when `rssFile` is given, its peak RSS in KiB and the CPU time in ms it and the children it waited
+ * for used, as GNU time reports them (the process wrapped in `/usr/bin/time -f "%M %U %S" -o
+ * rssFile`). Output is collected and returned, never shown.
  */
 export function timed(cmd, args, { cwd, input, rssFile, env } = {}) {
-  const [file, argv] = rssFile ? [TIME_BIN, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const [file, argv] = rssFile ? [TIME_BIN, ['-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, args];
   const start = process.hrtime.bigint();
   const r = spawnSync(file, argv, {
     cwd,
@@ -39,16 +40,19 @@ export function timed(cmd, args, { cwd, input, rssFile, env } = {}) {
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   let rssKb;
+  let cpuMs;
   if (rssFile) {
     try {
       // GNU time prefixes "Command exited with non-zero status N" when the command fails.
       const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-      rssKb = Number(lines[lines.length - 1]);
+      const [rss, user, system] = lines[lines.length - 1].split(' ').map(Number);
+      rssKb = rss;
+      cpuMs = (user + system) * 1000;
     } catch {
       rssKb = undefined;
     }
   }
-  return { ms, status: r.status, signal: r.signal, error: r.error, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '', rssKb };
+  return { ms, status: r.status, signal: r.signal, error: r.error, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '', rssKb, cpuMs };
 }
 
 export function median(values) {

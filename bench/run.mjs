@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gnuTimeWorks, makespanBound, median, timed } from './measure.mjs';
 import { runPlanDoc, serialize, statusPlan } from './plans.mjs';
 import { runWorktreeBench } from './worktree.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'ccasp');
+const CPU_USAGE = pathToFileURL(path.join(ROOT, 'bench', 'cpu-usage.mjs')).href;
 const NODE = process.execPath;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ccasp-bench-'));
@@ -161,14 +162,23 @@ function runOnce(r) {
   delete env.FORCE_COLOR;
   if (r.agentSeconds !== undefined) env.STUB_AGENT_SECONDS = String(r.agentSeconds);
   else delete env.STUB_AGENT_SECONDS;
+  const cpuFile = path.join(project, 'cpu');
+  env.CCASP_BENCH_CPU_FILE = cpuFile;
   // The loop itself, agents sharing the folder; worktree isolation is measured on its own in part 3.
-  const res = timed(NODE, [BIN, 'run', 'plan', '--claude-bin', stub, '--concurrency', String(r.concurrency), '--isolation', 'none'], {
+  const args = ['--import', CPU_USAGE, BIN, 'run', 'plan', '--claude-bin', stub, '--concurrency', String(r.concurrency), '--isolation', 'none'];
+  const res = timed(NODE, args, {
     cwd: project,
     env,
     ...(haveTime ? { rssFile } : {}),
   });
   const label = `${r.name} at concurrency ${r.concurrency}`;
   if (res.status !== 0) problem(`${label}: ccasp run exited ${res.status ?? res.signal}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  let ownCpuMs = NaN;
+  try {
+    ownCpuMs = Number(readFileSync(cpuFile, 'utf8'));
+  } catch {
+    problem(`${label}: ccasp's CPU time was not recorded`);
+  }
   let state;
   try {
     state = JSON.parse(readFileSync(path.join(project, '.claude', 'orchestrator', 'state.json'), 'utf8'));
@@ -192,6 +202,8 @@ function runOnce(r) {
     span,
     overhead: (res.ms - bound) / tasks,
     agentMedian: median(attempts.map((a) => a.durationMs)),
+    ownCpu: ownCpuMs / tasks,
+    agentsCpu: res.cpuMs === undefined ? NaN : (res.cpuMs - ownCpuMs) / tasks,
   };
 }
 
@@ -236,6 +248,23 @@ console.log(
   `   ccasp's own cost per task: 200 tasks ${ms(small.overhead)}, 1,000 tasks ${ms(large.overhead)}; ratio ${(large.overhead / small.overhead).toFixed(2)} ` +
     `(agent median ${ms(small.agentMedian)} vs ${ms(large.agentMedian)}: the stub reads longer prompts in the longer run)`,
 );
+
+// Whether the machine or ccasp sets the pace: with every core busy, no schedule finishes sooner than
+// the CPU time of the whole run spread over the cores.
+if (haveTime) {
+  console.log('');
+  console.log(`   CPU per task (ccasp's own from the process itself; agents' = GNU time's total with children − ccasp's), ${cpus.length} cores:`);
+  console.log(`   ${pad('plan', 13)}${pad('conc', 5)}${lpad('ccasp', 10)}${lpad('agents', 10)}${lpad('CPU floor', 12)}${lpad('wall', 10)}${lpad('wall/floor', 12)}`);
+  for (const r of runs) {
+    const floor = (r.ownCpu + r.agentsCpu) / cpus.length;
+    const wall = r.wall / r.tasks;
+    console.log(
+      `   ${pad(r.name, 13)}${pad(r.concurrency, 5)}${lpad(ms(r.ownCpu), 10)}${lpad(ms(r.agentsCpu), 10)}${lpad(ms(floor), 12)}${lpad(ms(wall), 10)}${lpad(`${(wall / floor).toFixed(2)}×`, 12)}`,
+    );
+  }
+  console.log('   CPU floor = (ccasp + agents) / cores: the wall time per task if every core were busy all the time');
+  console.log('   wall/floor near 1: the cores set the pace, not the schedule; ccasp\'s CPU includes V8\'s compiler and GC threads and the fsync\'d writes');
+}
 
 // ---------------------------------------------------------------------------------------------
 // 3. worktree isolation
