@@ -78,7 +78,10 @@ export interface LinkInputs {
   readonly plan?: GithubLink;
   /** CCASP's `.claude/config/tech-stack.json` repository; called only when flags and plan name none. */
   readonly techStackRepo?: () => RepoRef | undefined;
-  /** The `origin` remote's URL; called only when nothing else names the repository. */
+  /**
+   * The `origin` remote's URL: it names the repository when nothing else does, and the host of one
+   * named without a host when it is that same repository.
+   */
   readonly originUrl?: () => string | undefined;
 }
 
@@ -95,16 +98,29 @@ export type LinkResolution =
  */
 export function resolveLink(inputs: LinkInputs): LinkResolution {
   if (inputs.flag === false) return { kind: 'off', why: 'disabled' };
-  if (inputs.flag) return { kind: 'linked', link: inputs.flag, source: '--github' };
+  let origin: RepoRef | undefined | null = null;
+  const fromOrigin = () => {
+    if (origin === null) {
+      const url = inputs.originUrl?.();
+      origin = url ? repoFromRemoteUrl(url) : undefined;
+    }
+    return origin;
+  };
+  // `owner/repo` says nothing of the host; the same repository on the origin remote does (Enterprise).
+  const linked = (link: IssueRef, source: string): LinkResolution => {
+    const remote = link.host ? undefined : fromOrigin();
+    const sameRepo = remote?.host && remote.owner.toLowerCase() === link.owner.toLowerCase() && remote.repo.toLowerCase() === link.repo.toLowerCase();
+    return { kind: 'linked', link: sameRepo ? { ...link, host: remote.host } : link, source };
+  };
+  if (inputs.flag) return linked(inputs.flag, '--github');
   const issue = inputs.plan?.issue;
   if (issue === undefined) return { kind: 'off', why: 'unlinked' };
-  if (inputs.repoFlag) return { kind: 'linked', link: { ...inputs.repoFlag, issue }, source: 'the plan (issue) and --repo' };
+  if (inputs.repoFlag) return linked({ ...inputs.repoFlag, issue }, 'the plan (issue) and --repo');
   const fromPlan = inputs.plan?.owner && inputs.plan.repo ? parseRepoSlug(`${inputs.plan.owner}/${inputs.plan.repo}`) : undefined;
-  if (fromPlan) return { kind: 'linked', link: { ...fromPlan, issue }, source: 'the plan' };
+  if (fromPlan) return linked({ ...fromPlan, issue }, 'the plan');
   const fromTechStack = inputs.techStackRepo?.();
-  if (fromTechStack) return { kind: 'linked', link: { ...fromTechStack, issue }, source: 'the plan (issue) and .claude/config/tech-stack.json' };
-  const origin = inputs.originUrl?.();
-  const fromRemote = origin ? repoFromRemoteUrl(origin) : undefined;
+  if (fromTechStack) return linked({ ...fromTechStack, issue }, 'the plan (issue) and .claude/config/tech-stack.json');
+  const fromRemote = fromOrigin();
   if (fromRemote) return { kind: 'linked', link: { ...fromRemote, issue }, source: 'the plan (issue) and the git remote origin' };
   return {
     kind: 'incomplete',

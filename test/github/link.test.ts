@@ -109,7 +109,24 @@ describe('resolving the token and API URL', () => {
     // The host travels with the link: from an issue address given to --github, or from the origin remote.
     expect(resolveLink({ flag: parseIssueRef('https://ghe.corp/acme/widgets/issues/9')! })).toMatchObject({ link: { host: 'ghe.corp' } });
     expect(resolveLink({ plan: { issue: 4 }, originUrl: () => 'git@ghe.corp:acme/widgets.git' })).toMatchObject({ link: { owner: 'acme', host: 'ghe.corp', issue: 4 } });
-    expect(resolveLink({ plan: { owner: 'acme', repo: 'widgets', issue: 4 }, originUrl: () => 'git@ghe.corp:acme/widgets.git' })).toEqual({
+  });
+
+  it('takes the host of a repository named without one from the origin remote, when that is the same repository', () => {
+    const origin = () => 'git@ghe.corp:Acme/Widgets.git';
+    expect(resolveLink({ plan: { owner: 'acme', repo: 'widgets', issue: 4 }, originUrl: origin })).toEqual({
+      kind: 'linked',
+      link: { owner: 'acme', repo: 'widgets', issue: 4, host: 'ghe.corp' },
+      source: 'the plan',
+    });
+    expect(resolveLink({ flag: parseIssueRef('acme/widgets#9')!, originUrl: origin })).toMatchObject({ link: { issue: 9, host: 'ghe.corp' } });
+    expect(resolveLink({ plan: { issue: 4 }, repoFlag: parseRepoSlug('acme/widgets')!, originUrl: origin })).toMatchObject({ link: { host: 'ghe.corp' } });
+    expect(resolveLink({ plan: { issue: 4 }, techStackRepo: () => ({ owner: 'acme', repo: 'widgets' }), originUrl: origin })).toMatchObject({ link: { host: 'ghe.corp' } });
+    // Another repository on origin says nothing about where this one lives; an issue address keeps its own host.
+    const other = resolveLink({ plan: { owner: 'acme', repo: 'gadgets', issue: 4 }, originUrl: origin });
+    expect(other.kind === 'linked' && other.link.host).toBe(undefined);
+    expect(resolveLink({ flag: parseIssueRef('https://github.com/acme/widgets/issues/9')!, originUrl: origin })).toMatchObject({ link: { host: 'github.com' } });
+    // No remote at all: the link is as named.
+    expect(resolveLink({ plan: { owner: 'acme', repo: 'widgets', issue: 4 }, originUrl: () => undefined })).toEqual({
       kind: 'linked',
       link: { owner: 'acme', repo: 'widgets', issue: 4 },
       source: 'the plan',
