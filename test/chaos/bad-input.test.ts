@@ -116,10 +116,9 @@ const CASES: BadCase[] = [
 ];
 
 /**
- * BUG (special files): a FIFO, or a symlink to a character device such as /dev/zero, in place of
- * PROGRESS.json makes `validate` and `run` hang (the FIFO blocks on open; /dev/zero is read without
- * end, memory growing), because src/plan/read-file.ts checks only isDirectory() and st_size (0 for
- * both) before readFile(). Expected: exit 2, "is not a regular file". Skipped until fixed.
+ * A FIFO, or a symlink to a character device such as /dev/zero, in place of PROGRESS.json once made
+ * `validate` and `run` hang (the FIFO blocks on open; /dev/zero is read without end). Now: exit 2,
+ * "is not a regular file".
  */
 const SPECIAL_FILE_CASES: BadCase[] = [
   { name: 'a FIFO where the file should be', make: (file) => mkfifo(file), message: /not a regular file/ },

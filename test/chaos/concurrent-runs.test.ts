@@ -12,8 +12,8 @@ import { CHAOS_AGENT, chaosEnv, lockFile, makeAgentsExecutable, makeProject, mak
  * The winner's agent takes 800 ms so that the loser reaches the lock while the winner holds it even
  * on a loaded machine. With a short agent this test sometimes sees both runs proceed: the loser
  * read PROGRESS.json before it tried the lock, took the lock once the winner had released it, and
- * ran the completed task again from its stale copy (bug: the plan is loaded before the lock is
- * taken; reproduced deterministically, and skipped, in lock-and-orphans.test.ts).
+ * ran the completed task again from its stale copy (fixed: the plan is read again once the lock is
+ * held; reproduced deterministically in lock-and-orphans.test.ts).
  */
 const ROUNDS = 20;
 const AT_ONCE = 4;

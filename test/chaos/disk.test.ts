@@ -15,13 +15,8 @@ import { CHAOS_AGENT, chaosEnv, lockFile, makeAgentsExecutable, makeProject, mak
  * tmpfs, a project whose disk an agent fills mid-run, a plan folder mounted read-only. Everywhere:
  * the same faults injected into ccasp's own fs calls (preload-fs-faults.mjs).
  *
- * BUG (write failures are internal errors): today ccasp reports ENOSPC and EROFS as "ccasp: internal
- * error: Error: ENOSPC: no space left on device, write" with a stack trace and exit 1 ("a bug: please
- * report it"), and the ENOSPC message does not even name the file. When the agent's log cannot be
- * written (src/agents/delegate.ts: createWriteStream without an 'error' listener) it is worse: an
- * unhandled 'error' event kills the process mid-run, skipping the lock release and leaving
- * state.json "active". The tests of the message are written to the behaviour it should have, and
- * skipped until fixed; the data-safety tests run.
+ * Each fault has two tests: the data stays safe, and the user is told which file could not be
+ * written and why, with a documented exit code rather than exit 1's "internal error".
  */
 
 const PRELOAD = path.join(import.meta.dirname, 'preload-fs-faults.mjs');
@@ -114,7 +109,7 @@ async function expectPlanSafe(project: string, r: CliResult, before?: Buffer): P
   expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp')), 'no temp file left beside the plan').toEqual([]);
 }
 
-/** The message half: what a user should see. Used by the skipped tests (see the BUG note above). */
+/** The message half: what a user should see. */
 function expectClearMessage(r: CliResult, file: string, what: RegExp): void {
   expect(r.code, r.stderr).not.toBe(0);
   expect(r.code, 'exit 1 means "internal error, a bug"').not.toBe(1);

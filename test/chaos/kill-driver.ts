@@ -67,9 +67,8 @@ export interface ChaosFigures {
   orphansAliveAfterKill: number;
   orphansEndedByNextRun: number;
   orphansLeftAfterNextRunStarted: number;
-  /** Orphans whose pid the killed run had not yet written to state.json (see KNOWN_BUG_UNRECORDED_PID). */
+  /** Orphans whose pid the killed run had not yet written to state.json: found by session id all the same. */
   orphansUnrecordedAtKill: number;
-  orphansUnrecordedLeft: number;
   lockTakeovers: number;
   requeueNotices: number;
   interruptedAttempts: number;
@@ -80,15 +79,6 @@ export interface ChaosFigures {
 }
 
 const RUN_TIMEOUT_MS = 90_000;
-/**
- * Known bug, found by this suite: for the few milliseconds between spawning an
- * agent and writing its pid to state.json, a kill -9 leaves an agent that the next run cannot find,
- * since endOrphans() skips agents without a pid although their session id is recorded and on their
- * command line. While this is true, such an agent surviving the next run's start is counted
- * (orphansUnrecordedLeft) rather than failed; an agent whose pid WAS recorded must always be ended.
- * test/chaos/orphans.test.ts reproduces the bug deterministically (skipped until it is fixed).
- */
-const KNOWN_BUG_UNRECORDED_PID = false;
 /** How long an orphaned stub lingers when nothing ends it. */
 const LINGER_S = 20;
 
@@ -134,7 +124,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     orphansEndedByNextRun: 0,
     orphansLeftAfterNextRunStarted: 0,
     orphansUnrecordedAtKill: 0,
-    orphansUnrecordedLeft: 0,
     lockTakeovers: 0,
     requeueNotices: 0,
     interruptedAttempts: 0,
@@ -184,13 +173,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     for (const [session, { pid, recorded }] of cycle.suspects) {
       const now = live.get(session);
       if (now === undefined) continue;
-      if (!recorded && KNOWN_BUG_UNRECORDED_PID) {
-        figures.orphansUnrecordedLeft++;
-        log(`known bug: agent pid ${pid} (session ${session}), spawned before its pid reached state.json, outlived the next run's start`);
-      } else {
-        figures.orphansLeftAfterNextRunStarted++;
-        violate(cycle, `agent pid ${pid} (session ${session}) of a killed run is still alive after the next run started${recorded ? ' (its pid was in state.json)' : ''}`);
-      }
+      figures.orphansLeftAfterNextRunStarted++;
+      violate(cycle, `agent pid ${pid} (session ${session}) of a killed run is still alive after the next run started${recorded ? ' (its pid was in state.json)' : ''}`);
       killGroup(now);
     }
     cycle.suspects = new Map();
@@ -400,7 +384,7 @@ export function formatFigures(f: ChaosFigures): string {
       .map(([n, tasks]) => `${n}×: ${tasks} tasks`)
       .join(', ')} (max ${f.maxStarts})`,
     `  orphans                   ${f.orphansAliveAfterKill} agents alive after a kill (${f.orphansUnrecordedAtKill} with no pid in state.json yet); ` +
-      `${f.orphansEndedByNextRun} reported ended by the next run; alive after the next run started: ${f.orphansLeftAfterNextRunStarted} recorded, ${f.orphansUnrecordedLeft} unrecorded (known bug)`,
+      `${f.orphansEndedByNextRun} reported ended by the next run; alive after the next run started: ${f.orphansLeftAfterNextRunStarted}`,
     `  stale locks taken over    ${f.lockTakeovers}`,
     `  files out of step at kill state.json ahead of PROGRESS.json ${f.stateAheadOfPlan} task(s), behind ${f.planAheadOfState}`,
     `  stray temp files          at most ${f.strayTempFilesMax} in plan/ and .claude/orchestrator/ after a kill; ${f.strayTempFilesAtEnd.length} left in finished projects${

@@ -31,7 +31,7 @@ import { until } from '../support/until.js';
  * The project lock and the agents a killed run leaves behind, through the CLI: a stale lock left by
  * a killed run is taken over and the agents it recorded are ended; a lock held from another host
  * name is never taken over (live pid or not); a live holder on this host is respected; a damaged
- * lock is taken over. Two known bugs are reproduced deterministically and skipped.
+ * lock is taken over. Two bugs this suite found are reproduced deterministically and held fixed.
  */
 
 const PRELOAD = path.join(import.meta.dirname, 'preload-fs-faults.mjs');
@@ -167,13 +167,11 @@ describe('the project lock, through the CLI', () => {
   });
 });
 
-describe('known bugs (skipped until fixed)', () => {
-  // BUG (orphan without a pid): ccasp writes an agent to state.json before spawning it and its pid
-  // only after, in a separate non-durable write. For those few milliseconds a kill -9 leaves an
-  // agent that the next run does not end: endOrphans() (src/state/orphans.ts) skips agents without
-  // a pid, although the session id is recorded and on the agent's command line
-  // (`--session-id=<id>`), so a scan of /proc for it would find the process. Meanwhile the next run
-  // starts the same task again: two agents work on the same files.
+describe('bugs this suite found', () => {
+  // An agent is in state.json (with its session id) before it is spawned; its pid comes later (see
+  // RunBook.agentSpawned). endOrphans() once skipped agents without a pid, so a kill -9 in between
+  // left an agent working while the next run started the same task again. Orphans are now found by
+  // the session id on their command line.
   it('ends an agent the killed run had spawned but not yet recorded the pid of', async () => {
     for (let tries = 0; tries < 10; tries++) {
       const { project, startsDir } = setup();
@@ -214,13 +212,10 @@ describe('known bugs (skipped until fixed)', () => {
     throw new Error('could not catch the window in 10 tries');
   }, 120_000);
 
-  // BUG (stale plan): `ccasp run` loads PROGRESS.json before it takes the project lock
-  // (src/cli/run-session.ts: loadPlan, then acquireLock) and never reads it again. A run that
-  // reaches the lock only after another run has finished and released it works from its stale copy:
-  // it runs completed tasks again (here T1, a second agent start and a second attempt) and writes
-  // its copy over the other run's PROGRESS.json. `ccasp unblock` / `reset` (src/cli/reopen-task.ts)
-  // load before locking too. The delay before link() (the lock) only widens a window that CPU load
-  // opens by itself: concurrent-runs.test.ts saw it with a 200 ms agent.
+  // A run that reached the lock only after another run had finished once worked from the copy of
+  // PROGRESS.json it read before the lock: it ran completed tasks again and wrote its copy over the
+  // other run's. The plan is now read again once the lock is held. The delay before link() (the
+  // lock) only widens a window that CPU load opens by itself.
   it('a run that takes the lock after another run finished works from the plan on disk', async () => {
     const { project, startsDir } = setup({
       name: 'Stale',

@@ -106,11 +106,9 @@ describe.concurrent('security', () => {
       expect(outbox).not.toMatch(/ChaosSecret/);
     });
 
-    // BUG (secrets quoted by an agent): README says "The token never appears in output, logs, state or
-    // comments". Comments and the outbox are scrubbed (test above), but when an agent's report quotes
-    // the token or the API key, ccasp copies it unredacted into its human output, the --json
-    // task.completed event, state.json (attempts[].summary) and the task's log (the raw stream).
-    // The redactor (src/github/redact.ts) is only applied on the GitHub path. Skipped until fixed.
+    // Found here: an agent's report quoting the token or the API key once reached the human output,
+    // the --json events, state.json (attempts[].summary) and the task's log unredacted; the redactor
+    // was applied on the GitHub path only.
     it('keeps secrets an agent quotes out of output, NDJSON, state and logs', async ({ expect }) => {
       const dir = caseDir();
       const project = secretPlan(dir, 15);
