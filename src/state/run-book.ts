@@ -1,5 +1,5 @@
 import type { PlanDocument } from '../plan/document.js';
-import { isDone, type PhaseStatus, type Task, type TaskStatus } from '../plan/model.js';
+import { type PhaseStatus, type Task, type TaskStatus } from '../plan/model.js';
 import { AttemptLog } from './attempt-log.js';
 import { writeAtomic } from './atomic-write.js';
 import { CoalescingWriter } from './coalescing-writer.js';
@@ -8,7 +8,7 @@ import type { ActiveAgent, AttemptRecord, OrchestratorState } from './schema.js'
 import { StateJson } from './state-json.js';
 import { StatusLists } from './status-lists.js';
 import { WriteBuffer } from './write-buffer.js';
-import { recordSpawn, setTaskStatus, statusesOf, syncPhase, syncPlanPercentage, type Statuses } from './transitions.js';
+import { recordSpawn, setTaskStatus, statusesOf, syncPhase, syncPlanProgress, type Statuses } from './transitions.js';
 
 /** How long an agent's pid waits for another write to carry it to state.json. */
 const PID_WRITE_DELAY_MS = 1000;
@@ -225,8 +225,7 @@ export class RunBook {
   async finish(outcome: 'completed' | 'blocked' | 'failed' | 'paused' | 'rate-limited' | 'budget'): Promise<void> {
     this.state.status = outcome === 'rate-limited' || outcome === 'budget' ? 'paused' : outcome;
     this.state.activeAgents = [];
-    const done = this.doc.plan.phases.every((p) => p.tasks.every((t) => isDone(this.statuses.get(t.id) ?? t.status)));
-    syncPlanPercentage(this.doc, this.phaseStatuses, done ? 'completed' : undefined);
+    syncPlanProgress(this.doc, this.phaseStatuses);
     await this.write();
   }
 
@@ -244,7 +243,7 @@ export class RunBook {
     const before = this.phaseStatuses[index];
     const after = syncPhase(this.doc, this.tally, index, at, failed, before);
     this.phaseStatuses[index] = after;
-    if (after !== before) syncPlanPercentage(this.doc, this.phaseStatuses);
+    if (after !== before) syncPlanProgress(this.doc, this.phaseStatuses);
     return after !== before ? after : undefined;
   }
 

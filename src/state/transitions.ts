@@ -95,9 +95,19 @@ export function syncPhase(
   return status;
 }
 
-/** The seed orchestrator's measure: the share of phases completed. */
-export function syncPlanPercentage(doc: PlanDocument, phaseStatuses: readonly PhaseStatus[], planStatus?: string): number {
+/**
+ * The plan's progress from its phases: the seed orchestrator's percentage (the share of phases
+ * completed), and a status that follows the phases as a phase's follows its tasks, so a plan being
+ * worked on does not say pending, nor one with a task reopened say completed.
+ */
+export function syncPlanProgress(doc: PlanDocument, phaseStatuses: readonly PhaseStatus[]): number {
   const value = percent(phaseStatuses.filter((s) => s === 'completed').length, phaseStatuses.length);
-  doc.updatePlan({ completionPercentage: value, ...(planStatus ? { status: planStatus } : {}) });
+  doc.updatePlan({ completionPercentage: value, status: planStatusOf(phaseStatuses) });
   return value;
+}
+
+export function planStatusOf(phaseStatuses: readonly PhaseStatus[]): 'pending' | 'in_progress' | 'completed' {
+  if (phaseStatuses.every((s) => s === 'completed')) return 'completed';
+  if (phaseStatuses.every((s) => s === 'pending')) return 'pending';
+  return 'in_progress';
 }

@@ -84,6 +84,23 @@ describe('RunBook on disk', () => {
     expect(pidsOnDisk(book)).toEqual([1111, 2222]);
   });
 
+  it("keeps the plan's own status in step with its phases: in progress once work starts, completed at the end, in progress again when a task reopens", async () => {
+    const book = await freshBook('plan-status');
+    const planOnDisk = () => JSON.parse(readFileSync(book.doc.file, 'utf8')) as { status: string; completion_percentage: number };
+    expect(planOnDisk()).toMatchObject({ status: 'pending', completion_percentage: 0 });
+    const all = book.doc.plan.phases.flatMap((p, phaseIndex) => p.tasks.map((task) => ({ task, phaseIndex })));
+    await book.taskStarted(all[0]!.task, 0, agentFor(all[0]!.task.id));
+    expect(planOnDisk()).toMatchObject({ status: 'in_progress', completion_percentage: 0 });
+    for (const { task, phaseIndex } of all) {
+      await book.attemptEnded(task, phaseIndex, record(task.id, 1, 'completed', ''), { status: 'completed', completedBy: 'l2-general' });
+    }
+    await book.finish('completed');
+    expect(planOnDisk()).toMatchObject({ status: 'completed', completion_percentage: 100 });
+    await book.reopen(all.at(-1)!.task.id);
+    expect(planOnDisk().status).toBe('in_progress');
+    expect(planOnDisk().completion_percentage).toBeLessThan(100);
+  });
+
   // The books keep both files' text between writes and make again only what changed; whatever
   // happens, the files must be what a plain serialisation of the books would write.
   it('writes, after every change, exactly what serialising the plan and the state whole would write', async () => {
