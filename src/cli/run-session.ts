@@ -186,6 +186,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       );
       return outcomeExitCode(result.outcome, stoppedBy);
     } finally {
+      book.close();
       output.end();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -145,6 +145,15 @@ export class RunBook {
     return this.pidsWaiting.written;
   }
 
+  /**
+   * The run is over, however it ended: a pid still waiting for a write gets none. Its write would
+   * start up to a second later, perhaps after the lock is released and under another run's.
+   */
+  close(): void {
+    if (this.pidsWaiting) clearTimeout(this.pidsWaiting.timer);
+    this.pidsWaiting = undefined;
+  }
+
   /** Records an attempt and the task's new status; returns the phase's status if it changed. */
   async attemptEnded(task: Task, phaseIndex: number, record: AttemptRecord, end: TaskEnd): Promise<PhaseStatus | undefined> {
     const at = this.now().toISOString();

@@ -84,6 +84,19 @@ describe('RunBook on disk', () => {
     expect(pidsOnDisk(book)).toEqual([1111, 2222]);
   });
 
+  it('writes nothing once the run is closed, not even a pid that was waiting', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const book = await freshBook('pid-closed');
+    const task = book.doc.plan.phases[0]!.tasks[0]!;
+    await book.taskStarted(task, 0, agentFor(task.id));
+    const before = readFileSync(book.stateFile, 'utf8');
+    void book.agentSpawned(task.id, 3333);
+    book.close();
+    await vi.advanceTimersByTimeAsync(5000);
+    await realPause(200);
+    expect(readFileSync(book.stateFile, 'utf8')).toBe(before);
+  });
+
   it("keeps the plan's own status in step with its phases: in progress once work starts, completed at the end, in progress again when a task reopens", async () => {
     const book = await freshBook('plan-status');
     const planOnDisk = () => JSON.parse(readFileSync(book.doc.file, 'utf8')) as { status: string; completion_percentage: number };
