@@ -106,7 +106,7 @@ export function syncPlanProgress(doc: PlanDocument, phaseStatuses: readonly Phas
   return value;
 }
 
-export function planStatusOf(phaseStatuses: readonly PhaseStatus[]): 'pending' | 'in_progress' | 'completed' {
+function planStatusOf(phaseStatuses: readonly PhaseStatus[]): 'pending' | 'in_progress' | 'completed' {
   if (phaseStatuses.every((s) => s === 'completed')) return 'completed';
   if (phaseStatuses.every((s) => s === 'pending')) return 'pending';
   return 'in_progress';
