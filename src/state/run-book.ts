@@ -129,7 +129,7 @@ export class RunBook {
    * found by their session id, not by this). The pid rides on the next write, which for a short
    * agent is its end; one still running a second later gets a write of its own. Writing state.json
    * again for every spawn cost each task a whole extra rewrite, growing with the run's history.
-   * Settles once a write that carries the pid has finished.
+   * Settles once a write that carries the pid has finished; never, if the run closes first.
    */
   agentSpawned(taskId: string, pid: number): Promise<void> {
     const agent = this.state.activeAgents.find((a) => a.taskId === taskId);
