@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import type { AgentRequest } from '../orchestrator/run-plan.js';
+import type { AgentRequest } from './request.js';
 import { logPath } from '../state/paths.js';
 import type { AgentResult, AttemptResult, ProcessEnd } from './attempt.js';
 import { renderTaskPrompt } from './prompt.js';

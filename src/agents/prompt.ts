@@ -1,6 +1,7 @@
 import type { Phase, Plan, Task } from '../plan/model.js';
 import type { ReportFormat } from './report.js';
 import type { Route } from './route.js';
+import type { MergedTip } from '../worktree/workspace.js';
 import { STRUCTURED_OUTPUT_TOOL } from './structured-report.js';
 
 /** What an earlier attempt of the same task left behind, so a retry starts from it. */
@@ -10,12 +11,6 @@ export interface PreviousAttempt {
   readonly summary?: string;
   /** Files whose changes conflicted with the integration branch (`--isolation worktree`). */
   readonly conflictPaths?: readonly string[];
-}
-
-/** The integration branch's new tip was merged into the agent's worktree; git left markers in `paths`. */
-export interface MergedTip {
-  readonly branch: string;
-  readonly paths: readonly string[];
 }
 
 export interface PromptInput {

@@ -1,7 +1,6 @@
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { MergedTip } from '../agents/prompt.js';
-import type { Integration, Workspace } from '../orchestrator/integration.js';
+import type { Integration, MergedTip, Workspace } from '../worktree/workspace.js';
 import type { RunPorts } from '../orchestrator/run-plan.js';
 import type { Task } from '../plan/model.js';
 import * as wt from '../worktree/index.js';

@@ -1,5 +1,6 @@
 import type { AttemptResult } from '../agents/attempt.js';
-import type { MergedTip, PreviousAttempt } from '../agents/prompt.js';
+import type { AgentRequest } from '../agents/request.js';
+import type { PreviousAttempt } from '../agents/prompt.js';
 import type { Report } from '../agents/report.js';
 import type { Route } from '../agents/route.js';
 import type { Phase, PhaseStatus, Plan, Task } from '../plan/model.js';
@@ -9,28 +10,11 @@ import { totalTokens, ZERO_USAGE } from '../state/transitions.js';
 import type { EventBus, OrchestratorEvent, RunOutcome } from './events.js';
 import { judgeAttempt, judgeWork, type Verdict, type WorkCheck } from './judge.js';
 import { Schedule } from './schedule.js';
-import { afterIntegration, conflictBlocker, followsConflict, keptWorkNote, type Integration, type Workspace } from './integration.js';
+import { afterIntegration, conflictBlocker, followsConflict, keptWorkNote } from './integration.js';
+import type { Integration, Workspace } from '../worktree/workspace.js';
 import { budgetStanding, perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
 import { earlierWork, renderMemory } from '../budget/memory.js';
 import { thousands } from '../numbers.js';
-
-export interface AgentRequest {
-  readonly plan: Plan;
-  readonly phase: Phase;
-  readonly task: Task;
-  readonly route: Route;
-  readonly attempt: number;
-  readonly sessionId: string;
-  readonly previous: readonly PreviousAttempt[];
-  /** A bounded account of earlier work in the plan. */
-  readonly earlierWork?: string;
-  /** What this attempt may spend (claude --max-budget-usd), when the run has a cost limit. */
-  readonly maxBudgetUsd?: number;
-  /** Where the agent works (its task's worktree); the project root when absent. */
-  readonly cwd?: string;
-  /** After a conflict: the integration branch's tip merged into `cwd`, and the files left to resolve. */
-  readonly conflict?: MergedTip;
-}
 
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */
 export interface RunPorts {

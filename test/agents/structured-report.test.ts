@@ -6,7 +6,7 @@ import { readReport } from '../../src/agents/report.js';
 import { StreamReader } from '../../src/agents/stream.js';
 import { parseStructuredReport, REPORT_JSON_SCHEMA, reportSchemaArgument, STRUCTURED_OUTPUT_TOOL } from '../../src/agents/structured-report.js';
 import type { Phase, Plan, Task } from '../../src/plan/model.js';
-import type { AgentRequest } from '../../src/orchestrator/run-plan.js';
+import type { AgentRequest } from '../../src/agents/request.js';
 import { judgeAttempt } from '../../src/orchestrator/judge.js';
 
 const TEXT_REPORT = 'TASK_COMPLETE: P1.1\nSTATUS: completed\nARTIFACTS: [src/a.ts]\nSUMMARY: Added a.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { afterIntegration, conflictBlocker, followsConflict, type Workspace } from '../../src/orchestrator/integration.js';
+import { afterIntegration, conflictBlocker, followsConflict } from '../../src/orchestrator/integration.js';
+import type { Workspace } from '../../src/worktree/workspace.js';
 import type { AttemptRecord } from '../../src/state/schema.js';
 
 const completed = { kind: 'completed', summary: 'did it', artifacts: ['a.ts'] } as const;

@@ -1,0 +1,23 @@
+import type { Phase, Plan, Task } from '../plan/model.js';
+import type { MergedTip } from '../worktree/workspace.js';
+import type { PreviousAttempt } from './prompt.js';
+import type { Route } from './route.js';
+
+/** One attempt at one task, as the run asks an agent for it. */
+export interface AgentRequest {
+  readonly plan: Plan;
+  readonly phase: Phase;
+  readonly task: Task;
+  readonly route: Route;
+  readonly attempt: number;
+  readonly sessionId: string;
+  readonly previous: readonly PreviousAttempt[];
+  /** A bounded account of earlier work in the plan. */
+  readonly earlierWork?: string;
+  /** What this attempt may spend (claude --max-budget-usd), when the run has a cost limit. */
+  readonly maxBudgetUsd?: number;
+  /** Where the agent works (its task's worktree); the project root when absent. */
+  readonly cwd?: string;
+  /** After a conflict: the integration branch's tip merged into `cwd`, and the files left to resolve. */
+  readonly conflict?: MergedTip;
+}
