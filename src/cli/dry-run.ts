@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { renderTaskPrompt } from '../agents/prompt.js';
 import type { ReportFormat } from '../agents/report.js';
 import type { Route } from '../agents/route.js';
-import { perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
+import { perTaskCapUsd, type BudgetPolicy } from '../orchestrator/budget.js';
 import type { Plan, Task } from '../plan/model.js';
 import { Schedule } from '../orchestrator/schedule.js';
 import { statusesOf } from '../state/transitions.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { delegateToClaude, type AgentProgress } from '../agents/delegate.js';
-import type { BudgetPolicy } from '../budget/policy.js';
+import type { BudgetPolicy } from '../orchestrator/budget.js';
 import { writeAtomic } from '../state/atomic-write.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode, InvalidPlanError, StateConflictError } from '../errors.js';

@@ -12,8 +12,8 @@ import { judgeAttempt, judgeWork, type Verdict, type WorkCheck } from './judge.j
 import { Schedule } from './schedule.js';
 import { afterIntegration, conflictBlocker, followsConflict, keptWorkNote } from './integration.js';
 import type { Integration, Workspace } from '../worktree/workspace.js';
-import { budgetStanding, perTaskCapUsd, type BudgetPolicy } from '../budget/policy.js';
-import { earlierWork, renderMemory } from '../budget/memory.js';
+import { budgetStanding, perTaskCapUsd, type BudgetPolicy } from './budget.js';
+import { earlierWork, renderMemory } from './memory.js';
 import { thousands } from '../numbers.js';
 
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { earlierWork, EARLIER_WORK_TOKENS, estimateTokens, renderMemory } from '../../src/budget/memory.js';
+import { earlierWork, EARLIER_WORK_TOKENS, estimateTokens, renderMemory } from '../../src/orchestrator/memory.js';
 import { renderTaskPrompt } from '../../src/agents/prompt.js';
 import { routeTask } from '../../src/agents/route.js';
 import type { Plan, Task } from '../../src/plan/model.js';
