@@ -5,7 +5,7 @@ import { planProgress } from '../plan/progress.js';
 import type { Problem } from '../errors.js';
 import type { StateRead } from '../state/read-state.js';
 import type { AttemptRecord } from '../state/schema.js';
-import { totalTokens } from '../state/transitions.js';
+import { totalTokens } from '../state/usage.js';
 
 /** The `ccasp status --json` object; its field names are a documented contract. */
 export interface StatusReport {

@@ -1,7 +1,7 @@
 import { bar } from '../cli/render/bar.js';
 import type { OrchestratorEvent } from '../orchestrator/events.js';
 import type { PhaseStatus, TaskStatus } from '../plan/model.js';
-import { totalTokens } from '../state/transitions.js';
+import { totalTokens } from '../state/usage.js';
 import type { PhaseView, TaskView, Tracker } from './tracker.js';
 import { thousands } from '../numbers.js';
 

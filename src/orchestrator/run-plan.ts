@@ -6,7 +6,7 @@ import type { Route } from '../agents/route.js';
 import type { Phase, PhaseStatus, Plan, Task } from '../plan/model.js';
 import type { RunBook } from '../state/run-book.js';
 import type { AttemptRecord } from '../state/schema.js';
-import { totalTokens, ZERO_USAGE } from '../state/transitions.js';
+import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import type { EventBus, OrchestratorEvent, RunOutcome } from './events.js';
 import { judgeAttempt, judgeWork, type Verdict, type WorkCheck } from './judge.js';
 import { Schedule } from './schedule.js';

@@ -1,5 +1,5 @@
 import type { AttemptRecord, OrchestratorState } from './schema.js';
-import { totalTokens } from './transitions.js';
+import { totalTokens } from './usage.js';
 
 /**
  * The attempt history in state.json, and what is derived from it (each task's attempts, the token

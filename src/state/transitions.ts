@@ -2,7 +2,8 @@ import type { PlanDocument } from '../plan/document.js';
 import type { Plan, PhaseStatus, TaskStatus } from '../plan/model.js';
 import { percent } from '../plan/progress.js';
 import type { PhaseTally } from './phase-tally.js';
-import type { ActiveAgent, OrchestratorState, Usage } from './schema.js';
+import type { ActiveAgent, OrchestratorState } from './schema.js';
+import { ZERO_USAGE } from './usage.js';
 import { STATE_VERSION } from './version.js';
 
 /**
@@ -11,7 +12,6 @@ import { STATE_VERSION } from './version.js';
  * run's books (agents, attempts, metrics, tokens); the lists in state.json are derived from the
  * statuses each time, so the two files cannot drift apart.
  */
-export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 };
 
 export function createState(plan: Plan, planPath: string, now: string, tokenLimit: number | null = null, costLimitUsd: number | null = null): OrchestratorState {
   return {
@@ -54,10 +54,6 @@ export function statusesOf(plan: Plan): Statuses {
 export function recordSpawn(state: OrchestratorState, agent: ActiveAgent): void {
   state.activeAgents = [...state.activeAgents.filter((a) => a.taskId !== agent.taskId), agent];
   state.metrics.totalAgentsSpawned++;
-}
-
-export function totalTokens(u: Usage): number {
-  return u.inputTokens + u.outputTokens + u.cacheCreationTokens + u.cacheReadTokens;
 }
 
 export function setTaskStatus(
