@@ -1,5 +1,5 @@
 import { buildGraph } from './graph.js';
-import { isDone, TASK_STATUSES, type Phase, type Plan, type Task, type TaskStatus } from './model.js';
+import { isDone, TASK_STATUSES, type Phase, type PhaseStatus, type Plan, type Task, type TaskStatus } from './model.js';
 
 export interface PhaseProgress {
   readonly phase: Phase;
@@ -25,6 +25,31 @@ export interface PlanProgress {
 
 export function percent(part: number, whole: number): number {
   return whole === 0 ? 100 : Math.round((part / whole) * 100);
+}
+
+/**
+ * The one rule for a phase's status, read from a file without one and kept by a run: failed when a
+ * task failed or the run aborted the phase; completed when every task is done (an empty phase has
+ * nothing left to do); blocked when blocked tasks are all that is left; in progress once any task
+ * moved.
+ */
+export function phaseStatusOf(tasks: readonly TaskStatus[], aborted = false): PhaseStatus {
+  if (aborted || tasks.includes('failed')) return 'failed';
+  if (tasks.every(isDone)) return 'completed';
+  if (tasks.includes('blocked') && !tasks.some((s) => s === 'pending' || s === 'in_progress')) return 'blocked';
+  return tasks.some((s) => s !== 'pending') ? 'in_progress' : 'pending';
+}
+
+/** A plan's status follows its phases as a phase's follows its tasks. */
+export function planStatusOf(phases: readonly PhaseStatus[]): 'pending' | 'in_progress' | 'completed' {
+  if (phases.every((s) => s === 'completed')) return 'completed';
+  if (phases.every((s) => s === 'pending')) return 'pending';
+  return 'in_progress';
+}
+
+/** The seed orchestrator's completion percentage: the share of phases completed. */
+export function phasesPercent(phases: readonly PhaseStatus[]): number {
+  return percent(phases.filter((s) => s === 'completed').length, phases.length);
 }
 
 export function planProgress(plan: Plan): PlanProgress {

@@ -1,19 +1,8 @@
-import type { Phase, PhaseStatus, Plan, Task, TaskStatus } from '../model.js';
-import { isDone } from '../model.js';
-import { fitsCanonical } from './canonical-fast.js';
+import type { Phase, Plan, Task } from '../model.js';
+import { phaseStatusOf } from '../progress.js';
 import { slugify } from './fields.js';
 import type { RawPlan, RawTask } from './schemas/canonical.js';
-import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader, type ReadResult } from './shape.js';
-
-export type RawCanonicalPlan = RawPlan;
-
-/** A phase with no status of its own takes one from its tasks. */
-export function derivePhaseStatus(statuses: readonly TaskStatus[]): PhaseStatus {
-  if (statuses.length > 0 && statuses.every(isDone)) return 'completed';
-  if (statuses.some((s) => s === 'failed')) return 'failed';
-  if (statuses.some((s) => s !== 'pending')) return 'in_progress';
-  return 'pending';
-}
+import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader } from './shape.js';
 
 function toTask(raw: RawTask, at: string): Task {
   return {
@@ -36,19 +25,13 @@ function toTask(raw: RawTask, at: string): Task {
   };
 }
 
-/** The schema's verdict alone, which decides every plan the hand check does not vouch for. */
-export async function readCanonicalWithSchema(raw: unknown, file: string): Promise<ReadResult> {
-  const { plan } = await import('./schemas/canonical.js');
-  return readWith(plan, raw, file, toPlan);
-}
-
-function toPlan(p: RawCanonicalPlan): Plan {
+function toPlan(p: RawPlan): Plan {
   const phases: Phase[] = p.phases.map((ph, i) => {
     const tasks = ph.tasks.map((t, j) => toTask(t, `phases[${i}].tasks[${j}]`));
     return {
       id: ph.id,
       name: ph.name,
-      status: ph.status ?? derivePhaseStatus(tasks.map((t) => t.status)),
+      status: ph.status ?? phaseStatusOf(tasks.map((t) => t.status)),
       completedAt: ph.completedAt,
       tasks,
       at: `phases[${i}]`,
@@ -72,8 +55,7 @@ export const canonicalShape: PlanShapeReader = {
   shape: 'canonical',
   // The fallback: anything not recognised as another shape is read, and reported on, as canonical.
   matches: (raw) => isObject(raw),
-  // Most plans are valid: those the hand check vouches for skip zod's cold start (see fitsCanonical).
-  read: async (raw, file) => (fitsCanonical(raw) ? { ok: true, plan: toPlan(raw) } : readCanonicalWithSchema(raw, file)),
+  read: async (raw, file) => readWith((await import('./schemas/canonical.js')).plan, raw, file, toPlan),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
     setField(t, 'status', patch.status);

@@ -1,7 +1,8 @@
 import type * as z from 'zod';
 import type { GithubLink, Phase, PhaseStatus, Plan, SystemStep, Task, TaskStatus } from '../model.js';
 import { isDone } from '../model.js';
-import { derivePhaseStatus, writeCanonicalPhase, writeCanonicalPlan } from './canonical.js';
+import { writeCanonicalPhase, writeCanonicalPlan } from './canonical.js';
+import { phaseStatusOf } from '../progress.js';
 import type { FileEntries, PlanSettings } from './schemas/ccasp-fields.js';
 import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader, type TaskPatch } from './shape.js';
 
@@ -151,7 +152,7 @@ export function readPhaseStatus(raw: CcaspPhaseStatus | null | undefined, tasks:
   switch (raw) {
     case undefined:
     case null:
-      return derivePhaseStatus(tasks);
+      return phaseStatusOf(tasks);
     case 'completed':
     case 'failed':
       return raw;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GithubLink, Task } from '../model.js';
-import { derivePhaseStatus } from './canonical.js';
+import { phaseStatusOf } from '../progress.js';
 import {
   closePhases,
   firstText,
@@ -91,7 +91,7 @@ export const ccaspRoadmapShape: PlanShapeReader = {
       const statuses = tasks.map((t) => t.status);
       // CCASP copies the status once at generation and never updates it; only ccasp's own writes count.
       const stale = !ph.status || ph.status === 'pending' || ph.status === 'not_started';
-      const status = stale ? derivePhaseStatus(statuses) : readPhaseStatus(ph.status, statuses);
+      const status = stale ? phaseStatusOf(statuses) : readPhaseStatus(ph.status, statuses);
       const phases = closePhases([{ id: p.phase_id, name: ph.name, status, tasks, at: 'phases[0]', completedAt: p.completed_at ?? undefined }]);
       const total = p.metrics.totalTasks ?? tasks.length;
       const done = p.metrics.completedTasks ?? tasks.filter((t) => t.status === 'completed').length;

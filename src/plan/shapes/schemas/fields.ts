@@ -4,9 +4,9 @@ import { COMPLEXITIES, isIsoTimestamp } from '../fields.js';
 
 /*
  * The plan schemas live in this folder, and nothing imports it statically: a shape loads its
- * schemas with import() on the first plan that needs them. So a command that reads no plan, or
- * `status` on a valid canonical plan (see fitsCanonical), never even loads zod (~9 ms of start-up).
- * This module holds the field schemas every shape shares.
+ * schemas with import() on the first plan that needs them, so a command that reads no plan never
+ * loads zod, and one that reads a plan builds only its shape's schemas. This module holds the field
+ * schemas every shape shares.
  */
 
 export const isoTimestamp = z.string().refine(isIsoTimestamp, { message: 'expected an ISO-8601 timestamp' });
