@@ -3,20 +3,21 @@ import { renderTaskPrompt } from '../agents/prompt.js';
 import type { ReportFormat } from '../agents/report.js';
 import type { Route } from '../agents/route.js';
 import { perTaskCapUsd, type BudgetPolicy } from '../orchestrator/budget.js';
-import type { Plan, Task } from '../plan/model.js';
+import type { Plan, Task, TaskStatus } from '../plan/model.js';
 import { Schedule } from '../orchestrator/schedule.js';
-import { statusesOf } from '../state/transitions.js';
 import { thousands } from '../numbers.js';
 
 /** Waves of tasks that would start together, phase by phase, if every agent succeeded. */
 export function plannedWaves(plan: Plan, concurrency: number): { phaseId: string; waves: Task[][] }[] {
-  const schedule = new Schedule(plan, statusesOf(plan));
+  const schedule = new Schedule(plan);
+  const statuses = new Map<string, TaskStatus>(plan.phases.flatMap((p) => p.tasks.map((t) => [t.id, t.status] as const)));
+  const statusOf = (id: string): TaskStatus => statuses.get(id) ?? 'pending';
   return plan.phases.map((phase, index) => {
     const waves: Task[][] = [];
     for (;;) {
-      const wave = schedule.next(index, [], concurrency);
+      const wave = schedule.next(index, statusOf, [], concurrency);
       if (wave.length === 0) break;
-      for (const t of wave) schedule.set(t.id, 'completed');
+      for (const t of wave) statuses.set(t.id, 'completed');
       waves.push(wave);
     }
     return { phaseId: phase.id, waves };

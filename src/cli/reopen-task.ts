@@ -7,8 +7,8 @@ import { acquireLock } from '../state/lock.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../state/project-root.js';
 import { readState } from '../state/read-state.js';
-import { RunBook } from '../state/run-book.js';
-import { createState } from '../state/transitions.js';
+import { newBooks, RunState } from '../orchestrator/run-state.js';
+import { RunFiles } from '../state/run-files.js';
 
 /**
  * Puts one task back to pending, under the project's lock so it cannot race a running `ccasp run`.
@@ -31,8 +31,10 @@ export async function reopenTask(planDir: string, taskId: string, allowed: reado
     const read = await readState(stateFile);
     if (read.kind === 'invalid') throw new InvalidPlanError([...read.problems]);
     const planPath = path.relative(root, doc.file) || doc.file;
-    const state = read.kind === 'ok' && read.state.planId === doc.plan.id ? read.state : createState(doc.plan, planPath, new Date().toISOString(), null);
-    await new RunBook(doc, state, stateFile, () => new Date()).reopen(taskId);
+    const now = new Date().toISOString();
+    const run = new RunState(doc.plan, read.kind === 'ok' && read.state.planId === doc.plan.id ? read.state : newBooks(doc.plan, planPath, now));
+    run.reopened(taskId, now);
+    await new RunFiles(() => run.files(doc, stateFile, now)).save();
     return task.status;
   } finally {
     await lock.release();

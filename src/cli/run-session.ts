@@ -9,7 +9,9 @@ import { writeAtomic } from '../state/atomic-write.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode, InvalidPlanError, StateConflictError } from '../errors.js';
 import { EventBus, type RunOutcome } from '../orchestrator/events.js';
-import { runPlan, type RunPorts } from '../orchestrator/run-plan.js';
+import type { RunPorts } from '../orchestrator/ports.js';
+import { runPlan } from '../orchestrator/run-plan.js';
+import { newBooks, RunState } from '../orchestrator/run-state.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
 import { createRedactor, secretsFromEnv } from '../secrets/redact.js';
@@ -20,8 +22,7 @@ import { endOrphans } from '../state/orphans.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../state/project-root.js';
 import { readState } from '../state/read-state.js';
-import { RunBook } from '../state/run-book.js';
-import { createState } from '../state/transitions.js';
+import { RunFiles } from '../state/run-files.js';
 import { checkProjectPaths } from '../verify/paths.js';
 import { runVerify } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
@@ -87,7 +88,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     } else if (existing.kind === 'invalid' && !flags.fresh) {
       throw new InvalidPlanError([...existing.problems]);
     } else {
-      state = createState(plan, planPath, now().toISOString(), null);
+      state = newBooks(plan, planPath, now().toISOString());
     }
 
     const orphans = await endOrphans(state.activeAgents);
@@ -106,7 +107,8 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       flags,
     });
     const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id) : undefined;
-    const book = new RunBook(doc, state, stateFile, now);
+    const run = new RunState(plan, state);
+    const files = new RunFiles(() => run.files(doc, stateFile, now().toISOString()));
     const memoryFile = path.join(orchestratorDir(root), 'memory.md');
     const bus = new EventBus();
     const output = await createRunOutput(io, { json: flags.json ?? false, color: globalColor(cmd) });
@@ -162,6 +164,8 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
         await writeAtomic(memoryFile, text);
         return displayPath(memoryFile, io.cwd);
       },
+      save: () => files.save(),
+      emit: (event) => bus.emit(event),
       newSessionId: randomUUID,
       now,
       sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
@@ -170,7 +174,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
 
     try {
       const result = await runPlan(
-        book,
+        run,
         {
           concurrency,
           maxRetries: flags.maxRetries,
@@ -181,12 +185,10 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
           notices: isolation.notices,
         },
         ports,
-        bus,
         stop.signal,
       );
       return outcomeExitCode(result.outcome, stoppedBy);
     } finally {
-      book.close();
       output.end();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -196,7 +198,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
       if (github) {
         const sync = await github.drain(stoppedBy ? 3_000 : 15_000);
-        await book.recordGithubSync({
+        run.githubSynced({
           owner: github.link.owner,
           repo: github.link.repo,
           issueNumber: github.link.issue,
@@ -205,6 +207,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
           ...(sync.lastResult ? { lastResult: sync.lastResult } : {}),
           pending: sync.pending,
         });
+        await files.save();
       }
     }
   } finally {

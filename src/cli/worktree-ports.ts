@@ -1,7 +1,7 @@
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Integration, MergedTip, Workspace } from '../worktree/workspace.js';
-import type { RunPorts } from '../orchestrator/run-plan.js';
+import type { RunPorts } from '../orchestrator/ports.js';
 import type { Task } from '../plan/model.js';
 import * as wt from '../worktree/index.js';
 import { listPaths, type WorktreeIsolation } from './isolation.js';

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CoalescingWriter } from '../state/coalescing-writer.js';
+import { SerialWriter } from '../state/serial-writer.js';
 import { writeAtomic } from '../state/atomic-write.js';
 import { orchestratorDir } from '../state/paths.js';
 import { entryKey, entrySchema, type OutboxEntry } from './entries.js';
@@ -16,7 +16,7 @@ export function outboxPath(projectRoot: string): string {
  * what is undelivered: a handful of entries, a few hundred if GitHub is down for a whole run, so
  * rewriting it is cheap; in exchange a crash at any moment leaves the previous complete file (no torn
  * last line to repair), delivering an entry is just writing the file without it, and no compaction
- * step is needed. Bursts of changes share one write (CoalescingWriter). Lines stay JSON Lines so a
+ * step is needed. Bursts of changes share one write (SerialWriter). Lines stay JSON Lines so a
  * person can read or trim the file, and one damaged line costs that entry, not the outbox.
  *
  * Changes are made in memory at once and persisted in the background: `add` never waits for the disk,
@@ -24,7 +24,7 @@ export function outboxPath(projectRoot: string): string {
  */
 export class Outbox {
   private readonly items: OutboxEntry[];
-  private readonly writer: CoalescingWriter;
+  private readonly writer: SerialWriter;
 
   private constructor(
     readonly file: string,
@@ -33,7 +33,7 @@ export class Outbox {
     readonly damagedLines: number,
   ) {
     this.items = items;
-    this.writer = new CoalescingWriter(async () => {
+    this.writer = new SerialWriter(async () => {
       await mkdir(path.dirname(this.file), { recursive: true });
       await writeAtomic(this.file, this.items.map((e) => `${JSON.stringify(e)}\n`).join(''));
     });
@@ -85,7 +85,7 @@ export class Outbox {
 
   /** Settles once every change made before the call is on disk. */
   persist(): Promise<void> {
-    return this.writer.flush();
+    return this.writer.request();
   }
 }
 

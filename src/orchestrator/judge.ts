@@ -1,5 +1,6 @@
 import type { AttemptResult } from '../agents/attempt.js';
 import { readReport, type Report } from '../agents/report.js';
+import type { Outcome } from './outcome.js';
 
 /** What ccasp found when it checked the agent's claimed work. */
 export interface WorkCheck {
@@ -10,21 +11,12 @@ export interface WorkCheck {
   readonly verify?: { readonly ok: boolean; readonly detail: string };
 }
 
-export type Verdict =
-  | { readonly kind: 'completed'; readonly summary: string; readonly artifacts: readonly string[] }
-  | { readonly kind: 'retry'; readonly reason: string; readonly summary?: string }
-  | { readonly kind: 'blocked'; readonly blocker: string; readonly suggestedAction: string }
-  | { readonly kind: 'fatal'; readonly reason: string; readonly taskFailed: boolean }
-  | { readonly kind: 'interrupted' }
-  /** The account hit a usage limit: wait until `resetsAt` (epoch ms) rather than spend retries. */
-  | { readonly kind: 'rate-limited'; readonly resetsAt: number };
-
-/** The part of the verdict that needs no checking of files: what did the agent say, and how did it end. */
-export function judgeAttempt(taskId: string, attempt: AttemptResult): Verdict | { kind: 'check'; report: Extract<Report, { kind: 'complete' }> } {
+/** The part of an outcome that needs no checking of files: what the agent said, and how it ended. */
+export function judgeAttempt(taskId: string, attempt: AttemptResult): Outcome | { kind: 'check'; report: Extract<Report, { kind: 'complete' }> } {
   const { end, result } = attempt;
   if (end.kind === 'cancelled') return { kind: 'interrupted' };
   if (end.kind === 'not-started') return { kind: 'fatal', reason: end.message, taskFailed: false };
-  if (end.kind === 'rate-limited') return { kind: 'rate-limited', resetsAt: end.resetsAt };
+  if (end.kind === 'rate-limited') return { kind: 'wait', resetsAt: end.resetsAt };
   const authFailure =
     end.kind === 'auth-refused' ? end.status : [result?.apiErrorStatus, ...attempt.apiRetries.map((r) => r.status)].find((s) => s === 401 || s === 403);
   if (authFailure !== undefined) {
@@ -65,8 +57,8 @@ export function judgeAttempt(taskId: string, attempt: AttemptResult): Verdict | 
   return { kind: 'check', report };
 }
 
-/** The verdict once the claimed work has been checked on disk. */
-export function judgeWork(report: Extract<Report, { kind: 'complete' }>, check: WorkCheck): Verdict {
+/** The outcome once the claimed work has been checked on disk. */
+export function judgeWork(report: Extract<Report, { kind: 'complete' }>, check: WorkCheck): Outcome {
   if (check.outside.length > 0) {
     return { kind: 'retry', reason: `refused paths outside the project: ${check.outside.join(', ')}`, summary: report.summary };
   }

@@ -1,5 +1,5 @@
-import { isDone, type Plan } from '../plan/model.js';
-import type { OrchestratorState } from '../state/schema.js';
+import { isDone, type Plan, type TaskStatus } from '../plan/model.js';
+import type { AttemptRecord, OrchestratorState } from '../state/schema.js';
 import { thousands } from '../numbers.js';
 
 /** About four characters a token for English text and code: close enough to bound a prompt. */
@@ -14,9 +14,9 @@ export const EARLIER_WORK_TOKENS = 2000;
  * The compaction summary written to `.claude/orchestrator/memory.md`: the plan, the phases done,
  * each completed task's summary and artifacts, open blockers, and the decisions recorded.
  */
-export function renderMemory(plan: Plan, state: OrchestratorState, statuses: ReadonlyMap<string, string>, now: string): string {
+export function renderMemory(plan: Plan, state: OrchestratorState, statusOf: (taskId: string) => TaskStatus, now: string): string {
   const lines = [`# ${plan.name}: work so far`, '', `Compacted by ccasp at ${now}, after ${thousands(state.tokenBudget.used)} tokens.`, ''];
-  const done = plan.phases.filter((p) => p.tasks.every((t) => isDone((statuses.get(t.id) ?? t.status) as never)));
+  const done = plan.phases.filter((p) => p.tasks.every((t) => isDone(statusOf(t.id))));
   lines.push(`## Phases completed (${done.length} of ${plan.phases.length})`, '');
   for (const p of done) lines.push(`- ${p.id}: ${p.name}`);
   lines.push('', '## Completed tasks', '');
@@ -39,9 +39,12 @@ export function renderMemory(plan: Plan, state: OrchestratorState, statuses: Rea
  * Read from the newest attempt back, stopping once the budget is full: every task asks for this, so
  * making a line for every finished task each time made a long run's cost grow with its square.
  */
-export function earlierWork(state: OrchestratorState, memory: string | undefined): string | undefined {
+export function earlierWork(
+  history: { readonly attempts: readonly AttemptRecord[]; readonly lastCompaction: string | null },
+  memory: string | undefined,
+): string | undefined {
   const budget = EARLIER_WORK_TOKENS * 4;
-  const since = state.tokenBudget.lastCompaction;
+  const { attempts, lastCompaction: since } = history;
   const parts: string[] = [];
   let used = 0;
   if (memory) {
@@ -50,8 +53,8 @@ export function earlierWork(state: OrchestratorState, memory: string | undefined
     used += cut.length;
   }
   const kept: string[] = [];
-  for (let i = state.attempts.length - 1; i >= 0; i--) {
-    const a = state.attempts[i]!;
+  for (let i = attempts.length - 1; i >= 0; i--) {
+    const a = attempts[i]!;
     if (a.outcome !== 'completed' || (since !== null && a.finishedAt <= since)) continue;
     const line = taskLine(a);
     if (used + line.length + 1 > budget) break;
@@ -62,7 +65,7 @@ export function earlierWork(state: OrchestratorState, memory: string | undefined
   return parts.length > 0 ? parts.join('\n\n') : undefined;
 }
 
-function taskLine(a: OrchestratorState['attempts'][number]): string {
+function taskLine(a: AttemptRecord): string {
   const artifacts = a.artifacts && a.artifacts.length > 0 ? ` [${a.artifacts.join(', ')}]` : '';
   return `- ${a.taskId}: ${a.summary ?? 'completed'}${artifacts}`;
 }

@@ -3,48 +3,36 @@ import path from 'node:path';
 import { WriteError } from '../errors.js';
 import { isProcessAlive } from '../process/alive.js';
 
-const modes = new Map<string, number | null>();
 let counter = 0;
 
 /**
  * Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half
- * of one, and a failed write (disk full, read-only) leaves the old file in place. This replaced
- * write-file-atomic after the bench showed its fixed costs per call (a JavaScript realpath, chown,
- * and installing and removing exit handlers each time) at about 2.8 ms of a task's overhead; ccasp
- * needs none of that, only the file's mode kept. Concurrent writes to one path are serialised by
- * the caller (CoalescingWriter). `durable: false` skips the fsync for records that only matter
- * while the machine stays up; the rename is atomic either way. `data` may be bytes already: the run's
- * books keep theirs encoded between writes.
+ * of one, and a failed write (disk full, read-only) leaves the old file in place; the file keeps its
+ * permission bits. Not write-file-atomic, which does the same but names its temp files by a hash: a
+ * run killed mid-write leaves one behind in the user's plan folder, and the next run could not tell it
+ * from a file of the user's. Ours carry the writer's pid, so removeStaleTempFiles can. Writes to one
+ * path are serialised by the caller (SerialWriter).
  */
-export async function writeAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeAtomic(file: string, data: string): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
   try {
     const handle = await open(temp, 'wx');
     try {
       await handle.writeFile(data, 'utf8');
-      if (options.durable !== false) await handle.sync();
+      await handle.sync();
     } finally {
       await handle.close();
     }
-    const mode = await originalMode(file);
+    const mode = await stat(file).then(
+      (s) => s.mode & 0o7777,
+      () => null,
+    );
     if (mode !== null) await chmod(temp, mode);
     await rename(temp, file);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw new WriteError(file, error);
   }
-}
-
-/** The file's permission bits, read once per path: a user's plan keeps the mode it had. */
-async function originalMode(file: string): Promise<number | null> {
-  if (!modes.has(file)) {
-    const mode = await stat(file).then(
-      (s) => s.mode & 0o7777,
-      () => null,
-    );
-    modes.set(file, mode);
-  }
-  return modes.get(file) ?? null;
 }
 
 const TEMP_FILE = /^\..+\.(\d+)\.\d+\.tmp$/;

@@ -53,11 +53,12 @@ async function loadOutcome(content: string | Uint8Array, name = 'PROGRESS.json')
   // Accepted: progress can be written back in the file's own shape, and the result reads back.
   const tasks = doc.plan.phases.flatMap((p) => p.tasks);
   const first = tasks[0];
-  if (first) doc.updateTask(first.id, { status: 'in_progress', attempts: 1 });
   const firstPhase = doc.plan.phases[0];
-  if (firstPhase) doc.updatePhase(firstPhase.id, { status: 'in_progress' });
-  doc.updatePlan({ completionPercentage: 0 });
-  const text = doc.serialize();
+  const text = doc.render({
+    tasks: new Map(first ? [[first.id, { status: 'in_progress', attempts: 1 }]] : []),
+    phases: new Map(firstPhase ? [[firstPhase.id, { status: 'in_progress' }]] : []),
+    plan: { completionPercentage: 0 },
+  });
   JSON.parse(text.replace(/^\ufeff/, ''));
   writeFileSync(file, text);
   const again = await loadPlan(name === 'PROGRESS.json' ? dir : file);

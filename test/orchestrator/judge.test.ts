@@ -131,9 +131,9 @@ describe('judgeAttempt', () => {
     expect(verdict).toMatchObject({ kind: 'fatal', taskFailed: false, reason: expect.stringContaining('HTTP 403') });
   });
 
-  it('rate-limited → rate-limited with the reset time', () => {
+  it('rate-limited → wait for the reset time', () => {
     expect(judgeAttempt('P1.1', attempt({ end: { kind: 'rate-limited', resetsAt: 1_767_225_600_000 }, result: null }))).toEqual({
-      kind: 'rate-limited',
+      kind: 'wait',
       resetsAt: 1_767_225_600_000,
     });
   });

@@ -3,8 +3,8 @@ import { earlierWork, EARLIER_WORK_TOKENS, estimateTokens, renderMemory } from '
 import { renderTaskPrompt } from '../../src/agents/prompt.js';
 import { routeTask } from '../../src/agents/route.js';
 import type { Plan, Task } from '../../src/plan/model.js';
-import type { AttemptRecord } from '../../src/state/schema.js';
-import { createState } from '../../src/state/transitions.js';
+import type { AttemptRecord, OrchestratorState } from '../../src/state/schema.js';
+import { newBooks } from '../../src/orchestrator/run-state.js';
 
 function task(id: string): Task {
   return { id, title: `Task ${id}`, files: [`src/${id}.ts`], simple: false, dependencies: [], status: 'pending', at: 'x', dependencyField: 'dependencies' };
@@ -17,7 +17,7 @@ function bigRun(tasks: number) {
     shape: 'canonical',
     phases: [{ id: 'P1', name: 'All', status: 'in_progress', at: 'phases[0]', tasks: Array.from({ length: tasks }, (_, i) => task(`T${i}`)) }],
   };
-  const state = createState(plan, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
+  const state = newBooks(plan, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
   state.attempts = plan.phases[0]!.tasks.map(
     (t, i): AttemptRecord => ({
       taskId: t.id,
@@ -35,19 +35,20 @@ function bigRun(tasks: number) {
   return { plan, state };
 }
 
+const historyOf = (state: OrchestratorState) => ({ attempts: state.attempts, lastCompaction: state.tokenBudget.lastCompaction });
+
 describe('earlier work in prompts', () => {
   for (const size of [10, 500, 5000]) {
     it(`stays within ${EARLIER_WORK_TOKENS} tokens for a plan of ${size} finished tasks, before and after compaction`, () => {
       const { plan, state } = bigRun(size);
-      const before = earlierWork(state, undefined)!;
+      const before = earlierWork(historyOf(state), undefined)!;
       expect(estimateTokens(before)).toBeLessThanOrEqual(EARLIER_WORK_TOKENS);
       expect(before).toContain(`- T${size - 1}: Implemented T${size - 1}`);
 
-      const statuses = new Map(plan.phases[0]!.tasks.map((t) => [t.id, 'completed']));
-      const memory = renderMemory(plan, state, statuses, '2026-01-02T00:00:00.000Z');
+      const memory = renderMemory(plan, state, () => 'completed', '2026-01-02T00:00:00.000Z');
       expect(memory).toContain(`- T0: Implemented T0`);
       state.tokenBudget.lastCompaction = '2026-01-01T00:00:05.500Z';
-      const after = earlierWork(state, memory)!;
+      const after = earlierWork(historyOf(state), memory)!;
       expect(estimateTokens(after)).toBeLessThanOrEqual(EARLIER_WORK_TOKENS);
       expect(after.startsWith('# Big plan: work so far')).toBe(true);
 
@@ -62,16 +63,16 @@ describe('earlier work in prompts', () => {
     const { state } = bigRun(6);
     state.attempts[4] = { ...state.attempts[4]!, outcome: 'retry' };
     const lines = (text: string) => [...text.matchAll(/^- (T\d+):/gm)].map((m) => m[1]);
-    expect(lines(earlierWork(state, undefined)!)).toEqual(['T5', 'T3', 'T2', 'T1', 'T0']);
+    expect(lines(earlierWork(historyOf(state), undefined)!)).toEqual(['T5', 'T3', 'T2', 'T1', 'T0']);
     // T0..T5 finished at seconds 1..6; compacted at 2.5 s.
     state.tokenBudget.lastCompaction = '2026-01-01T00:00:02.500Z';
-    const after = earlierWork(state, '# summary')!;
+    const after = earlierWork(historyOf(state), '# summary')!;
     expect(after).toContain('Finished since then (most recent first):');
     expect(lines(after)).toEqual(['T5', 'T3', 'T2']);
   });
 
   it('gives nothing before any task finished', () => {
     const { state } = bigRun(0);
-    expect(earlierWork(state, undefined)).toBeUndefined();
+    expect(earlierWork(historyOf(state), undefined)).toBeUndefined();
   });
 });

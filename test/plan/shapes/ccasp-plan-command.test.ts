@@ -7,6 +7,7 @@ import {
   objAt,
   shapeOf,
   taskById,
+  unchanged,
   valueAt,
   variant,
   written,
@@ -63,32 +64,32 @@ describe('CCASP /phase-dev-plan plans', () => {
 
   it('reproduces the file byte for byte', async () => {
     const text = fixtureText(MAIN);
-    expect((await load(text, AT)).serialize()).toBe(text);
+    expect(unchanged(await load(text, AT))).toBe(text);
   });
 
   it('writes a completion as both the boolean and a status', async () => {
-    const { doc, before, after } = await written(MAIN, AT, (d) => {
-      d.updateTask('1.1', { status: 'completed', completedAt: WHEN, completedBy: 'ccasp' });
+    const { edit, before, after } = await written(MAIN, AT, (d) => {
+      d.task('1.1', { status: 'completed', completedAt: WHEN, completedBy: 'ccasp' });
     });
     const t = 'phases[0].tasks[0]';
     expect(changedPaths(before, after)).toEqual([`${t}.completed`, `${t}.status`, `${t}.completedAt`, `${t}.completedBy`]);
     expect(Object.keys(objAt(after, t))).toEqual(['id', 'description', 'completed', 'status', 'completedAt', 'completedBy']);
     expect(valueAt(after, t)).toMatchObject({ completed: true, status: 'completed' });
-    const reread = await load(doc.serialize(), AT);
+    const reread = await load(edit.text(), AT);
     expect(reread.plan.shape).toBe('ccasp-plan-command');
     expect(taskById(reread, '1.1').status).toBe('completed');
   });
 
   it('writes a blocked task with its blocker', async () => {
-    const { before, after } = await written(MAIN, AT, (d) => d.updateTask('2.2', { status: 'blocked', blocker: 'Playwright browsers missing' }));
+    const { before, after } = await written(MAIN, AT, (d) => d.task('2.2', { status: 'blocked', blocker: 'Playwright browsers missing' }));
     expect(changedPaths(before, after)).toEqual(['phases[1].tasks[1].status', 'phases[1].tasks[1].blocker']);
     expect(valueAt(after, 'phases[1].tasks[1]')).toMatchObject({ completed: false, status: 'blocked', blocker: 'Playwright browsers missing' });
   });
 
   it('writes phase completion and plan progress', async () => {
     const { before, after } = await written(MAIN, AT, (d) => {
-      d.updatePhase('1', { status: 'completed', completedAt: WHEN });
-      d.updatePlan({ completionPercentage: 50 });
+      d.phase('1', { status: 'completed', completedAt: WHEN });
+      d.plan({ completionPercentage: 50 });
     });
     expect(changedPaths(before, after)).toEqual(['phases[0].status', 'phases[0].completedAt', 'completion_percentage']);
     expect(after).toMatchObject({ completion_percentage: 50, phases: [{ status: 'completed', completedAt: WHEN }, { status: 'pending' }] });

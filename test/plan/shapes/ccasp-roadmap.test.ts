@@ -13,9 +13,12 @@ import {
   place,
   shapeOf,
   taskById,
+  edit,
+  unchanged,
   valueAt,
   variant,
   written,
+  type Edit,
   type InvalidCase,
 } from './support.js';
 
@@ -32,7 +35,7 @@ function inRoadmap(text: string, n = 1): Promise<PlanDocument> {
 }
 
 /** `written` for phase-1.json in its roadmap directory. */
-const writtenInRoadmap = (write: (doc: PlanDocument) => void) => written(PHASE_1, `${DIR}/phase-1.json`, write, ROADMAP);
+const writtenInRoadmap = (write: (edit: Edit) => void) => written(PHASE_1, `${DIR}/phase-1.json`, write, ROADMAP);
 
 describe('CCASP roadmap phase plans', () => {
   const expected = [
@@ -65,7 +68,7 @@ describe('CCASP roadmap phase plans', () => {
         e.tasks.map((title, j) => [`1.${j + 1}`, title, 'pending', []]),
       );
       expect(plan.phases[0]!.tasks.every((t) => t.dependencyField === 'blockedBy' && t.systemStep === undefined)).toBe(true);
-      expect(doc.serialize()).toBe(text);
+      expect(unchanged(doc)).toBe(text);
     });
   }
 
@@ -81,7 +84,7 @@ describe('CCASP roadmap phase plans', () => {
     // The file's phase status stays "pending" for ever; the tasks say otherwise.
     expect(doc.plan.phases[0]!.status).toBe('in_progress');
     expect(taskById(doc, '1.1')).toMatchObject({ status: 'completed', completedAt: '2026-11-26T07:13:57.286Z' });
-    expect(doc.serialize()).toBe(text);
+    expect(unchanged(doc)).toBe(text);
   });
 
   it('is not fooled by ROADMAP.json, which is not a plan', () => {
@@ -90,8 +93,9 @@ describe('CCASP roadmap phase plans', () => {
 
   it('writes a completion the way CCASP\'s completeTask does', async () => {
     const doc = await inRoadmap(fixtureText(PHASE_1));
-    doc.updateTask('1.1', { status: 'completed', completedAt: '2026-11-26T07:13:57.286Z', completedBy: null });
-    const ours = JSON.parse(doc.serialize());
+    const e = edit(doc);
+    e.task('1.1', { status: 'completed', completedAt: '2026-11-26T07:13:57.286Z', completedBy: null });
+    const ours = JSON.parse(e.text());
     // CCASP's startPhase stamped started_at a millisecond before the completion; nothing else differs.
     expect(changedPaths(ours, fixtureJson('ccasp-roadmap/phase-1.after-completeTask.json'))).toEqual(['started_at']);
     expect(Object.keys(objAt(ours, 'phases[0].tasks[0]'))).toEqual(['id', 'description', 'completed', 'blocked', 'blockedBy', 'completedAt']);
@@ -99,14 +103,15 @@ describe('CCASP roadmap phase plans', () => {
 
   it('stamps completed_at when the last task completes', async () => {
     const doc = await inRoadmap(fixtureText(PHASE_1));
-    for (const id of ['1.1', '1.2', '1.3']) doc.updateTask(id, { status: 'completed', completedAt: WHEN });
-    expect(JSON.parse(doc.serialize())).toMatchObject({ metrics: { completedTasks: 3 }, started_at: WHEN, completed_at: WHEN });
+    const e = edit(doc);
+    for (const id of ['1.1', '1.2', '1.3']) e.task(id, { status: 'completed', completedAt: WHEN });
+    expect(JSON.parse(e.text())).toMatchObject({ metrics: { completedTasks: 3 }, started_at: WHEN, completed_at: WHEN });
   });
 
   it('writes blocked with the booleans, and a status only for states they cannot say', async () => {
-    const { doc, before, after } = await writtenInRoadmap((d) => {
-      d.updateTask('1.2', { status: 'blocked', blocker: 'no database credentials' });
-      d.updateTask('1.3', { status: 'in_progress', attempts: 1 });
+    const { edit: e, before, after } = await writtenInRoadmap((d) => {
+      d.task('1.2', { status: 'blocked', blocker: 'no database credentials' });
+      d.task('1.3', { status: 'in_progress', attempts: 1 });
     });
     expect(changedPaths(before, after)).toEqual([
       'phases[0].tasks[1].blocked',
@@ -117,37 +122,39 @@ describe('CCASP roadmap phase plans', () => {
     expect(valueAt(after, 'phases[0].tasks[1]')).toMatchObject({ completed: false, blocked: true, blocker: 'no database credentials' });
     expect(valueAt(after, 'phases[0].tasks[2].status')).toBe('in_progress');
 
-    const reread = await inRoadmap(doc.serialize());
+    const reread = await inRoadmap(e.text());
+    const r = edit(reread);
     expect(taskById(reread, '1.2').status).toBe('blocked');
     expect(taskById(reread, '1.3').status).toBe('in_progress');
     // Unblocking clears the flag and, once a status key exists, keeps it in step.
-    reread.updateTask('1.2', { status: 'pending', blocker: null });
-    reread.updateTask('1.3', { status: 'completed', completedAt: WHEN });
-    const last = JSON.parse(reread.serialize());
+    r.task('1.2', { status: 'pending', blocker: null });
+    r.task('1.3', { status: 'completed', completedAt: WHEN });
+    const last = JSON.parse(r.text());
     expect(valueAt(last, 'phases[0].tasks[1]')).toEqual(objAt(before, 'phases[0].tasks[1]'));
     expect(valueAt(last, 'phases[0].tasks[2]')).toMatchObject({ completed: true, blocked: false, status: 'completed', completedAt: WHEN });
   });
 
   it('writes phase completion into the phase and the file\'s completed_at', async () => {
-    const { doc, before, after } = await writtenInRoadmap((d) => {
-      d.updatePhase('phase-1', { status: 'completed', completedAt: WHEN });
+    const { edit: e, before, after } = await writtenInRoadmap((d) => {
+      d.phase('phase-1', { status: 'completed', completedAt: WHEN });
     });
     expect(changedPaths(before, after)).toEqual(['phases[0].status', 'completed_at']);
     expect(after).toMatchObject({ completed_at: WHEN, phases: [{ status: 'completed' }] });
     // Clearing it keeps the generator's `null` rather than dropping the key.
-    doc.updatePhase('phase-1', { status: 'in_progress', completedAt: null });
-    expect(JSON.parse(doc.serialize())).toMatchObject({ completed_at: null });
+    e.phase('phase-1', { status: 'in_progress', completedAt: null });
+    expect(JSON.parse(e.text())).toMatchObject({ completed_at: null });
   });
 
   it('keeps the plan percentage in metrics and its status in an extra key', async () => {
     const before = fixtureJson(PHASE_1);
     const doc = await inRoadmap(fixtureText(PHASE_1));
-    doc.updatePlan({ completionPercentage: 50 });
-    expect(doc.serialize()).toBe(fixtureText(PHASE_1));
-    doc.updatePlan({ status: 'completed' });
-    const after = JSON.parse(doc.serialize());
+    const e = edit(doc);
+    e.plan({ completionPercentage: 50 });
+    expect(e.text()).toBe(fixtureText(PHASE_1));
+    e.plan({ status: 'completed' });
+    const after = JSON.parse(e.text());
     expect(changedPaths(before, after)).toEqual(['status']);
-    expect((await inRoadmap(doc.serialize())).plan.status).toBe('completed');
+    expect((await inRoadmap(e.text())).plan.status).toBe('completed');
   });
 
   it('accepts a single blockedBy id', async () => {

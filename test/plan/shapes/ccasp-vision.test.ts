@@ -11,6 +11,8 @@ import {
   problemsOf,
   shapeOf,
   taskById,
+  edit,
+  unchanged,
   valueAt,
   variant,
   written,
@@ -81,23 +83,24 @@ describe('CCASP vision plans', () => {
   it('reproduces every variant byte for byte', async () => {
     for (const rel of VARIANTS) {
       const text = fixtureText(rel);
-      expect((await load(text, AT)).serialize()).toBe(text);
+      expect(unchanged(await load(text, AT))).toBe(text);
     }
   });
 
   it('writes a completion exactly as CCASP\'s completeTaskAndSync does', async () => {
     const doc = await load(fixtureText(MAIN), AT);
-    doc.updateTask('1.2', { status: 'completed', completedAt: '2026-11-26T07:12:09.851Z', completedBy: null });
-    doc.updatePhase('1', { status: 'in_progress' });
-    doc.updatePlan({ status: 'in_progress', completionPercentage: 25 });
-    const ours = JSON.parse(doc.serialize());
+    const e = edit(doc);
+    e.task('1.2', { status: 'completed', completedAt: '2026-11-26T07:12:09.851Z', completedBy: null });
+    e.phase('1', { status: 'in_progress' });
+    e.plan({ status: 'in_progress', completionPercentage: 25 });
+    const ours = JSON.parse(e.text());
     // Only CCASP's own last-updated stamp differs; ccasp has no clock reading to put there.
     expect(changedPaths(ours, fixtureJson(SYNCED))).toEqual(['metadata.updated']);
     expect(valueAt(ours, 'phases[0].tasks[1].id')).toBe(2);
   });
 
   it('writes a blocked task and keeps the phase percentage', async () => {
-    const { before, after } = await written(MAIN, AT, (d) => d.updateTask('1.3', { status: 'blocked', blocker: 'no schema yet', attempts: 2 }));
+    const { before, after } = await written(MAIN, AT, (d) => d.task('1.3', { status: 'blocked', blocker: 'no schema yet', attempts: 2 }));
     expect(changedPaths(before, after)).toEqual([
       'phases[0].tasks[2].status',
       'phases[0].tasks[2].blocker',
@@ -111,24 +114,26 @@ describe('CCASP vision plans', () => {
   it('writes phase completion with completed_at, and "not_started" for pending', async () => {
     const before = fixtureJson(MAIN);
     const doc = await load(fixtureText(MAIN), AT);
-    doc.updatePhase('1', { status: 'completed', completedAt: WHEN });
-    let after = JSON.parse(doc.serialize());
+    const e = edit(doc);
+    e.phase('1', { status: 'completed', completedAt: WHEN });
+    let after = JSON.parse(e.text());
     expect(changedPaths(before, after)).toEqual(['phases[0].status', 'phases[0].completed_at']);
-    doc.updatePhase('1', { status: 'pending', completedAt: null });
-    doc.updatePlan({ status: 'pending' });
-    after = JSON.parse(doc.serialize());
+    e.phase('1', { status: 'pending', completedAt: null });
+    e.plan({ status: 'pending' });
+    after = JSON.parse(e.text());
     expect(changedPaths(before, after)).toEqual([]);
   });
 
   it('finds tasks by phase, never rewriting their numeric ids', async () => {
     const text = twoPhases();
     const doc = await load(text, AT);
+    const e = edit(doc);
     expect(doc.plan.phases.map((p) => [p.id, p.tasks.map((t) => t.id)])).toEqual([
       ['1', ['1.1', '1.2', '1.3', '1.4']],
       ['11', ['11.1', '11.2']],
     ]);
-    doc.updateTask('11.2', { status: 'completed', completedAt: WHEN });
-    const after = JSON.parse(doc.serialize());
+    e.task('11.2', { status: 'completed', completedAt: WHEN });
+    const after = JSON.parse(e.text());
     expect(changedPaths(JSON.parse(text), after)).toEqual([
       'phases[1].tasks[1].status',
       'phases[1].tasks[1].completed',

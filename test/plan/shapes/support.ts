@@ -5,6 +5,7 @@ import { InvalidPlanError, type Problem } from '../../../src/errors.js';
 import { loadPlan } from '../../../src/plan/load.js';
 import type { PlanShape, Task } from '../../../src/plan/model.js';
 import type { PlanDocument } from '../../../src/plan/document.js';
+import type { PhasePatch, PlanPatch, TaskPatch } from '../../../src/plan/shapes/shape.js';
 import { shapeFor } from '../../../src/plan/shapes/index.js';
 import { tempDir, writeFile } from '../../support/tmp.js';
 
@@ -57,20 +58,46 @@ export async function load(text: string, rel = 'plan/PROGRESS.json', extra: Reco
   return loadPlan(place(text, rel, extra));
 }
 
+/** Progress changes gathered as a run makes them, and the file's text with them written. */
+export interface Edit {
+  task(id: string, patch: TaskPatch): void;
+  phase(id: string, patch: PhasePatch): void;
+  plan(patch: PlanPatch): void;
+  text(): string;
+}
+
+export function edit(doc: PlanDocument): Edit {
+  const tasks = new Map<string, TaskPatch>();
+  const phases = new Map<string, PhasePatch>();
+  let plan: PlanPatch | undefined;
+  return {
+    task: (id, patch) => void tasks.set(id, { ...tasks.get(id), ...patch }),
+    phase: (id, patch) => void phases.set(id, { ...phases.get(id), ...patch }),
+    plan: (patch) => void (plan = { ...plan, ...patch }),
+    text: () => doc.render({ tasks, phases, ...(plan ? { plan } : {}) }),
+  };
+}
+
+/** The file's text as a run that changed nothing writes it. */
+export function unchanged(doc: PlanDocument): string {
+  return edit(doc).text();
+}
+
 /**
  * Fixture `rel` loaded at `at` (beside the `extra` files) and changed through the model by `write`:
- * the document, and the file's JSON before and after, for comparing with `changedPaths`.
+ * the edit, and the file's JSON before and after, for comparing with `changedPaths`.
  */
 export async function written(
   rel: string,
   at: string,
-  write: (doc: PlanDocument) => void,
+  write: (edit: Edit) => void,
   extra: Record<string, string> = {},
-): Promise<{ doc: PlanDocument; before: Json; after: Json }> {
+): Promise<{ doc: PlanDocument; edit: Edit; before: Json; after: Json }> {
   const before = fixtureJson(rel);
   const doc = await load(fixtureText(rel), at, extra);
-  write(doc);
-  return { doc, before, after: JSON.parse(doc.serialize()) as Json };
+  const e = edit(doc);
+  write(e);
+  return { doc, edit: e, before, after: JSON.parse(e.text()) as Json };
 }
 
 export async function problemsOf(text: string, rel = 'plan/PROGRESS.json'): Promise<readonly Problem[]> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CoalescingWriter } from '../../src/state/coalescing-writer.js';
+import { SerialWriter } from '../../src/state/serial-writer.js';
 import { tempDir } from '../support/tmp.js';
 
 /** A write the test lets finish (or fail) when it chooses. */
@@ -45,7 +45,7 @@ function store() {
   const doc: Record<string, string> = {};
   const gates: Gate[] = [];
   const snapshots: string[] = [];
-  const writer = new CoalescingWriter(async () => {
+  const writer = new SerialWriter(async () => {
     const snapshot = JSON.stringify(doc);
     snapshots.push(snapshot);
     const g = gate();
@@ -79,11 +79,11 @@ function track(promise: Promise<void>): { settled: () => 'pending' | 'resolved' 
   return { settled: () => state, error: () => reason };
 }
 
-describe('CoalescingWriter', () => {
-  it('writes once for a single flush and resolves after the write', async () => {
+describe('SerialWriter', () => {
+  it('writes once for a single request and resolves after the write', async () => {
     const s = store();
     s.doc.a = '1';
-    const first = track(s.writer.flush());
+    const first = track(s.writer.request());
     await settle();
     expect(s.gates).toHaveLength(1);
     expect(first.settled()).toBe('pending');
@@ -93,41 +93,24 @@ describe('CoalescingWriter', () => {
     expect(s.onDisk()).toEqual({ a: '1' });
   });
 
-  it('calls made in one turn share one write, started at the end of the turn', async () => {
+  it('starts a write at once, with what was changed before the call', () => {
     const s = store();
     s.doc.a = '1';
-    const first = s.writer.flush(false);
+    void s.writer.request();
     s.doc.b = '2';
-    const second = s.writer.flush(true);
-    expect(second).toBe(first);
-    // Nothing starts before the turn ends: the caller may still change what the write carries.
-    expect(s.gates).toHaveLength(0);
-    await settle();
-    expect(s.gates).toHaveLength(1);
+    expect(s.snapshots).toEqual(['{"a":"1"}']);
     s.gates[0]!.open();
-    await first;
-    expect(s.snapshots).toEqual(['{"a":"1","b":"2"}']);
-  });
-
-  it('a write is durable when any caller it serves asked for that', async () => {
-    const durables: boolean[] = [];
-    const writer = new CoalescingWriter(async (durable) => {
-      durables.push(durable);
-    });
-    await Promise.all([writer.flush(false), writer.flush(true), writer.flush(false)]);
-    await writer.flush(false);
-    expect(durables).toEqual([true, false]);
   });
 
   it('calls made during a write share one following write', async () => {
     const s = store();
     s.doc.a = '1';
-    const first = s.writer.flush();
+    const first = s.writer.request();
     await settle();
     s.doc.b = '2';
-    const second = s.writer.flush();
+    const second = s.writer.request();
     s.doc.c = '3';
-    const third = s.writer.flush();
+    const third = s.writer.request();
     expect(third).toBe(second);
     await settle();
     expect(s.gates).toHaveLength(1);
@@ -146,11 +129,11 @@ describe('CoalescingWriter', () => {
   it('a caller resolves only after a write that began after its call', async () => {
     const s = store();
     s.doc.a = '1';
-    const first = track(s.writer.flush());
+    const first = track(s.writer.request());
     await settle();
     // The first write has taken its snapshot; this change comes after it.
     s.doc.b = '2';
-    const second = track(s.writer.flush());
+    const second = track(s.writer.request());
     s.gates[0]!.open();
     await until(() => first.settled() !== 'pending');
     expect(first.settled()).toBe('resolved');
@@ -171,7 +154,7 @@ describe('CoalescingWriter', () => {
       const key = `k${i}`;
       s.doc[key] = String(i);
       checks.push(
-        s.writer.flush().then(() => {
+        s.writer.request().then(() => {
           expect(s.onDisk()[key]).toBe(String(i));
         }),
       );
@@ -195,10 +178,10 @@ describe('CoalescingWriter', () => {
     expect(s.snapshots.length).toBeGreaterThan(1);
   });
 
-  it('a failing write rejects its callers, and the next flush still writes', async () => {
+  it('a failing write rejects its callers, and the next request still writes', async () => {
     const s = store();
     s.doc.a = '1';
-    const first = track(s.writer.flush());
+    const first = track(s.writer.request());
     await settle();
     s.gates[0]!.fail(new Error('disk full'));
     await settle();
@@ -206,7 +189,7 @@ describe('CoalescingWriter', () => {
     expect((first.error() as Error).message).toBe('disk full');
     expect(s.onDisk()).toEqual({});
 
-    const again = track(s.writer.flush());
+    const again = track(s.writer.request());
     await settle();
     expect(s.gates).toHaveLength(2);
     s.gates[1]!.open();
@@ -218,9 +201,9 @@ describe('CoalescingWriter', () => {
   it('callers queued behind a failing write are not rejected by it; their own write decides', async () => {
     const s = store();
     s.doc.a = '1';
-    const first = track(s.writer.flush());
+    const first = track(s.writer.request());
     await settle();
-    const queued = track(s.writer.flush());
+    const queued = track(s.writer.request());
     s.gates[0]!.fail(new Error('disk full'));
     await until(() => s.gates.length === 2);
     expect(first.settled()).toBe('rejected');
@@ -233,10 +216,10 @@ describe('CoalescingWriter', () => {
 
   it('a failure of the shared write rejects every caller that shared it', async () => {
     const s = store();
-    const first = track(s.writer.flush());
+    const first = track(s.writer.request());
     await settle();
-    const b = track(s.writer.flush());
-    const c = track(s.writer.flush());
+    const b = track(s.writer.request());
+    const c = track(s.writer.request());
     s.gates[0]!.open();
     await until(() => s.gates.length === 2);
     expect(first.settled()).toBe('resolved');
@@ -245,7 +228,7 @@ describe('CoalescingWriter', () => {
     expect(b.settled()).toBe('rejected');
     expect(c.settled()).toBe('rejected');
     // And the writer is usable afterwards.
-    const d = track(s.writer.flush());
+    const d = track(s.writer.request());
     await until(() => s.gates.length === 3);
     s.gates[2]!.open();
     await until(() => d.settled() !== 'pending');
@@ -255,7 +238,7 @@ describe('CoalescingWriter', () => {
   it('never runs two writes at once', async () => {
     let active = 0;
     let most = 0;
-    const writer = new CoalescingWriter(async () => {
+    const writer = new SerialWriter(async () => {
       active++;
       most = Math.max(most, active);
       await new Promise((r) => setImmediate(r));
@@ -263,7 +246,7 @@ describe('CoalescingWriter', () => {
     });
     const all: Promise<void>[] = [];
     for (let i = 0; i < 50; i++) {
-      all.push(writer.flush());
+      all.push(writer.request());
       if (i % 5 === 0) await new Promise((r) => setImmediate(r));
     }
     await Promise.all(all);

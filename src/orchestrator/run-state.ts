@@ -1,0 +1,445 @@
+import type { AttemptResult } from '../agents/attempt.js';
+import type { PlanDocument, ProgressChanges } from '../plan/document.js';
+import { isDone, type PhaseStatus, type Plan, type Task, type TaskStatus } from '../plan/model.js';
+import { phasesPercent, phaseStatusOf, planStatusOf } from '../plan/progress.js';
+import type { PhasePatch, TaskPatch } from '../plan/shapes/shape.js';
+import type { FileSnapshot } from '../state/run-files.js';
+import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from '../state/schema.js';
+import { totalTokens, ZERO_USAGE } from '../state/usage.js';
+import { STATE_VERSION } from '../state/version.js';
+import type { BudgetPolicy } from './budget.js';
+import type { RunOutcome } from './events.js';
+import type { Outcome } from './outcome.js';
+import { Schedule } from './schedule.js';
+
+/** A task's progress as PROGRESS.json records it. */
+export type TaskProgress = Pick<Task, 'status' | 'completedAt' | 'completedBy' | 'blocker' | 'attempts'>;
+
+type BlockedTask = OrchestratorState['blockedTasks'][number];
+type GithubConfig = NonNullable<OrchestratorState['githubConfig']>;
+
+/**
+ * The one owner of a run's state: every task's progress, the attempts, the running agents, the
+ * blockers and the budget's books. It changes only through the transitions below, each a plain
+ * method with no I/O, and everything else is derived from it when asked: a phase's status (one rule,
+ * plan/progress.ts), the plan's, what may start next, the totals and lists of state.json, and what
+ * PROGRESS.json must say. Nothing else holds a copy.
+ */
+export class RunState {
+  readonly schedule: Schedule;
+  private readonly tasks = new Map<string, TaskProgress>();
+  private readonly phaseCompletedAt: (string | undefined)[];
+  private readonly phaseAborted: boolean[];
+  private readonly agents = new Map<string, ActiveAgent>();
+  private readonly attempts: AttemptRecord[];
+  private readonly attemptsByTask = new Map<string, AttemptRecord[]>();
+  private blocked: BlockedTask[];
+  private status: OrchestratorState['status'];
+  private spawned: number;
+  private limits: Pick<OrchestratorState['tokenBudget'], 'limit' | 'costLimitUsd' | 'compactionThreshold' | 'lastCompaction'>;
+  private github: GithubConfig | null;
+  private readonly origin: Pick<OrchestratorState, 'planId' | 'planPath' | 'initialized' | 'isolation' | 'integrationBranch'>;
+
+  /** `books` is state.json as read (or new); the plan's progress is taken from the plan itself. */
+  constructor(
+    readonly plan: Plan,
+    books: OrchestratorState,
+  ) {
+    this.schedule = new Schedule(plan);
+    for (const task of this.schedule.graph.tasks.values()) this.tasks.set(task.id, progressOf(task));
+    this.phaseCompletedAt = plan.phases.map((p) => p.completedAt);
+    this.phaseAborted = plan.phases.map(() => false);
+    for (const agent of books.activeAgents) this.agents.set(agent.taskId, agent);
+    this.attempts = [];
+    for (const record of books.attempts) this.remember(record);
+    this.blocked = [...books.blockedTasks];
+    this.status = books.status;
+    this.spawned = books.metrics.totalAgentsSpawned;
+    const { limit, costLimitUsd, compactionThreshold, lastCompaction } = books.tokenBudget;
+    this.limits = { limit, costLimitUsd, compactionThreshold, lastCompaction };
+    this.github = books.githubConfig;
+    const { planId, planPath, initialized, isolation, integrationBranch } = books;
+    this.origin = { planId, planPath, initialized, ...(isolation ? { isolation } : {}), ...(integrationBranch ? { integrationBranch } : {}) };
+  }
+
+  // ── What the state says ────────────────────────────────────────────────────────────────────
+
+  readonly statusOf = (taskId: string): TaskStatus => this.tasks.get(taskId)?.status ?? 'pending';
+
+  progress(taskId: string): TaskProgress {
+    return this.tasks.get(taskId) ?? { status: 'pending' };
+  }
+
+  phaseStatus(index: number): PhaseStatus {
+    return phaseStatusOf(this.plan.phases[index]?.tasks.map((t) => this.statusOf(t.id)) ?? [], this.phaseAborted[index]);
+  }
+
+  phaseStatuses(): PhaseStatus[] {
+    return this.plan.phases.map((_, i) => this.phaseStatus(i));
+  }
+
+  /** The seed orchestrator's completion percentage: the share of phases completed. */
+  percent(): number {
+    return phasesPercent(this.phaseStatuses());
+  }
+
+  /** The first phase with work left, or -1 when the plan is done. */
+  currentPhase(): number {
+    return this.schedule.currentPhase(this.statusOf);
+  }
+
+  attemptsOf(taskId: string): readonly AttemptRecord[] {
+    return this.attemptsByTask.get(taskId) ?? [];
+  }
+
+  /** Every attempt of every run, oldest first. */
+  history(): readonly AttemptRecord[] {
+    return this.attempts;
+  }
+
+  blockers(): readonly BlockedTask[] {
+    return this.blocked;
+  }
+
+  /** Agent tasks (not CCASP system steps) pending or running: what a cost budget is shared among. */
+  agentTasksLeft(): number {
+    let open = 0;
+    for (const task of this.schedule.graph.tasks.values()) {
+      const status = this.statusOf(task.id);
+      if (!task.systemStep && (status === 'pending' || status === 'in_progress')) open++;
+    }
+    return open;
+  }
+
+  /** Tasks done (completed or skipped) and in all. */
+  tally(): { done: number; total: number } {
+    let done = 0;
+    for (const { status } of this.tasks.values()) if (isDone(status)) done++;
+    return { done, total: this.tasks.size };
+  }
+
+  /** What has been spent, from the attempts, and the limits it is held to. */
+  budget(): OrchestratorState['tokenBudget'] {
+    const usage: Usage = { ...ZERO_USAGE };
+    let costUsd = 0;
+    for (const a of this.attempts) {
+      usage.inputTokens += a.usage.inputTokens;
+      usage.outputTokens += a.usage.outputTokens;
+      usage.cacheCreationTokens += a.usage.cacheCreationTokens;
+      usage.cacheReadTokens += a.usage.cacheReadTokens;
+      costUsd += a.costUsd;
+    }
+    const { limit, costLimitUsd, compactionThreshold, lastCompaction } = this.limits;
+    return { used: totalTokens(usage), limit, costLimitUsd, compactionThreshold, lastCompaction, costUsd, usage };
+  }
+
+  agentsSpawned(): number {
+    return this.spawned;
+  }
+
+  // ── Transitions ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Before anything runs: a task left in progress by a killed run goes back to pending (its attempt
+   * recorded as interrupted), blocked and failed ones too when asked, and the run is active. Phases
+   * whose file status disagrees with their tasks take their tasks' word.
+   */
+  begin(options: { retryBlocked: boolean; policy: BudgetPolicy }, at: string): { requeued: string[]; unblocked: string[] } {
+    const requeued: string[] = [];
+    const unblocked: string[] = [];
+    for (const [taskId, progress] of this.tasks) {
+      if (progress.status === 'in_progress') {
+        requeued.push(taskId);
+        const agent = this.agents.get(taskId);
+        this.remember({
+          taskId,
+          attempt: agent?.attempt ?? this.attemptsOf(taskId).length + 1,
+          outcome: 'interrupted',
+          reason: 'the previous ccasp run stopped while this attempt was running',
+          ...(agent?.sessionId ? { sessionId: agent.sessionId } : {}),
+          startedAt: agent?.spawnedAt ?? at,
+          finishedAt: at,
+          durationMs: 0,
+          costUsd: 0,
+          usage: { ...ZERO_USAGE },
+        });
+        this.tasks.set(taskId, { ...progress, status: 'pending', completedAt: undefined, completedBy: undefined, blocker: undefined });
+      } else if (options.retryBlocked && (progress.status === 'blocked' || progress.status === 'failed')) {
+        unblocked.push(taskId);
+        this.tasks.set(taskId, { ...progress, status: 'pending', blocker: undefined });
+      }
+    }
+    this.agents.clear();
+    if (options.retryBlocked) this.blocked = [];
+    this.status = 'active';
+    // This run's limits replace the last run's: resuming with a higher limit goes on from here.
+    const { tokenLimit, maxCostUsd, compactionThreshold } = options.policy;
+    this.limits = { ...this.limits, limit: tokenLimit, costLimitUsd: maxCostUsd, compactionThreshold };
+    this.plan.phases.forEach((phase, i) => this.settlePhase(i, phase.status, at));
+    return { requeued, unblocked };
+  }
+
+  taskStarted(agent: ActiveAgent): void {
+    const progress = this.need(agent.taskId);
+    this.agents.set(agent.taskId, agent);
+    this.spawned++;
+    this.change(agent.taskId, { ...progress, status: 'in_progress', completedAt: undefined, completedBy: undefined, blocker: undefined, attempts: agent.attempt }, agent.spawnedAt);
+  }
+
+  /** For people reading state.json while an agent works. */
+  agentSpawned(taskId: string, pid: number): void {
+    const agent = this.agents.get(taskId);
+    if (agent) this.agents.set(taskId, { ...agent, pid });
+  }
+
+  /** Records how an attempt ended and what becomes of its task; returns its phase's status if that moved. */
+  attemptEnded(task: Task, ended: AttemptEnd): PhaseStatus | undefined {
+    const record = attemptRecord(task.id, ended);
+    this.remember(record);
+    this.agents.delete(task.id);
+    const { outcome, at } = ended;
+    const progress = this.need(task.id);
+    const base = { ...progress, completedAt: undefined, completedBy: undefined, blocker: undefined, attempts: record.attempt };
+    switch (outcome.kind) {
+      case 'completed':
+        return this.change(task.id, { ...base, status: 'completed', completedAt: at, completedBy: ended.completedBy }, at);
+      case 'blocked':
+        this.blocked = [
+          ...this.blocked.filter((b) => b.taskId !== task.id),
+          { taskId: task.id, blocker: outcome.blocker, ...(outcome.suggestedAction ? { suggestedAction: outcome.suggestedAction } : {}), at },
+        ];
+        return this.change(task.id, { ...base, status: 'blocked', blocker: outcome.blocker }, at);
+      case 'fatal':
+        return this.change(task.id, outcome.taskFailed ? { ...base, status: 'failed', blocker: outcome.reason } : { ...base, status: 'pending' }, at);
+      case 'retry':
+      case 'interrupted':
+      case 'wait':
+        return this.change(task.id, { ...base, status: 'pending' }, at);
+    }
+  }
+
+  /** A CCASP system step ccasp performed itself; a failed one blocks its task. */
+  systemStepEnded(taskId: string, result: { ok: true } | { ok: false; blocker: string }, at: string): PhaseStatus | undefined {
+    const progress = this.need(taskId);
+    return this.change(
+      taskId,
+      result.ok
+        ? { ...progress, status: 'completed', completedAt: at, completedBy: 'ccasp', blocker: undefined }
+        : { ...progress, status: 'blocked', completedAt: undefined, completedBy: undefined, blocker: result.blocker },
+      at,
+    );
+  }
+
+  /** A fatal failure stops the phase: it is failed whatever its tasks say, for the rest of this run. */
+  phaseFailed(index: number, at: string): void {
+    const before = this.phaseStatus(index);
+    this.phaseAborted[index] = true;
+    this.settlePhase(index, before, at);
+  }
+
+  compacted(at: string): void {
+    this.limits = { ...this.limits, lastCompaction: at };
+  }
+
+  /** A person put the task back to pending (`ccasp unblock` / `ccasp reset`). */
+  reopened(taskId: string, at: string): void {
+    const progress = this.need(taskId);
+    this.blocked = this.blocked.filter((b) => b.taskId !== taskId);
+    this.change(taskId, { ...progress, status: 'pending', completedAt: undefined, completedBy: undefined, blocker: undefined }, at);
+    if (this.status === 'blocked' || this.status === 'failed') this.status = 'paused';
+  }
+
+  finished(outcome: RunOutcome): void {
+    this.status = outcome === 'rate-limited' || outcome === 'budget' ? 'paused' : outcome;
+    this.agents.clear();
+  }
+
+  /** Where GitHub sync stands after a run: the link used, the last delivery, what is still queued. */
+  githubSynced(sync: Pick<GithubConfig, 'owner' | 'repo' | 'issueNumber' | 'enabled' | 'pending'> & { lastSyncAt?: string; lastResult?: string }): void {
+    this.github = {
+      enabled: sync.enabled,
+      owner: sync.owner,
+      repo: sync.repo,
+      issueNumber: sync.issueNumber,
+      lastSyncAt: sync.lastSyncAt ?? this.github?.lastSyncAt ?? null,
+      lastResult: sync.lastResult ?? this.github?.lastResult ?? null,
+      pending: sync.pending,
+    };
+  }
+
+  // ── Snapshots ──────────────────────────────────────────────────────────────────────────────
+
+  /** What PROGRESS.json must say that differs from what was read: only what this state changed. */
+  planChanges(): ProgressChanges {
+    const tasks = new Map<string, TaskPatch>();
+    for (const task of this.schedule.graph.tasks.values()) {
+      const now = this.progress(task.id);
+      if (sameProgress(now, progressOf(task))) continue;
+      tasks.set(task.id, {
+        status: now.status,
+        completedAt: now.completedAt ?? null,
+        completedBy: now.completedBy ?? null,
+        blocker: now.blocker ?? null,
+        ...(now.attempts !== undefined ? { attempts: now.attempts } : {}),
+      });
+    }
+    const phases = new Map<string, PhasePatch>();
+    const statuses = this.phaseStatuses();
+    this.plan.phases.forEach((phase, i) => {
+      const status = statuses[i]!;
+      const completedAt = this.phaseCompletedAt[i];
+      if (status !== phase.status || completedAt !== phase.completedAt) phases.set(phase.id, { status, completedAt: completedAt ?? null });
+    });
+    const status = planStatusOf(statuses);
+    const completionPercentage = phasesPercent(statuses);
+    const plan = status !== this.plan.status || completionPercentage !== this.plan.completionPercentage ? { status, completionPercentage } : undefined;
+    return { tasks, phases, ...(plan ? { plan } : {}) };
+  }
+
+  /** state.json, whole, as of `at`. */
+  books(at: string): OrchestratorState {
+    const ids = [...this.tasks.keys()];
+    const failedTasks = this.attempts.filter(isRejected);
+    const completed = this.attempts.filter((a) => a.outcome === 'completed');
+    const current = this.plan.phases[this.currentPhase()];
+    return {
+      version: STATE_VERSION,
+      planId: this.origin.planId,
+      planPath: this.origin.planPath,
+      initialized: this.origin.initialized,
+      lastUpdated: at,
+      status: this.status,
+      currentPhase: current?.id ?? null,
+      activeAgents: [...this.agents.values()],
+      completedTasks: ids.filter((id) => this.statusOf(id) === 'completed'),
+      pendingTasks: ids.filter((id) => this.statusOf(id) === 'pending' || this.statusOf(id) === 'in_progress'),
+      failedTasks,
+      blockedTasks: this.blocked,
+      attempts: this.attempts,
+      tokenBudget: this.budget(),
+      githubConfig: this.github,
+      metrics: {
+        tasksCompleted: completed.length,
+        tasksFailed: new Set(failedTasks.map((a) => a.taskId)).size,
+        totalAgentsSpawned: this.spawned,
+        averageTaskDuration: completed.length === 0 ? 0 : Math.round(completed.reduce((ms, a) => ms + a.durationMs, 0) / completed.length),
+      },
+      ...(this.origin.isolation ? { isolation: this.origin.isolation } : {}),
+      ...(this.origin.integrationBranch ? { integrationBranch: this.origin.integrationBranch } : {}),
+    };
+  }
+
+  /** Both files, whole, as of `at`: the plan in its own shape, and state.json. */
+  files(doc: PlanDocument, stateFile: string, at: string): FileSnapshot[] {
+    return [
+      { file: doc.file, text: doc.render(this.planChanges()) },
+      { file: stateFile, text: `${JSON.stringify(this.books(at), null, 2)}\n` },
+    ];
+  }
+
+  // ── Inside ─────────────────────────────────────────────────────────────────────────────────
+
+  private need(taskId: string): TaskProgress {
+    const progress = this.tasks.get(taskId);
+    if (!progress) throw new Error(`unknown task ${taskId}`);
+    return progress;
+  }
+
+  private remember(record: AttemptRecord): void {
+    this.attempts.push(record);
+    const list = this.attemptsByTask.get(record.taskId);
+    if (list) list.push(record);
+    else this.attemptsByTask.set(record.taskId, [record]);
+  }
+
+  /** Sets a task's progress and settles its phase; returns the phase's status if it moved. */
+  private change(taskId: string, progress: TaskProgress, at: string): PhaseStatus | undefined {
+    const index = this.schedule.graph.phaseOf.get(taskId) ?? -1;
+    const before = this.phaseStatus(index);
+    this.tasks.set(taskId, progress);
+    return this.settlePhase(index, before, at);
+  }
+
+  /** A phase that became completed is stamped with the time; one that stopped being completed loses it. */
+  private settlePhase(index: number, before: PhaseStatus, at: string): PhaseStatus | undefined {
+    const after = this.phaseStatus(index);
+    if (after === before) return undefined;
+    this.phaseCompletedAt[index] = after === 'completed' ? at : undefined;
+    return after;
+  }
+}
+
+/** How an attempt ended, as the run records it. */
+export interface AttemptEnd {
+  readonly attempt: number;
+  readonly outcome: Outcome;
+  /** The agent's run; absent when no agent ran (its worktree could not be made). */
+  readonly result?: AttemptResult;
+  readonly startedAt: string;
+  readonly at: string;
+  /** Who completed it (the specialist), for PROGRESS.json's `completedBy`. */
+  readonly completedBy: string;
+}
+
+function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord {
+  const { outcome, result } = ended;
+  const reason = outcome.kind === 'retry' || outcome.kind === 'fatal' ? outcome.reason : outcome.kind === 'blocked' ? outcome.blocker : undefined;
+  const summary = outcome.kind === 'completed' || outcome.kind === 'retry' ? outcome.summary : undefined;
+  const artifacts = outcome.kind === 'completed' ? outcome.artifacts : [];
+  const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? (outcome.conflictPaths ?? []) : [];
+  const sessionId = result?.result?.sessionId ?? result?.sessionId;
+  return {
+    taskId,
+    attempt: ended.attempt,
+    outcome: outcome.kind === 'wait' ? 'rate-limited' : outcome.kind,
+    ...(reason ? { reason } : {}),
+    ...(summary ? { summary } : {}),
+    ...(artifacts.length > 0 ? { artifacts: [...artifacts] } : {}),
+    ...(sessionId ? { sessionId } : {}),
+    startedAt: result?.startedAt ?? ended.startedAt,
+    finishedAt: result?.finishedAt ?? ended.at,
+    durationMs: result?.durationMs ?? Math.max(0, Date.parse(ended.at) - Date.parse(ended.startedAt)),
+    costUsd: result?.result?.costUsd ?? 0,
+    usage: result?.result?.usage ?? { ...ZERO_USAGE },
+    ...(result ? { log: result.logFile } : {}),
+    ...(conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
+  };
+}
+
+/** Attempts that failed on their own account: not those a stop or a usage limit cut short. */
+function isRejected(a: AttemptRecord): boolean {
+  return a.outcome !== 'completed' && a.outcome !== 'interrupted' && a.outcome !== 'rate-limited';
+}
+
+function progressOf(task: Task): TaskProgress {
+  return { status: task.status, completedAt: task.completedAt, completedBy: task.completedBy, blocker: task.blocker, attempts: task.attempts };
+}
+
+function sameProgress(a: TaskProgress, b: TaskProgress): boolean {
+  return a.status === b.status && a.completedAt === b.completedAt && a.completedBy === b.completedBy && a.blocker === b.blocker && a.attempts === b.attempts;
+}
+
+/** A state for a plan that has none yet. */
+export function newBooks(plan: Plan, planPath: string, now: string): OrchestratorState {
+  return {
+    version: STATE_VERSION,
+    planId: plan.id,
+    planPath,
+    initialized: now,
+    lastUpdated: now,
+    status: 'active',
+    currentPhase: null,
+    activeAgents: [],
+    completedTasks: [],
+    pendingTasks: [],
+    failedTasks: [],
+    blockedTasks: [],
+    attempts: [],
+    tokenBudget: { used: 0, limit: null, costLimitUsd: null, compactionThreshold: 0.8, lastCompaction: null, costUsd: 0, usage: { ...ZERO_USAGE } },
+    githubConfig:
+      plan.github?.owner && plan.github.repo
+        ? { enabled: true, owner: plan.github.owner, repo: plan.github.repo, issueNumber: plan.github.issue, lastSyncAt: null, lastResult: null, pending: 0 }
+        : null,
+    metrics: { tasksCompleted: 0, tasksFailed: 0, totalAgentsSpawned: 0, averageTaskDuration: 0 },
+  };
+}

@@ -1,0 +1,212 @@
+import type { AttemptResult } from '../agents/attempt.js';
+import type { PreviousAttempt } from '../agents/prompt.js';
+import type { Route } from '../agents/route.js';
+import type { Phase, PhaseStatus, Task } from '../plan/model.js';
+import type { Workspace } from '../worktree/workspace.js';
+import type { BudgetWatch } from './budget-watch.js';
+import type { RunControl } from './control.js';
+import { decide, followsConflict, mergeFailed, nextStep, workspaceFailed, type AttemptContext, type AttemptFacts } from './decide.js';
+import { perTaskCapUsd } from './budget.js';
+import type { Outcome } from './outcome.js';
+import type { RunPorts, RunSettings } from './ports.js';
+import type { RunState } from './run-state.js';
+
+export interface TaskRunContext {
+  readonly run: RunState;
+  readonly settings: RunSettings;
+  readonly ports: RunPorts;
+  readonly control: RunControl;
+  readonly budget: BudgetWatch;
+}
+
+/**
+ * One task's attempts, in its slot: each attempt is started (on disk before the agent runs),
+ * delegated, decided, recorded and reported; a retry goes again with what went wrong, a usage limit
+ * waits for its reset without spending a retry. Returns the last attempt's outcome.
+ */
+export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Promise<Outcome> {
+  const { run, settings, ports, control } = ctx;
+  const route = ports.route(task);
+  const earlier = run.attemptsOf(task.id);
+  const previous: PreviousAttempt[] = earlier.filter((a) => a.outcome === 'retry' && a.reason).map((a) => previousOf(a.attempt, a.reason!, a.summary, a.conflictPaths));
+  let attempt = earlier.length;
+  let triesLeft = settings.maxRetries + 1;
+  let lastFailure: AttemptContext['lastFailure'];
+  let afterConflict = followsConflict(earlier);
+  for (;;) {
+    attempt++;
+    triesLeft--;
+    const startedAt = ports.now().toISOString();
+    const sessionId = ports.newSessionId();
+    run.taskStarted({ agentId: sessionId, taskId: task.id, spawnedAt: startedAt, status: 'running', attempt, specialist: route.specialist, model: route.model, sessionId });
+    await ports.save();
+    ports.emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
+
+    let ws: Workspace | undefined;
+    try {
+      ws = ports.workspace ? await ports.workspace(task, attempt, { afterConflict }) : undefined;
+    } catch (error) {
+      return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
+    }
+    const cap = perTaskCapUsd(settings.budget, run.budget().costUsd, run.agentTasksLeft());
+    const context = ctx.budget.earlierWork();
+    let pidSaved: Promise<void> | undefined;
+    const result = await ports.delegate(
+      {
+        plan: run.plan,
+        phase,
+        task,
+        route,
+        attempt,
+        sessionId,
+        previous,
+        ...(context ? { earlierWork: context } : {}),
+        ...(cap !== undefined ? { maxBudgetUsd: cap } : {}),
+        ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
+      },
+      control.agents.signal,
+      (pid) => {
+        run.agentSpawned(task.id, pid);
+        pidSaved = ports.save();
+        // Awaited below, once the agent is done; its failure must not go unhandled meanwhile.
+        pidSaved.catch(() => undefined);
+      },
+    );
+    await pidSaved;
+
+    const { outcome, facts } = await collect(ctx, task, result, ws, { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: control.agents.signal.aborted });
+    if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: facts.fingerprint?.value };
+    await record(ctx, task, route, { attempt, startedAt, outcome, result }, ws);
+    const step = nextStep(outcome, { stopping: control.stopping, waitForRateLimit: settings.waitForRateLimit });
+    if (step === 'done' || step === 'stop') return outcome;
+    if (outcome.kind === 'retry') {
+      previous.push(previousOf(attempt, outcome.reason, outcome.summary, outcome.conflictPaths));
+      afterConflict = outcome.conflictPaths !== undefined;
+      await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), control.agents.signal);
+    } else if (outcome.kind === 'wait') {
+      await waitUntil(ctx, task.id, outcome.resetsAt);
+      // The limit, not the task, failed: this attempt does not count against the retries.
+      triesLeft++;
+    }
+    if (control.stopping) return outcome;
+  }
+}
+
+/** Asks `decide` until it has an outcome, fetching each fact it asks for. */
+async function collect(
+  ctx: TaskRunContext,
+  task: Task,
+  result: AttemptResult,
+  ws: Workspace | undefined,
+  attemptContext: Omit<AttemptContext, 'workspace'>,
+): Promise<{ outcome: Outcome; facts: AttemptFacts }> {
+  const { ports, control } = ctx;
+  const context: AttemptContext = { ...attemptContext, ...(ws ? { workspace: { cwd: ws.cwd, branch: ws.branch } } : {}) };
+  let facts: AttemptFacts = { result };
+  for (;;) {
+    const decision = decide(facts, context);
+    switch (decision.kind) {
+      case 'outcome':
+        return { outcome: decision.outcome, facts };
+      case 'check':
+        facts = { ...facts, check: await ports.checkWork(task, decision.report, control.agents.signal, ws?.cwd) };
+        break;
+      case 'integrate': {
+        const integration = await ports.integrate!(task, decision.summary, ws!).catch((error: unknown) => mergeFailed(task.id, errorText(error)));
+        if (integration.kind === 'integrated') ports.emit({ type: 'task.integrated', taskId: task.id, commit: integration.commit, how: integration.how });
+        facts = { ...facts, integration };
+        break;
+      }
+      case 'fingerprint':
+        facts = { ...facts, fingerprint: { value: await ports.fingerprint(ws?.cwd) } };
+        break;
+    }
+  }
+}
+
+/** Records the attempt, writes it, lets the worktree go or keeps it, and tells the subscribers. */
+async function record(
+  ctx: TaskRunContext,
+  task: Task,
+  route: Route,
+  ended: { attempt: number; startedAt: string; outcome: Outcome; result?: AttemptResult },
+  ws?: Workspace,
+): Promise<Outcome> {
+  const { run, ports, control } = ctx;
+  const { outcome, attempt } = ended;
+  const phase = run.attemptEnded(task, { ...ended, at: ports.now().toISOString(), completedBy: route.specialist });
+  await ports.save();
+  // Only once the record says completed: a kill before this leaves a worktree that recovery removes.
+  if (ws) await release(ctx, task, ws, outcome.kind === 'completed' ? 'integrated' : 'keep');
+  await ctx.budget.check();
+  const willRetry = outcome.kind === 'retry' && !control.stopping;
+  const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? outcome.conflictPaths : undefined;
+  if (conflictPaths) ports.emit({ type: 'task.conflict', taskId: task.id, paths: conflictPaths, willRetry });
+  reportEnd(ctx, task, attempt, outcome, ended.result, phase, willRetry);
+  return outcome;
+}
+
+function reportEnd(ctx: TaskRunContext, task: Task, attempt: number, outcome: Outcome, result: AttemptResult | undefined, phase: PhaseStatus | undefined, willRetry: boolean): void {
+  const { ports, run } = ctx;
+  const durationMs = result?.durationMs ?? 0;
+  switch (outcome.kind) {
+    case 'completed': {
+      const usage = result?.result?.usage;
+      ports.emit({
+        type: 'task.completed',
+        taskId: task.id,
+        title: task.title,
+        attempt,
+        summary: outcome.summary,
+        artifacts: outcome.artifacts,
+        durationMs,
+        costUsd: result?.result?.costUsd ?? 0,
+        usage: usage ?? { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
+      });
+      if (phase === 'completed') {
+        const p = run.plan.phases[run.schedule.graph.phaseOf.get(task.id) ?? -1]!;
+        ports.emit({ type: 'phase.completed', phaseId: p.id, name: p.name, percent: run.percent() });
+      }
+      return;
+    }
+    case 'retry':
+      ports.emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: outcome.reason, willRetry, durationMs });
+      return;
+    case 'blocked':
+      ports.emit({ type: 'task.blocked', taskId: task.id, title: task.title, blocker: outcome.blocker, suggestedAction: outcome.suggestedAction });
+      return;
+    case 'fatal':
+      if (outcome.taskFailed) ports.emit({ type: 'task.failed', taskId: task.id, title: task.title, error: outcome.reason });
+      else ports.emit({ type: 'task.attempt.failed', taskId: task.id, attempt, reason: outcome.reason, willRetry: false, durationMs });
+      return;
+    case 'interrupted':
+    case 'wait':
+      return;
+  }
+}
+
+async function release(ctx: TaskRunContext, task: Task, ws: Workspace, outcome: 'integrated' | 'keep'): Promise<void> {
+  try {
+    await ws.release(outcome);
+  } catch (error) {
+    ctx.ports.emit({ type: 'run.notice', level: 'warning', message: `${task.id}: its worktree could not be removed (${errorText(error)}); \`ccasp clean\` removes it` });
+  }
+}
+
+/** A usage limit: a countdown until its reset, unless the run stops meanwhile. */
+async function waitUntil(ctx: TaskRunContext, taskId: string, resetsAt: number): Promise<void> {
+  const { ports, control } = ctx;
+  const until = new Date(resetsAt).toISOString();
+  for (let remaining = resetsAt - ports.now().getTime(); remaining > 0 && !control.stopping; remaining = resetsAt - ports.now().getTime()) {
+    ports.emit({ type: 'run.waiting', taskId, until, remainingMs: remaining });
+    await ports.sleep(Math.min(remaining, 30_000), control.agents.signal);
+  }
+}
+
+function previousOf(attempt: number, reason: string, summary?: string, conflictPaths?: readonly string[]): PreviousAttempt {
+  return { attempt, reason, ...(summary ? { summary } : {}), ...(conflictPaths ? { conflictPaths } : {}) };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

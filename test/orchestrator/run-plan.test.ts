@@ -1,0 +1,387 @@
+import { describe, expect, it } from 'vitest';
+import { WriteError } from '../../src/errors.js';
+import type { RunState } from '../../src/orchestrator/run-state.js';
+import { answer, blocked, complete, ended, eventsOf, failed, harness, held, phase, plan, task } from './harness.js';
+
+const twoPhases = () =>
+  plan(phase('P1', [task('P1.1'), task('P1.2', { dependencies: ['P1.1'] })]), phase('P2', [task('P2.1', { dependencies: ['P1.2'] })]));
+
+describe('runPlan: the protocol', () => {
+  it('runs the phases in order, each task once its dependencies are done, and says so in order', async () => {
+    const h = harness(twoPhases(), { agent: (r) => complete(r, [`src/${r.task.id}.ts`]) });
+    expect(await h.start()).toEqual({ outcome: 'completed', reason: 'all phases completed' });
+    expect(h.requests.map((r) => r.task.id)).toEqual(['P1.1', 'P1.2', 'P2.1']);
+    expect(h.types()).toEqual([
+      'run.started',
+      'phase.started',
+      'task.started',
+      'task.completed',
+      'task.started',
+      'task.completed',
+      'phase.completed',
+      'phase.started',
+      'task.started',
+      'task.completed',
+      'phase.completed',
+      'run.finished',
+    ]);
+    expect(eventsOf(h.events, 'phase.completed').map((e) => e.percent)).toEqual([50, 100]);
+    const disk = h.onDisk();
+    expect(disk.statuses).toEqual({ 'P1.1': 'completed', 'P1.2': 'completed', 'P2.1': 'completed' });
+    expect(disk.books).toMatchObject({ status: 'completed', currentPhase: null, completedTasks: ['P1.1', 'P1.2', 'P2.1'], pendingTasks: [], activeAgents: [] });
+    expect(disk.books.metrics).toMatchObject({ tasksCompleted: 3, totalAgentsSpawned: 3, tasksFailed: 0 });
+    expect(disk.books.tokenBudget).toMatchObject({ used: 450, costUsd: 0.03 });
+    expect(eventsOf(h.events, 'run.finished')[0]).toMatchObject({ completed: 3, total: 3, tokens: 450, agentsSpawned: 3 });
+  });
+
+  it('starts an agent only once its start is on disk, and a dependant only once its dependency is', async () => {
+    const seen: Record<string, string>[] = [];
+    let h!: ReturnType<typeof harness>;
+    h = harness(twoPhases(), {
+      agent: (r) => {
+        seen.push(h.onDisk().statuses);
+        expect(h.onDisk().books.activeAgents.map((a) => a.taskId)).toEqual([r.task.id]);
+        return complete(r);
+      },
+    });
+    await h.start();
+    expect(seen).toEqual([
+      { 'P1.1': 'in_progress', 'P1.2': 'pending', 'P2.1': 'pending' },
+      { 'P1.1': 'completed', 'P1.2': 'in_progress', 'P2.1': 'pending' },
+      { 'P1.1': 'completed', 'P1.2': 'completed', 'P2.1': 'in_progress' },
+    ]);
+  });
+
+  it('runs independent tasks side by side up to the concurrency, never two that share a file', async () => {
+    const agents = held();
+    const p = plan(phase('P1', [task('A', { files: ['src/a.ts'] }), task('B', { files: ['src/a.ts'] }), task('C'), task('D')]));
+    const h = harness(p, { agent: agents.agent, settings: { concurrency: 3 } });
+    const done = h.start();
+    await until(() => agents.started().length === 3);
+    // B shares A's file; C and D take the free slots.
+    expect(agents.started()).toEqual(['A', 'C', 'D']);
+    agents.release('A');
+    await until(() => agents.started().length === 4);
+    expect(agents.started()).toEqual(['A', 'C', 'D', 'B']);
+    for (const id of ['B', 'C', 'D']) agents.release(id);
+    expect((await done).outcome).toBe('completed');
+  });
+
+  it('with agents that answer at once, tells a dependency\'s end before its dependant\'s start, and a phase\'s before the next', async () => {
+    const chains = (id: string) => phase(id, Array.from({ length: 12 }, (_, i) => task(`${id}.${i + 1}`, i % 3 === 0 ? {} : { dependencies: [`${id}.${i}`] })));
+    const p = plan(chains('P1'), chains('P2'), chains('P3'));
+    const h = harness(p, { agent: (r) => complete(r), settings: { concurrency: 4 } });
+    expect((await h.start()).outcome).toBe('completed');
+    const at = (type: string, id: string) => h.events.findIndex((e) => e.type === type && ('taskId' in e ? e.taskId : 'phaseId' in e ? e.phaseId : '') === id);
+    for (const t of p.phases.flatMap((ph) => ph.tasks)) {
+      for (const dep of t.dependencies) expect(at('task.completed', dep)).toBeLessThan(at('task.started', t.id));
+    }
+    expect(at('phase.completed', 'P1')).toBeLessThan(at('phase.started', 'P2'));
+    expect(at('phase.completed', 'P2')).toBeLessThan(at('phase.started', 'P3'));
+  });
+
+  it('records the agent pid for people reading state.json, and drops it with the agent', async () => {
+    const h = harness(twoPhases(), { agent: (r) => complete(r) });
+    await h.start();
+    const pids = h.saves.flatMap((s) => s.books.activeAgents.map((a) => a.pid));
+    expect(pids).toContain(1001);
+    expect(h.onDisk().books.activeAgents).toEqual([]);
+  });
+});
+
+describe('runPlan: when an attempt fails', () => {
+  it('retries with the reason in the next prompt, and completes', async () => {
+    const h = harness(plan(phase('P1', [task('A', { files: ['a.ts'] })])), {
+      agent: (r) => complete(r, ['a.ts']),
+      check: (_t, attempt) => (attempt === 1 ? { missing: ['a.ts'], outside: [] } : { missing: [], outside: [] }),
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(h.requests[1]!.previous).toEqual([{ attempt: 1, reason: 'claimed completion, but these files do not exist: a.ts', summary: 'did A' }]);
+    expect(eventsOf(h.events, 'task.attempt.failed')).toEqual([
+      { type: 'task.attempt.failed', taskId: 'A', attempt: 1, reason: 'claimed completion, but these files do not exist: a.ts', willRetry: true, durationMs: 1000 },
+    ]);
+    expect(h.onDisk().books.failedTasks.map((a) => a.outcome)).toEqual(['retry']);
+    expect(h.onDisk().books.metrics.tasksFailed).toBe(1);
+  });
+
+  it('blocks a task that fails the same way twice with no file changed (the circuit breaker)', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => answer(r, 'no report at all'), fingerprint: () => 'unchanged' });
+    const result = await h.start();
+    expect(h.requests).toHaveLength(2);
+    expect(result.outcome).toBe('blocked');
+    expect(eventsOf(h.events, 'task.blocked')[0]!.blocker).toMatch(/^the same failure twice in a row with no file changed: the agent ended without a TASK_COMPLETE/);
+    expect(h.onDisk().statuses).toEqual({ A: 'blocked' });
+  });
+
+  it('gives up after the retries when each failure differs, naming the last', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => answer(r, `attempt ${r.attempt} wrote no report`), settings: { maxRetries: 2 } });
+    await h.start();
+    expect(h.requests).toHaveLength(3);
+    expect(eventsOf(h.events, 'task.attempt.failed').map((e) => e.willRetry)).toEqual([true, true]);
+    const [block] = eventsOf(h.events, 'task.blocked');
+    expect(block!.blocker).toBe('gave up after 3 attempts; last: the agent ended without a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED report');
+    expect(h.onDisk().books.blockedTasks).toEqual([expect.objectContaining({ taskId: 'A', blocker: block!.blocker })]);
+  });
+
+  it('backs off between retries, doubling each time', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => answer(r, `no report ${r.attempt}`), settings: { maxRetries: 2, retryBackoffMs: 1000 } });
+    const starts: number[] = [];
+    await h.start();
+    for (const e of h.saves) if (e.books.activeAgents.length > 0 && !e.books.activeAgents[0]!.pid) starts.push(Date.parse(e.books.activeAgents[0]!.spawnedAt));
+    expect(starts.map((t) => t - starts[0]!)).toEqual([0, 1000, 3000]);
+  });
+
+  it('escalates a blocked report and goes on with the other tasks, ending blocked', async () => {
+    const p = plan(phase('P1', [task('A'), task('B'), task('C', { dependencies: ['A'] })]));
+    const h = harness(p, { agent: (r) => (r.task.id === 'A' ? blocked(r, 'needs a database password') : complete(r)) });
+    const result = await h.start();
+    expect(h.requests.map((r) => r.task.id)).toEqual(['A', 'B']);
+    expect(result).toEqual({ outcome: 'blocked', reason: 'phase P1 cannot go on: 1 blocked task(s) need a person (A)' });
+    expect(h.onDisk().statuses).toEqual({ A: 'blocked', B: 'completed', C: 'pending' });
+    expect(h.onDisk().books.status).toBe('blocked');
+    expect(eventsOf(h.events, 'run.finished')[0]!.blocked).toEqual([{ taskId: 'A', blocker: 'needs a database password', suggestedAction: 'ask someone' }]);
+  });
+
+  it('a fatal failure fails the phase: the running agent finishes, nothing new starts', async () => {
+    const agents = held();
+    const p = plan(phase('P1', [task('A'), task('B'), task('C')]), phase('P2', [task('D')]));
+    const h = harness(p, { agent: (r, signal) => (r.task.id === 'B' ? failed(r, 'the API does not exist') : agents.agent(r, signal)), settings: { concurrency: 2 } });
+    const done = h.start();
+    await until(() => h.types().includes('phase.failed'));
+    expect(agents.started()).toEqual(['A']);
+    agents.release('A');
+    const result = await done;
+    expect(result).toEqual({ outcome: 'failed', reason: 'B: the API does not exist' });
+    expect(h.requests.map((r) => r.task.id)).toEqual(['A', 'B']);
+    expect(h.types().filter((t) => t !== 'task.started')).toEqual(['run.started', 'phase.started', 'task.failed', 'phase.failed', 'task.completed', 'run.finished']);
+    const disk = h.onDisk();
+    expect(disk.statuses).toEqual({ A: 'completed', B: 'failed', C: 'pending', D: 'pending' });
+    expect(disk.books.status).toBe('failed');
+  });
+
+  it('a run that finds a failed task in its phase stops at once', async () => {
+    const p = plan(phase('P1', [task('A', { status: 'failed', blocker: 'impossible' }), task('B')]));
+    const h = harness(p, { agent: (r) => complete(r) });
+    expect(await h.start()).toEqual({ outcome: 'failed', reason: 'phase P1 failed earlier; fix the failed task and run `ccasp unblock <task-id>`' });
+    expect(h.requests).toEqual([]);
+  });
+
+  it('claude that cannot start fails the phase without blaming the task', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => ended(r, { kind: 'not-started', message: 'spawn claude ENOENT' }) });
+    expect(await h.start()).toEqual({ outcome: 'failed', reason: 'A: spawn claude ENOENT' });
+    expect(h.onDisk().statuses).toEqual({ A: 'pending' });
+    expect(eventsOf(h.events, 'task.attempt.failed')[0]).toMatchObject({ willRetry: false, reason: 'spawn claude ENOENT' });
+  });
+
+  it('--retry-blocked puts blocked and failed tasks back first', async () => {
+    const p = plan(phase('P1', [task('A', { status: 'blocked', blocker: 'x' }), task('B', { status: 'failed', blocker: 'y' })]));
+    const h = harness(p, { agent: (r) => complete(r), settings: { retryBlocked: true } });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(eventsOf(h.events, 'run.notice')[0]!.message).toBe('Back to pending: A, B');
+  });
+});
+
+describe('runPlan: stopping and going on', () => {
+  it('pauses at the token limit and a higher limit goes on exactly where it stopped', async () => {
+    const p = plan(phase('P1', [task('A'), task('B'), task('C')]));
+    const first = harness(p, { agent: (r) => complete(r), budget: { tokenLimit: 300 } });
+    const result = await first.start();
+    expect(result.outcome).toBe('budget');
+    expect(result.reason).toBe('token budget reached: 300 of 300 tokens used. Continue with a higher limit, e.g. `ccasp run --token-limit 1000`');
+    expect(first.requests.map((r) => r.task.id)).toEqual(['A', 'B']);
+    expect(first.onDisk().books.status).toBe('paused');
+
+    const again = harness(plan(phase('P1', [task('A', { status: 'completed' }), task('B', { status: 'completed' }), task('C')])), {
+      agent: (r) => complete(r),
+      books: first.onDisk().books,
+      budget: { tokenLimit: 1000 },
+    });
+    expect((await again.start()).outcome).toBe('completed');
+    expect(again.requests.map((r) => r.task.id)).toEqual(['C']);
+    expect(again.onDisk().books.tokenBudget).toMatchObject({ used: 450, limit: 1000 });
+  });
+
+  it('a hard limit stops the running agents too', async () => {
+    const agents = held();
+    const p = plan(phase('P1', [task('A'), task('B')]));
+    const h = harness(p, {
+      agent: (r, signal) => (r.task.id === 'A' ? complete(r) : agents.agent(r, signal)),
+      budget: { tokenLimit: 100, hardLimit: true },
+      settings: { concurrency: 2 },
+    });
+    // A spends 150 tokens; B, still running, is stopped rather than left to spend more.
+    expect((await h.start()).outcome).toBe('budget');
+    expect(h.onDisk().books.attempts.map((a) => [a.taskId, a.outcome])).toEqual([
+      ['A', 'completed'],
+      ['B', 'interrupted'],
+    ]);
+    expect(h.onDisk().statuses).toEqual({ A: 'completed', B: 'pending' });
+  });
+
+  it('compacts once past the threshold, and later agents get the summary', async () => {
+    const p = plan(phase('P1', [task('A'), task('B'), task('C')]));
+    const h = harness(p, { agent: (r) => complete(r), budget: { tokenLimit: 1000, compactionThreshold: 0.2 } });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.memory.writes).toBe(1);
+    expect(h.memory.text).toMatch(/^# Plan: work so far/);
+    expect(eventsOf(h.events, 'budget.threshold')).toEqual([{ type: 'budget.threshold', used: 300, limit: 1000, memoryFile: '.claude/orchestrator/memory.md' }]);
+    expect(h.requests[2]!.earlierWork).toContain('# Plan: work so far');
+    expect(h.onDisk().books.tokenBudget.lastCompaction).not.toBeNull();
+  });
+
+  it('gives each agent a share of what is left of a cost limit', async () => {
+    const p = plan(phase('P1', [task('A'), task('B')]));
+    const h = harness(p, { agent: (r) => complete(r), budget: { maxCostUsd: 1 } });
+    await h.start();
+    expect(h.requests.map((r) => r.maxBudgetUsd)).toEqual([1, 0.99]);
+  });
+
+  it('a signal stops the agents; their tasks go back to pending and a new run starts them again', async () => {
+    const agents = held();
+    const p = plan(phase('P1', [task('A'), task('B')]));
+    const h = harness(p, { agent: agents.agent, settings: { concurrency: 2 } });
+    const done = h.start();
+    await until(() => agents.started().length === 2);
+    h.stop.abort();
+    expect(await done).toEqual({ outcome: 'paused', reason: 'stopped by a signal' });
+    const disk = h.onDisk();
+    expect(disk.statuses).toEqual({ A: 'pending', B: 'pending' });
+    expect(disk.books.status).toBe('paused');
+    expect(disk.books.attempts.map((a) => a.outcome)).toEqual(['interrupted', 'interrupted']);
+
+    const again = harness(p, { agent: (r) => complete(r), books: disk.books });
+    expect((await again.start()).outcome).toBe('completed');
+    expect(again.requests.map((r) => r.attempt)).toEqual([2, 2]);
+  });
+
+  it('resumes after a kill: a task left in progress is recorded interrupted and runs again', async () => {
+    const p = plan(phase('P1', [task('A', { status: 'completed' }), task('B', { status: 'in_progress', attempts: 1 })]));
+    const first = harness(p, { agent: (r) => complete(r) });
+    const books = first.run.books('2026-01-01T00:00:00.000Z');
+    books.activeAgents = [{ agentId: 's', taskId: 'B', spawnedAt: '2026-01-01T00:00:00.000Z', status: 'running', attempt: 1, specialist: 'x', model: 'sonnet', sessionId: 's', pid: 42 }];
+    const h = harness(p, { agent: (r) => complete(r), books });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests.map((r) => [r.task.id, r.attempt])).toEqual([['B', 2]]);
+    expect(eventsOf(h.events, 'run.notice')[0]!.message).toBe('Resuming: B were running when the last run stopped; they start again.');
+    expect(h.onDisk().books.attempts.map((a) => [a.taskId, a.attempt, a.outcome, a.sessionId])).toEqual([
+      ['B', 1, 'interrupted', 's'],
+      ['B', 2, 'completed', '00000000-0000-4000-8000-000000000001'],
+    ]);
+  });
+
+  it('waits out a usage limit with a countdown, without spending a retry', async () => {
+    const resetsAt = Date.parse('2026-01-01T00:01:10.000Z');
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? ended(r, { kind: 'rate-limited', resetsAt }) : complete(r)),
+      settings: { maxRetries: 0 },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(eventsOf(h.events, 'run.waiting').map((e) => e.remainingMs)).toEqual([70_000, 40_000, 10_000]);
+    expect(h.onDisk().books.attempts.map((a) => a.outcome)).toEqual(['rate-limited', 'completed']);
+  });
+
+  it('with --no-wait stops at a usage limit, resumably', async () => {
+    const resetsAt = Date.parse('2026-01-01T05:00:00.000Z');
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => ended(r, { kind: 'rate-limited', resetsAt }), settings: { waitForRateLimit: false } });
+    expect(await h.start()).toEqual({
+      outcome: 'rate-limited',
+      reason: 'usage limit reached; it resets at 2026-01-01T05:00:00.000Z. Run `ccasp run` again then (or without --no-wait)',
+    });
+    expect(h.onDisk().statuses).toEqual({ A: 'pending' });
+    expect(h.onDisk().books.status).toBe('paused');
+  });
+});
+
+describe('runPlan: worktrees', () => {
+  it('retries a conflicting merge with the conflict in the prompt, then merges', async () => {
+    const afterConflict: boolean[] = [];
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => complete(r),
+      worktrees: {
+        workspace: (t, _attempt, after) => {
+          afterConflict.push(after);
+          return { cwd: `/wt/${t.id}`, branch: `ccasp/${t.id}`, ...(after ? { conflict: { branch: 'main', paths: ['src/x.ts'] } } : {}), release: async () => undefined };
+        },
+        integrate: (_t, attempt) => (attempt === 1 ? { kind: 'conflict', branch: 'main', paths: ['src/x.ts'] } : { kind: 'integrated', commit: 'abc123', how: 'merge' }),
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(afterConflict).toEqual([false, true]);
+    expect(h.requests[1]).toMatchObject({ cwd: '/wt/A', conflict: { branch: 'main', paths: ['src/x.ts'] } });
+    expect(h.requests[1]!.previous).toEqual([{ attempt: 1, reason: 'conflict with main in src/x.ts', summary: 'did A', conflictPaths: ['src/x.ts'] }]);
+    expect(eventsOf(h.events, 'task.conflict')).toEqual([{ type: 'task.conflict', taskId: 'A', paths: ['src/x.ts'], willRetry: true }]);
+    expect(h.types().filter((t) => t.startsWith('task.'))).toEqual(['task.started', 'task.conflict', 'task.attempt.failed', 'task.started', 'task.integrated', 'task.completed']);
+    expect(h.onDisk().books.attempts[0]).toMatchObject({ outcome: 'retry', conflictPaths: ['src/x.ts'] });
+  });
+
+  it('blocks a task whose conflict outlasts its retries, saying where its work is kept', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => complete(r),
+      settings: { maxRetries: 1 },
+      worktrees: { integrate: () => ({ kind: 'conflict', branch: 'main', paths: ['src/x.ts'] }) },
+    });
+    expect((await h.start()).outcome).toBe('blocked');
+    const [block] = eventsOf(h.events, 'task.blocked');
+    expect(block!.blocker).toBe('gave up after 2 attempts: the work conflicts with the integration branch in src/x.ts; it is kept in /wt/A (branch ccasp/A)');
+    expect(eventsOf(h.events, 'task.conflict').map((e) => e.willRetry)).toEqual([true, false]);
+  });
+
+  it('blocks a task whose worktree cannot be made, with git\'s words, and goes on', async () => {
+    const p = plan(phase('P1', [task('A'), task('B')]));
+    const h = harness(p, {
+      agent: (r) => complete(r),
+      worktrees: {
+        workspace: (t) => {
+          if (t.id === 'A') throw new Error('fatal: invalid reference: main');
+          return { cwd: `/wt/${t.id}`, branch: `ccasp/${t.id}`, release: async () => undefined };
+        },
+        integrate: () => ({ kind: 'integrated', commit: 'abc', how: 'fast-forward' }),
+      },
+    });
+    expect((await h.start()).outcome).toBe('blocked');
+    expect(eventsOf(h.events, 'task.blocked')[0]!.blocker).toBe('its git worktree could not be prepared: fatal: invalid reference: main');
+    expect(h.onDisk().statuses).toEqual({ A: 'blocked', B: 'completed' });
+  });
+});
+
+describe('runPlan: CCASP system steps', () => {
+  const withGate = () => plan(phase('P1', [task('1.1'), task('1.99-gate', { systemStep: 'gate', dependencies: ['1.1'] })]));
+
+  it('runs the gate itself once the phase\'s work is done', async () => {
+    const h = harness(withGate(), { agent: (r) => complete(r), gate: () => ({ ok: true, detail: '' }) });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests.map((r) => r.task.id)).toEqual(['1.1']);
+    expect(eventsOf(h.events, 'task.system')).toEqual([{ type: 'task.system', taskId: '1.99-gate', step: 'gate', detail: 'phase checks passed' }]);
+  });
+
+  it('a failing gate blocks the phase', async () => {
+    const h = harness(withGate(), { agent: (r) => complete(r), gate: () => ({ ok: false, detail: '2 tests failed' }) });
+    expect((await h.start()).outcome).toBe('blocked');
+    expect(eventsOf(h.events, 'task.blocked')[0]!.blocker).toBe('phase validation failed: 2 tests failed');
+  });
+});
+
+describe('runPlan: a write that fails', () => {
+  it('stops the run with the write\'s error and stops its agents', async () => {
+    const agents = held();
+    const h = harness(plan(phase('P1', [task('A'), task('B')])), {
+      agent: (r, signal) => (r.task.id === 'A' ? complete(r) : agents.agent(r, signal)),
+      settings: { concurrency: 2 },
+      save: (run: RunState) => {
+        // A's end is the write that fails, while B's agent is still at work.
+        if (run.statusOf('A') === 'completed') throw new WriteError('plan/PROGRESS.json', Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      },
+    });
+    await expect(h.start()).rejects.toThrow(/PROGRESS\.json/);
+    expect(agents.started()).toEqual(['B']);
+    expect(h.run.books('x').activeAgents).toEqual([]);
+    expect(h.run.attemptsOf('B').map((a) => a.outcome)).toEqual(['interrupted']);
+  });
+});
+
+/** Lets the loop's promises run until `done` holds. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(done()).toBe(true);
+}
