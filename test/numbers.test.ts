@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { thousands } from '../src/numbers.js';
+import { bar, thousands } from '../src/numbers.js';
 
 describe('thousands', () => {
   it('writes whole numbers as toLocaleString("en-US") does', () => {
@@ -11,5 +11,15 @@ describe('thousands', () => {
       { numRuns: 2000 },
     );
     for (const n of [0, 999, 1000, 999_999, 1_000_000, -1234]) expect(thousands(n)).toBe(n.toLocaleString('en-US'));
+  });
+});
+
+describe('bar', () => {
+  it('fills one cell per 1/width of the percentage, clamped to 0..100', () => {
+    expect(bar(0)).toBe('░'.repeat(20));
+    expect(bar(100)).toBe('█'.repeat(20));
+    expect(bar(50, 10)).toBe('█████░░░░░');
+    expect(bar(-5, 4)).toBe('░░░░');
+    expect(bar(140, 4)).toBe('████');
   });
 });

@@ -1,4 +1,4 @@
-import { parseStructuredReport } from './structured-report.js';
+import { checkStructuredReport } from './structured-report.js';
 
 /**
  * The completion report a specialist writes at the end of its answer. Parsing is tolerant of
@@ -25,6 +25,32 @@ export function readReport(result: { readonly text: string; readonly structuredO
   if (format === 'json-schema') return parseStructuredReport(result.structuredOutput);
   const report = parseReport(result.text);
   return report ? { ok: true, report } : { ok: false, reason: 'the agent ended without a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED report' };
+}
+
+/** The report in a result's `structured_output` (see structured-report.ts), or why there is none. */
+export function parseStructuredReport(value: unknown): ReportReading {
+  const checked = checkStructuredReport(value);
+  if (!checked.ok) return checked;
+  const r = checked.value;
+  const taskId = r.task_id;
+  const text = (field: string | undefined) => (field ?? '').trim();
+  switch (r.status) {
+    case 'completed':
+      return {
+        ok: true,
+        report: {
+          kind: 'complete',
+          taskId,
+          status: 'completed',
+          artifacts: (r.artifacts ?? []).map((a) => a.trim()).filter((a) => a !== ''),
+          summary: text(r.summary),
+        },
+      };
+    case 'blocked':
+      return { ok: true, report: { kind: 'blocked', taskId, blocker: text(r.blocker), suggestedAction: text(r.suggested_action) } };
+    case 'failed':
+      return { ok: true, report: { kind: 'failed', taskId, error: text(r.error) } };
+  }
 }
 
 const MARKERS = { TASK_COMPLETE: 'complete', TASK_BLOCKED: 'blocked', TASK_FAILED: 'failed' } as const;

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { ReportReading } from './report.js';
 
 /**
  * The completion report as claude's structured output (`--report-format json-schema`): ccasp passes
@@ -64,10 +63,12 @@ const structuredReport = z.object({
   error: optionalText,
 });
 
+export type StructuredReport = z.infer<typeof structuredReport>;
+
 const MAX_REASON = 300;
 
-/** The report in a result's `structured_output`, or why there is none. */
-export function parseStructuredReport(value: unknown): ReportReading {
+/** The checked value of a result's `structured_output`, or why it is no report. */
+export function checkStructuredReport(value: unknown): { readonly ok: true; readonly value: StructuredReport } | { readonly ok: false; readonly reason: string } {
   if (value === undefined || value === null) {
     return { ok: false, reason: `the agent ended without a structured report (it did not call the ${STRUCTURED_OUTPUT_TOOL} tool)` };
   }
@@ -76,24 +77,5 @@ export function parseStructuredReport(value: unknown): ReportReading {
     const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'report'}: ${i.message}`).join('; ');
     return { ok: false, reason: `the agent's structured report is malformed: ${issues}`.slice(0, MAX_REASON) };
   }
-  const r = parsed.data;
-  const taskId = r.task_id;
-  const text = (field: string | undefined) => (field ?? '').trim();
-  switch (r.status) {
-    case 'completed':
-      return {
-        ok: true,
-        report: {
-          kind: 'complete',
-          taskId,
-          status: 'completed',
-          artifacts: (r.artifacts ?? []).map((a) => a.trim()).filter((a) => a !== ''),
-          summary: text(r.summary),
-        },
-      };
-    case 'blocked':
-      return { ok: true, report: { kind: 'blocked', taskId, blocker: text(r.blocker), suggestedAction: text(r.suggested_action) } };
-    case 'failed':
-      return { ok: true, report: { kind: 'failed', taskId, error: text(r.error) } };
-  }
+  return { ok: true, value: parsed.data };
 }

@@ -28,9 +28,12 @@ import { runVerify } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import type { RunFlags } from './commands/run.js';
 import { renderDryRun } from './dry-run.js';
-import { describeIsolation, setUpIsolation } from './isolation.js';
-import { finishWorktreeRun, worktreePorts } from './worktree-ports.js';
+import { describeIsolation } from '../worktree/describe-isolation.js';
+import { finishWorktreeRun } from '../worktree/finish-run.js';
+import type { IsolationOptions } from '../worktree/isolation.js';
 import { worktreesDir } from '../worktree/names.js';
+import { worktreePorts } from '../worktree/run-ports.js';
+import { setUpIsolation } from '../worktree/set-up-isolation.js';
 import { globalColor } from './global-options.js';
 import { chalkFor, writeLine, type Io } from './io.js';
 import { createRunOutput } from './render/run-output.js';
@@ -51,11 +54,12 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     hardLimit: flags.hardLimit ?? false,
   });
   const c = chalkFor(globalColor(cmd), io, flags.json ? 'stderr' : 'stdout');
+  const isolationOptions: IsolationOptions = { isolation: flags.isolation, branch: flags.branch, allowDirty: flags.allowDirty };
 
   if (flags.dryRun) {
     const concurrency = flags.concurrency ?? first.plan.maxParallel ?? 1;
     // With --json, stdout carries only events; the human schedule goes to stderr.
-    const isolation = await describeIsolation(root, concurrency, flags);
+    const isolation = await describeIsolation(root, concurrency, isolationOptions);
     for (const line of renderDryRun(first.plan, concurrency, route, root, budgetFor(first.plan), c, isolation, flags.reportFormat)) writeLine(flags.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }
@@ -100,12 +104,14 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       root,
       planFile: doc.file,
       planId: plan.id,
-      state,
-      resumed: existing.kind === 'ok' && !flags.fresh,
+      ...(existing.kind === 'ok' && !flags.fresh ? { recorded: { isolation: state.isolation, integrationBranch: state.integrationBranch } } : {}),
       completedTasks: plan.phases.flatMap((p) => p.tasks.filter((t) => t.status === 'completed').map((t) => t.id)),
       concurrency,
-      flags,
+      options: isolationOptions,
     });
+    state.isolation = isolation.mode;
+    if (isolation.mode === 'worktree') state.integrationBranch = isolation.branch;
+    else delete state.integrationBranch;
     const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id) : undefined;
     const run = new RunState(plan, state);
     const files = new RunFiles(() => run.files(doc, stateFile, now().toISOString()));

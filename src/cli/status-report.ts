@@ -6,6 +6,7 @@ import type { Problem } from '../errors.js';
 import type { StateRead } from '../state/read-state.js';
 import type { AttemptRecord } from '../state/schema.js';
 import { totalTokens } from '../state/usage.js';
+import type { PlanWorktree } from '../worktree/plan-worktrees.js';
 
 /** The `ccasp status --json` object; its field names are a documented contract. */
 export interface StatusReport {
@@ -57,7 +58,7 @@ export interface OrchestratorSummary {
   readonly byTask: { id: string; phaseId: string; attempts: number; tokens: number; costUsd: number }[];
 }
 
-export function statusReport(doc: PlanDocument, stateFile: string, state: StateRead, cwd: string, worktrees: WorktreeSummary[] = []): StatusReport {
+export function statusReport(doc: PlanDocument, stateFile: string, state: StateRead, cwd: string, worktrees: readonly PlanWorktree[] = []): StatusReport {
   const { plan } = doc;
   const progress = planProgress(plan);
   const brief = (t: { id: string; title: string }) => ({ id: t.id, title: t.title });
@@ -109,7 +110,20 @@ export function statusReport(doc: PlanDocument, stateFile: string, state: StateR
           }
         : null,
     stateProblems: state.kind === 'invalid' ? [...state.problems] : [],
-    worktrees,
+    worktrees: worktrees.map((w) => worktreeSummary(w, cwd)),
+  };
+}
+
+function worktreeSummary({ info, task }: PlanWorktree, cwd: string): WorktreeSummary {
+  return {
+    taskId: task?.id ?? info.slug,
+    taskStatus: task?.status ?? null,
+    condition: info.condition,
+    path: info.path ? displayPath(info.path, cwd) : null,
+    branch: info.branch ?? null,
+    ahead: info.ahead ?? null,
+    uncommitted: info.uncommitted ?? null,
+    saved: [...info.saved],
   };
 }
 

@@ -1,9 +1,8 @@
-import { bar } from '../cli/render/bar.js';
 import type { OrchestratorEvent } from '../orchestrator/events.js';
 import type { PhaseStatus, TaskStatus } from '../plan/model.js';
 import { totalTokens } from '../state/usage.js';
 import type { PhaseView, TaskView, Tracker } from './tracker.js';
-import { thousands } from '../numbers.js';
+import { bar, thousands } from '../numbers.js';
 
 /**
  * The Markdown ccasp posts. Pure: events and the tracker in, a body out (without the marker, which

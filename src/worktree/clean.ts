@@ -1,4 +1,5 @@
 import { readdir, realpath, rmdir } from 'node:fs/promises';
+import path from 'node:path';
 import { gitOk, serial } from './git.js';
 import { slug, worktreesDir } from './names.js';
 import { deleteBranch, listTaskWorktrees, removeTask } from './worktrees.js';
@@ -39,4 +40,10 @@ export async function cleanWorktrees(root: string, options: CleanOptions): Promi
     if ((await readdir(dir).catch(() => ['?'])).length === 0) await rmdir(dir).catch(() => undefined);
     return { removed, kept };
   });
+}
+
+/** rmdir only succeeds on an empty folder: worktrees kept for blocked tasks, and Claude Code's own, stay. */
+export async function removeEmptyWorktreesDir(top: string): Promise<void> {
+  const dir = worktreesDir(top);
+  if (await rmdir(dir).then(() => true, () => false)) await rmdir(path.dirname(dir)).catch(() => undefined);
 }

@@ -3,6 +3,7 @@ export { GitError } from './git.js';
 export { slug, taskBranch, worktreePath, worktreesDir, savedBranchPrefix, integrationMarkerPath } from './names.js';
 export {
   topLevel,
+  repositoryTop,
   currentBranch,
   headCommit,
   refExists,

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { git, gitOk, GitError, splitZ } from './git.js';
 import { excludePathspec, OWN_FOLDERS, OWN_PATHSPECS } from './names.js';
@@ -6,6 +6,19 @@ import { excludePathspec, OWN_FOLDERS, OWN_PATHSPECS } from './names.js';
 /** The top level of the working tree holding `dir` (git's own answer: symlinks resolved). */
 export async function topLevel(dir: string): Promise<string> {
   return gitOk(dir, ['rev-parse', '--show-toplevel']);
+}
+
+/** The repository's top level when `root` is one with at least one commit; undefined otherwise. */
+export async function repositoryTop(root: string): Promise<string | undefined> {
+  try {
+    const top = await topLevel(root);
+    if (top !== (await realpath(root))) return undefined;
+    await headCommit(top);
+    return top;
+  } catch (error) {
+    if (error instanceof GitError) return undefined;
+    throw error;
+  }
 }
 
 /** The branch checked out in `root`, or undefined when HEAD is detached. */

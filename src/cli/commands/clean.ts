@@ -17,7 +17,7 @@ export function cleanCommand(io: Io): Command {
     .option('--json', 'print {removed, kept, recovered} on stdout')
     .action(async (planDir: string | undefined, flags: CleanFlags, cmd: Command) => {
       // Loaded on demand: git (through execa) is for run and clean, never for status or validate.
-      const { cleanProject } = await import('../clean-worktrees.js');
+      const { cleanProject } = await import('../../worktree/clean-project.js');
       const report = await cleanProject(resolvePlanArgument(planDir, io.cwd), flags.all ?? false, io.cwd);
       if (flags.json) {
         writeJson(io, report);

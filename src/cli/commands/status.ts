@@ -9,8 +9,9 @@ import { readState } from '../../state/read-state.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { renderStatus } from '../render/status-text.js';
-import { statusReport, type WorktreeSummary } from '../status-report.js';
+import { statusReport } from '../status-report.js';
 import { worktreesDir } from '../../worktree/names.js';
+import type { PlanWorktree } from '../../worktree/plan-worktrees.js';
 
 export function statusCommand(io: Io): Command {
   return new Command('status')
@@ -22,12 +23,12 @@ export function statusCommand(io: Io): Command {
       const root = findProjectRoot(path.dirname(doc.file), io.cwd);
       const stateFile = statePath(root);
       const state = await readState(stateFile);
-      let worktrees: WorktreeSummary[] = [];
+      let worktrees: PlanWorktree[] = [];
       // git only when ccasp made worktrees here; loaded on demand so status never pays for execa otherwise.
       if (existsSync(worktreesDir(root))) {
-        const { worktreeSummaries } = await import('../worktree-status.js');
+        const { planWorktrees } = await import('../../worktree/plan-worktrees.js');
         const branch = state.kind === 'ok' && state.state.planId === doc.plan.id ? state.state.integrationBranch : undefined;
-        worktrees = await worktreeSummaries(root, doc.plan, branch, io.cwd);
+        worktrees = await planWorktrees(root, doc.plan, branch);
       }
       const report = statusReport(doc, stateFile, state, io.cwd, worktrees);
       if (opts.json) {

@@ -1,8 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { formatProblem } from '../../errors.js';
 import type { StatusReport } from '../status-report.js';
-import { bar } from './bar.js';
-import { thousands } from '../../numbers.js';
+import { bar, thousands } from '../../numbers.js';
 
 const PHASE_MARK: Record<string, string> = {
   completed: '✔',

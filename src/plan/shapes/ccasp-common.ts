@@ -3,41 +3,14 @@ import type { GithubLink, Phase, PhaseStatus, Plan, SystemStep, Task, TaskStatus
 import { isDone } from '../model.js';
 import { writeCanonicalPhase, writeCanonicalPlan } from './canonical.js';
 import { phaseStatusOf } from '../progress.js';
-import type { FileEntries, PlanSettings } from './schemas/ccasp-fields.js';
+import type { CcaspPhaseStatus, CcaspTaskStatus, FileEntries, PlanSettings } from './schemas/ccasp-fields.js';
 import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader, type TaskPatch } from './shape.js';
 
 /**
- * What the CCASP toolkit's shapes have in common (see docs/ccasp-shapes.md): its status words, its
- * `completed` boolean, its system tasks, and how it links a GitHub issue.
+ * What the CCASP toolkit's shapes have in common (see docs/ccasp-shapes.md): what its status words
+ * (listed with the schemas, in ./schemas/ccasp-fields.ts) and its `completed` boolean mean, its
+ * system tasks, and how it links a GitHub issue.
  */
-
-/** Every task status a CCASP writer is known to produce; anything else is a typo worth reporting. */
-export const CCASP_TASK_STATUSES = [
-  'pending',
-  'not_started',
-  'in_progress',
-  'active',
-  'completed',
-  'complete',
-  'done',
-  'blocked',
-  'failed',
-  'skipped',
-] as const;
-export type CcaspTaskStatus = (typeof CCASP_TASK_STATUSES)[number];
-
-export const CCASP_PHASE_STATUSES = [
-  'pending',
-  'not_started',
-  'in_progress',
-  'active',
-  'paused',
-  'partial',
-  'completed',
-  'failed',
-  'blocked',
-] as const;
-export type CcaspPhaseStatus = (typeof CCASP_PHASE_STATUSES)[number];
 
 interface ProgressFields extends StatusFields {
   readonly completedBy?: string | null;

@@ -1,8 +1,35 @@
 import * as z from 'zod';
-import { CCASP_PHASE_STATUSES, CCASP_TASK_STATUSES } from '../ccasp-common.js';
 import { attemptCount, isoTimestamp, nonEmptyString } from './fields.js';
 
 // Field schemas the CCASP shapes share; see ./fields.ts for why this folder is loaded lazily.
+
+/** Every task status a CCASP writer is known to produce; anything else is a typo worth reporting. */
+export const CCASP_TASK_STATUSES = [
+  'pending',
+  'not_started',
+  'in_progress',
+  'active',
+  'completed',
+  'complete',
+  'done',
+  'blocked',
+  'failed',
+  'skipped',
+] as const;
+export type CcaspTaskStatus = (typeof CCASP_TASK_STATUSES)[number];
+
+export const CCASP_PHASE_STATUSES = [
+  'pending',
+  'not_started',
+  'in_progress',
+  'active',
+  'paused',
+  'partial',
+  'completed',
+  'failed',
+  'blocked',
+] as const;
+export type CcaspPhaseStatus = (typeof CCASP_PHASE_STATUSES)[number];
 
 // CCASP generators write `null` for "not yet" as often as they leave a key out.
 export const optionalText = z.string().nullish();

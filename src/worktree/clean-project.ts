@@ -5,9 +5,10 @@ import { acquireLock } from '../state/lock.js';
 import { lockPath, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../state/project-root.js';
 import { readState } from '../state/read-state.js';
-import * as wt from '../worktree/index.js';
-import { repositoryTop } from './isolation.js';
-import { removeEmptyWorktreesDir } from './worktree-ports.js';
+import { cleanWorktrees, removeEmptyWorktreesDir } from './clean.js';
+import { slug } from './names.js';
+import { describeRecovery, recover } from './recover.js';
+import { currentBranch, refExists, repositoryTop } from './repo.js';
 
 export interface CleanReport {
   /** Task ids (slugs for tasks the plan no longer has) whose worktree and branches were removed. */
@@ -34,18 +35,18 @@ export async function cleanProject(planFile: string, all: boolean, cwd: string):
   const lock = await acquireLock(lockPath(root), { command: 'ccasp clean' });
   try {
     const tasks = plan.phases.flatMap((p) => p.tasks);
-    const bySlug = new Map(tasks.map((t) => [wt.slug(t.id), t.id] as const));
+    const bySlug = new Map(tasks.map((t) => [slug(t.id), t.id] as const));
     const read = existsSync(statePath(root)) ? await readState(statePath(root)) : undefined;
     const recorded = read?.kind === 'ok' && read.state.planId === plan.id ? read.state.integrationBranch : undefined;
-    const integrationBranch = recorded ?? (await wt.currentBranch(top));
-    const known = integrationBranch !== undefined && (await wt.refExists(top, `refs/heads/${integrationBranch}`));
+    const integrationBranch = recorded ?? (await currentBranch(top));
+    const known = integrationBranch !== undefined && (await refExists(top, `refs/heads/${integrationBranch}`));
     const completed = tasks.filter((t) => t.status === 'completed').map((t) => t.id);
-    const recovery = await wt.recover(top, { planId: plan.id, ...(known ? { integrationBranch } : {}), completed });
+    const recovery = await recover(top, { planId: plan.id, ...(known ? { integrationBranch } : {}), completed });
     const keep = tasks.filter((t) => t.status === 'blocked' || t.status === 'failed').map((t) => t.id);
-    const result = await wt.cleanWorktrees(top, { planId: plan.id, keep, all });
+    const result = await cleanWorktrees(top, { planId: plan.id, keep, all });
     await removeEmptyWorktreesDir(top);
     const ids = (slugs: readonly string[]) => slugs.map((s) => bySlug.get(s) ?? s);
-    return { removed: [...ids(recovery.removedCompleted), ...ids(result.removed)], kept: ids(result.kept), recovered: wt.describeRecovery(recovery) };
+    return { removed: [...ids(recovery.removedCompleted), ...ids(result.removed)], kept: ids(result.kept), recovered: describeRecovery(recovery) };
   } finally {
     await lock.release();
   }
