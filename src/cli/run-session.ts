@@ -55,9 +55,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   if (options.dryRun) {
     // With --json, stdout carries only events; the human schedule goes to stderr.
     const isolation = await describeIsolation(root, options.concurrency, { isolation: options.isolation, branch: options.branch });
-    for (const line of renderDryRun(first.plan, options.concurrency, route, root, budget, c, isolation, options.reportFormat)) {
-      writeLine(options.json ? io.stderr : io.stdout, line);
-    }
+    for (const line of renderDryRun(first.plan, options.concurrency, route, root, budget, c, isolation, options.reportFormat)) writeLine(options.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }
 

@@ -185,6 +185,20 @@ describe('configCommand', () => {
     expect(r.stdout).toMatch(/run\.claudeBin +\(claude on PATH\) +default/);
   });
 
+  it("says what applies when neither the plan nor anything else sets a value", async () => {
+    const dir = project({ 'plan/PROGRESS.json': { name: 'No settings', phases: [] }, 'ccasp.config.json': { run: { output: 'plain' } } });
+    const r = await runCommand(configCommand, ['config', 'plan'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run\.concurrency +\(1: the plan sets none\) +default/);
+    expect(r.stdout).toMatch(/run\.tokenLimit +\(no limit: the plan sets none\) +default/);
+    expect(r.stdout).toMatch(/run\.isolation +\(worktree above concurrency 1, else none\) +default/);
+    expect(r.stdout).toMatch(/run\.output +plain +config file \(ccasp\.config\.json\)/);
+    const none = await runCommand(configCommand, ['config', 'nowhere'], dir);
+    expect(none.stdout).toMatch(/run\.concurrency +\(the plan's max_parallel_agents, else 1\) +default/);
+    const bare = await runCommand(configCommand, ['config'], tempDir());
+    expect(bare.stdout).toMatch(/run\.output +\(tty on a terminal, else plain\) +default/);
+  });
+
   it('prints JSON with --json, and works without any plan', async () => {
     const dir = tempDir();
     const r = await runCommand(configCommand, ['config', '--json'], dir, { CCASP_MODEL: 'opus' });
