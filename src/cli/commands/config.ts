@@ -61,8 +61,7 @@ async function findPlan(planDir: string | undefined, io: Io): Promise<FoundPlan>
   }
   try {
     const doc = await loadPlan(file);
-    const { maxParallel, tokenLimit } = doc.plan;
-    return { file: doc.file, settings: { ...(maxParallel !== undefined ? { maxParallel } : {}), ...(tokenLimit !== undefined ? { tokenLimit } : {}) } };
+    return { file: doc.file, settings: doc.plan };
   } catch (error) {
     if (error instanceof CcaspError) return { note: `plan not read: ${error.message.split('\n')[0] ?? ''}` };
     throw error;
