@@ -15,7 +15,6 @@ import { newBooks, RunState } from '../orchestrator/run-state.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
 import { createRedactor, secretsFromEnv } from '../secrets/redact.js';
-import type { Plan } from '../plan/model.js';
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
@@ -26,7 +25,7 @@ import { RunFiles } from '../state/run-files.js';
 import { checkProjectPaths } from '../verify/paths.js';
 import { runVerify } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
-import type { RunFlags } from './commands/run.js';
+import { loadRunOptions, type RunInvocation } from './config/run-options.js';
 import { renderDryRun } from './dry-run.js';
 import { describeIsolation } from '../worktree/describe-isolation.js';
 import { finishWorktreeRun } from '../worktree/finish-run.js';
@@ -42,25 +41,26 @@ import { displayPath } from './status-report.js';
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 /** `ccasp run`: everything from flags to exit code. Returns the exit code. */
-export async function runSession(planDir: string, flags: RunFlags, cmd: Command, io: Io): Promise<number> {
+export async function runSession(planDir: string, invocation: RunInvocation, cmd: Command, io: Io): Promise<number> {
   // Validated before anything is created, so bad input leaves no state, lock or folder behind.
   const first = await loadPlan(resolvePlanArgument(planDir, io.cwd));
+  // Settings come from this first read: a run never changes the plan's own (max_parallel_agents, token_limit).
+  const options = await loadRunOptions(invocation, first, io);
   const root = findProjectRoot(path.dirname(first.file), io.cwd);
-  const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: flags.model, simpleModel: flags.simpleModel });
-  const budgetFor = (plan: Plan): BudgetPolicy => ({
-    tokenLimit: flags.tokenLimit ?? plan.tokenLimit ?? null,
-    maxCostUsd: flags.maxCostUsd ?? null,
+  const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: options.model, simpleModel: options.simpleModel });
+  const budget: BudgetPolicy = {
+    tokenLimit: options.tokenLimit ?? null,
+    maxCostUsd: options.maxCostUsd ?? null,
     compactionThreshold: 0.8,
-    hardLimit: flags.hardLimit ?? false,
-  });
-  const c = chalkFor(globalColor(cmd), io, flags.json ? 'stderr' : 'stdout');
-  const isolationOptions: IsolationOptions = { isolation: flags.isolation, branch: flags.branch, allowDirty: flags.allowDirty };
+    hardLimit: options.hardLimit ?? false,
+  };
+  const c = chalkFor(globalColor(cmd), io, options.json ? 'stderr' : 'stdout');
+  const isolationOptions: IsolationOptions = { isolation: options.isolation, branch: options.branch, allowDirty: options.allowDirty };
 
-  if (flags.dryRun) {
-    const concurrency = flags.concurrency ?? first.plan.maxParallel ?? 1;
+  if (options.dryRun) {
     // With --json, stdout carries only events; the human schedule goes to stderr.
-    const isolation = await describeIsolation(root, concurrency, isolationOptions);
-    for (const line of renderDryRun(first.plan, concurrency, route, root, budgetFor(first.plan), c, isolation, flags.reportFormat)) writeLine(flags.json ? io.stderr : io.stdout, line);
+    const isolation = await describeIsolation(root, options.concurrency, isolationOptions);
+    for (const line of renderDryRun(first.plan, options.concurrency, route, root, budget, c, isolation, options.reportFormat)) writeLine(options.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }
 
@@ -70,8 +70,6 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     // Read again under the lock: a run that held it until now may have moved the plan on.
     const doc = await loadPlan(first.file);
     const plan = doc.plan;
-    const concurrency = flags.concurrency ?? plan.maxParallel ?? 1;
-    const budget = budgetFor(plan);
     await removeStaleTempFiles([path.dirname(doc.file), orchestratorDir(root)]);
     if (lock.tookOverFrom) {
       writeLine(io.stderr, c.yellow(`warning: took over the lock of a ccasp run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`));
@@ -81,7 +79,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     const now = () => new Date();
     const existing = await readState(stateFile);
     let state;
-    if (existing.kind === 'ok' && !flags.fresh) {
+    if (existing.kind === 'ok' && !options.fresh) {
       if (existing.state.planId !== plan.id || existing.state.planPath !== planPath) {
         throw new StateConflictError(
           `${displayPath(stateFile, io.cwd)} belongs to plan "${existing.state.planId}" (${existing.state.planPath}), not "${plan.id}" (${planPath}). ` +
@@ -89,7 +87,7 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
         );
       }
       state = existing.state;
-    } else if (existing.kind === 'invalid' && !flags.fresh) {
+    } else if (existing.kind === 'invalid' && !options.fresh) {
       throw new InvalidPlanError([...existing.problems]);
     } else {
       state = newBooks(plan, planPath, now().toISOString());
@@ -104,9 +102,9 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       root,
       planFile: doc.file,
       planId: plan.id,
-      ...(existing.kind === 'ok' && !flags.fresh ? { recorded: { isolation: state.isolation, integrationBranch: state.integrationBranch } } : {}),
+      ...(existing.kind === 'ok' && !options.fresh ? { recorded: { isolation: state.isolation, integrationBranch: state.integrationBranch } } : {}),
       completedTasks: plan.phases.flatMap((p) => p.tasks.filter((t) => t.status === 'completed').map((t) => t.id)),
-      concurrency,
+      concurrency: options.concurrency,
       options: isolationOptions,
     });
     state.isolation = isolation.mode;
@@ -117,13 +115,13 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     const files = new RunFiles(() => run.files(doc, stateFile, now().toISOString()));
     const memoryFile = path.join(orchestratorDir(root), 'memory.md');
     const bus = new EventBus();
-    const output = await createRunOutput(io, { json: flags.json ?? false, color: globalColor(cmd) });
+    const output = await createRunOutput(io, { json: options.json ?? false, color: globalColor(cmd), config: options.output });
     output.attach(bus);
     const { startGithubSync } = await import('../github/start.js');
     const github = await startGithubSync({
       plan,
       projectRoot: root,
-      flags,
+      flags: options,
       env: io.env,
       notify: (n) => bus.emit({ type: 'run.notice', level: n.level, message: n.message }),
     });
@@ -141,16 +139,16 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
     process.on('SIGTERM', onSignal);
 
     const claude = {
-      bin: flags.claudeBin ?? io.env.CCASP_CLAUDE_BIN ?? 'claude',
+      bin: options.claudeBin ?? 'claude',
       projectRoot: root,
-      permissionMode: flags.permissionMode,
+      permissionMode: options.permissionMode,
       env: io.env,
-      timeoutMs: flags.taskTimeout,
-      stallTimeoutMs: flags.stallTimeout,
-      ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
-      reportFormat: flags.reportFormat,
+      timeoutMs: options.taskTimeout,
+      stallTimeoutMs: options.stallTimeout,
+      ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
+      reportFormat: options.reportFormat,
       onProgress: (p: AgentProgress) => bus.emit({ type: 'task.progress', ...p }),
-      redact: createRedactor([...secretsFromEnv(io.env), flags.githubToken]),
+      redact: createRedactor([...secretsFromEnv(io.env), options.githubToken]),
     };
     const ports: RunPorts = {
       route,
@@ -182,11 +180,11 @@ export async function runSession(planDir: string, flags: RunFlags, cmd: Command,
       const result = await runPlan(
         run,
         {
-          concurrency,
-          maxRetries: flags.maxRetries,
+          concurrency: options.concurrency,
+          maxRetries: options.maxRetries,
           retryBackoffMs: 1000,
-          retryBlocked: flags.retryBlocked ?? false,
-          waitForRateLimit: flags.wait,
+          retryBlocked: options.retryBlocked ?? false,
+          waitForRateLimit: options.wait,
           budget,
           notices: isolation.notices,
         },

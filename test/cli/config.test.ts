@@ -3,10 +3,11 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { configCommand } from '../../src/cli/commands/config.js';
-import { runCommand as makeRunCommand, type RunFlags } from '../../src/cli/commands/run.js';
+import { runCommand as makeRunCommand } from '../../src/cli/commands/run.js';
 import { InvalidConfigError } from '../../src/cli/config/file.js';
 import { loadConfig } from '../../src/cli/config/load.js';
-import { mergeRunFlags } from '../../src/cli/config/run-flags.js';
+import { loadRunOptions, type RunInvocation, type RunSwitches } from '../../src/cli/config/run-options.js';
+import { givenSettings } from '../../src/cli/config/setting-options.js';
 import { formatDuration } from '../../src/cli/config/settings.js';
 import type { Io } from '../../src/cli/io.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
@@ -14,10 +15,10 @@ import { memoryIo, runCommand } from '../support/command.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 
 /** `ccasp run`'s real option definitions, parsed without running anything. */
-function parseRun(args: readonly string[], io: Io): { flags: RunFlags; cmd: Command } {
-  const cmd = makeRunCommand(io, () => undefined).exitOverride().action(() => undefined);
+function parseRun(args: readonly string[], io: Io): RunInvocation {
+  const cmd: Command = makeRunCommand(io, () => undefined).exitOverride().action(() => undefined);
   cmd.parse(['plan', ...args], { from: 'user' });
-  return { flags: cmd.opts<RunFlags>(), cmd };
+  return { switches: cmd.opts<RunSwitches>(), flags: givenSettings(cmd) };
 }
 
 /** A git project with a plan in plan/ and, optionally, config files. */
@@ -32,11 +33,11 @@ function project(files: Record<string, unknown> = {}): string {
 describe('loadConfig', () => {
   it('gives the defaults of ccasp run when nothing is set', async () => {
     const dir = project();
-    const config = await loadConfig(path.join(dir, 'plan'), {}, {}, undefined, { cwd: dir });
+    const config = await loadConfig(path.join(dir, 'plan'), {}, {}, { cwd: dir });
     expect(config.projectRoot).toBe(dir);
     expect(config.files).toEqual({ used: undefined, shadowed: [], searched: [path.join(dir, 'plan'), dir] });
     expect(config.run).toEqual({
-      concurrency: undefined,
+      concurrency: 1,
       model: 'sonnet',
       simpleModel: 'haiku',
       permissionMode: 'acceptEdits',
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
       claudeBin: undefined,
       isolation: undefined,
       reportFormat: 'text',
+      output: undefined,
     });
     expect(Object.values(config.sources).every((s) => s.kind === 'default')).toBe(true);
   });
@@ -56,8 +58,8 @@ describe('loadConfig', () => {
     const dir = project({ 'ccasp.config.json': { run: { model: 'opus', maxRetries: 5, taskTimeout: '1h', concurrency: 2, claudeBin: '/opt/claude' } } });
     const file = path.join(dir, 'ccasp.config.json');
     const m = memoryIo(dir, { CCASP_MAX_RETRIES: '7', CCASP_STALL_TIMEOUT: '90s', CCASP_MODEL: '' });
-    const { flags, cmd } = parseRun(['--concurrency', '3'], m.io);
-    const config = await loadConfig(path.join(dir, 'plan'), m.io.env, { ...flags }, cmd, { cwd: dir });
+    const { flags } = parseRun(['--concurrency', '3'], m.io);
+    const config = await loadConfig(path.join(dir, 'plan'), m.io.env, flags, { cwd: dir });
     expect(config.files.used).toBe(file);
     expect(config.run.model).toBe('opus');
     expect(config.sources.model).toEqual({ kind: 'file', file });
@@ -78,10 +80,10 @@ describe('loadConfig', () => {
       'ccasp.config.json': { run: { model: 'root' } },
       'plan/.claude/ccasp.json': { run: { model: 'plan-claude' } },
     });
-    const config = await loadConfig('plan', {}, {}, undefined, { cwd: dir });
+    const config = await loadConfig('plan', {}, {}, { cwd: dir });
     expect(config.run.model).toBe('plan-claude');
     expect(config.files.shadowed).toEqual([path.join(dir, 'ccasp.config.json'), path.join(dir, '.claude/ccasp.json')]);
-    const fromRoot = await loadConfig(dir, {}, {}, undefined, { cwd: dir });
+    const fromRoot = await loadConfig(dir, {}, {}, { cwd: dir });
     expect(fromRoot.run.model).toBe('root');
   });
 
@@ -90,7 +92,7 @@ describe('loadConfig', () => {
     writeFile(outer, 'ccasp.config.json', { run: { model: 'outer' } });
     const dir = path.join(outer, 'repo');
     mkdirSync(path.join(dir, '.git'), { recursive: true });
-    const config = await loadConfig(dir, {}, {}, undefined, { cwd: dir });
+    const config = await loadConfig(dir, {}, {}, { cwd: dir });
     expect(config.files.used).toBeUndefined();
     expect(config.run.model).toBe('sonnet');
   });
@@ -99,7 +101,7 @@ describe('loadConfig', () => {
     const dir = project({
       'ccasp.config.json': { run: { concurrency: 0, model: '', taskTimeout: 30, stallTimeout: 'soon', modle: 'x' }, extra: true },
     });
-    const error = await loadConfig(dir, {}, {}, undefined, { cwd: dir }).catch((e: unknown) => e);
+    const error = await loadConfig(dir, {}, {}, { cwd: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidConfigError);
     const problems = (error as InvalidConfigError).problems.map((p) => `${path.basename(p.file)}: ${p.path}: ${p.message}`);
     expect(problems).toEqual(
@@ -113,14 +115,14 @@ describe('loadConfig', () => {
       ]),
     );
     expect(problems).toHaveLength(6);
-    const env = await loadConfig(project(), { CCASP_CONCURRENCY: 'many', CCASP_MAX_COST_USD: '-1' }, {}, undefined).catch((e: unknown) => e);
+    const env = await loadConfig(project(), { CCASP_CONCURRENCY: 'many', CCASP_MAX_COST_USD: '-1' }, {}).catch((e: unknown) => e);
     expect((env as InvalidConfigError).message).toContain('environment: CCASP_CONCURRENCY: expected a whole number of 1 or more, got "many"');
     expect((env as InvalidConfigError).message).toContain('environment: CCASP_MAX_COST_USD: expected a number above 0, got "-1"');
   });
 
   it('reports broken JSON with its line and column', async () => {
     const dir = project({ 'ccasp.config.json': '{ "run": { "model": "x", } }' });
-    const error = await loadConfig(dir, {}, {}, undefined, { cwd: dir }).catch((e: unknown) => e);
+    const error = await loadConfig(dir, {}, {}, { cwd: dir }).catch((e: unknown) => e);
     expect((error as InvalidConfigError).message).toMatch(/ccasp\.config\.json: is not valid JSON: .*line 1, column/);
   });
 
@@ -129,29 +131,40 @@ describe('loadConfig', () => {
   });
 });
 
-describe('mergeRunFlags', () => {
-  it('lets the file and environment replace defaults, never a flag the user typed', async () => {
+describe('loadRunOptions', () => {
+  const planOf = (dir: string, settings: { maxParallel?: number; tokenLimit?: number } = {}) => ({ file: path.join(dir, 'plan', 'PROGRESS.json'), plan: settings });
+
+  it('lets the file and environment replace defaults, never a flag the user typed, and keeps the switches', async () => {
     const dir = project({ '.claude/ccasp.json': { run: { model: 'opus', simpleModel: 'sonnet', taskTimeout: '10m', maxCostUsd: 2.5 } } });
     const m = memoryIo(dir, { CCASP_PERMISSION_MODE: 'bypassPermissions' });
-    const { flags, cmd } = parseRun(['--model', 'haiku', '--dry-run'], m.io);
-    const merged = await mergeRunFlags('plan', flags, cmd, m.io);
-    expect(merged.model).toBe('haiku');
-    expect(merged.simpleModel).toBe('sonnet');
-    expect(merged.taskTimeout).toBe(600_000);
-    expect(merged.stallTimeout).toBe(300_000);
-    expect(merged.maxCostUsd).toBe(2.5);
-    expect(merged.permissionMode).toBe('bypassPermissions');
-    expect(merged.dryRun).toBe(true);
-    expect(merged.wait).toBe(true);
-    // Nothing sets concurrency: the plan's own max_parallel_agents still applies in the run.
-    expect(merged.concurrency).toBeUndefined();
+    const options = await loadRunOptions(parseRun(['--model', 'haiku', '--dry-run'], m.io), planOf(dir), m.io);
+    expect(options.model).toBe('haiku');
+    expect(options.simpleModel).toBe('sonnet');
+    expect(options.taskTimeout).toBe(600_000);
+    expect(options.stallTimeout).toBe(300_000);
+    expect(options.maxCostUsd).toBe(2.5);
+    expect(options.permissionMode).toBe('bypassPermissions');
+    expect(options.dryRun).toBe(true);
+    expect(options.wait).toBe(true);
+    expect(options.concurrency).toBe(1);
   });
 
-  it('accepts the plan file as well as its folder', async () => {
-    const dir = project({ 'plan/ccasp.config.json': { run: { maxRetries: 0 } } });
+  it("puts the plan's own settings below the file and above the defaults", async () => {
+    const dir = project({ 'plan/ccasp.config.json': { run: { tokenLimit: 9000 } } });
     const m = memoryIo(dir);
-    const { flags, cmd } = parseRun([], m.io);
-    expect((await mergeRunFlags(path.join('plan', 'PROGRESS.json'), flags, cmd, m.io)).maxRetries).toBe(0);
+    const options = await loadRunOptions(parseRun([], m.io), planOf(dir, { maxParallel: 4, tokenLimit: 5000 }), m.io);
+    expect(options.concurrency).toBe(4);
+    expect(options.tokenLimit).toBe(9000);
+    const flagged = await loadRunOptions(parseRun(['-c', '2'], m.io), planOf(dir, { maxParallel: 4 }), m.io);
+    expect(flagged.concurrency).toBe(2);
+  });
+
+  it('reads the config file of the folder the plan file is in', async () => {
+    const dir = project({ 'plan/ccasp.config.json': { run: { maxRetries: 0, output: 'silent' } } });
+    const m = memoryIo(dir);
+    const options = await loadRunOptions(parseRun([], m.io), planOf(dir), m.io);
+    expect(options.maxRetries).toBe(0);
+    expect(options.output).toBe('silent');
   });
 });
 
@@ -172,6 +185,20 @@ describe('configCommand', () => {
     expect(r.stdout).toMatch(/run\.claudeBin +\(claude on PATH\) +default/);
   });
 
+  it("says what applies when neither the plan nor anything else sets a value", async () => {
+    const dir = project({ 'plan/PROGRESS.json': { name: 'No settings', phases: [] }, 'ccasp.config.json': { run: { output: 'plain' } } });
+    const r = await runCommand(configCommand, ['config', 'plan'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run\.concurrency +\(1: the plan sets none\) +default/);
+    expect(r.stdout).toMatch(/run\.tokenLimit +\(no limit: the plan sets none\) +default/);
+    expect(r.stdout).toMatch(/run\.isolation +\(worktree above concurrency 1, else none\) +default/);
+    expect(r.stdout).toMatch(/run\.output +plain +config file \(ccasp\.config\.json\)/);
+    const none = await runCommand(configCommand, ['config', 'nowhere'], dir);
+    expect(none.stdout).toMatch(/run\.concurrency +\(the plan's max_parallel_agents, else 1\) +default/);
+    const bare = await runCommand(configCommand, ['config'], tempDir());
+    expect(bare.stdout).toMatch(/run\.output +\(tty on a terminal, else plain\) +default/);
+  });
+
   it('prints JSON with --json, and works without any plan', async () => {
     const dir = tempDir();
     const r = await runCommand(configCommand, ['config', '--json'], dir, { CCASP_MODEL: 'opus' });
@@ -185,7 +212,8 @@ describe('configCommand', () => {
     expect(out.files.used).toBeNull();
     expect(out.run.model).toEqual({ value: 'opus', source: 'env', from: 'CCASP_MODEL' });
     expect(out.run.taskTimeout).toEqual({ value: 1_800_000, source: 'default' });
-    expect(out.run.concurrency).toEqual({ value: null, source: 'default' });
+    expect(out.run.concurrency).toEqual({ value: 1, source: 'default' });
+    expect(out.run.output).toEqual({ value: null, source: 'default' });
   });
 
   it('exits 2 for an invalid config file, naming the file and field', async () => {

@@ -68,6 +68,20 @@ describe('ccasp run without agents', () => {
     expect(existsSync(path.join(dir, '.claude/orchestrator/lock'))).toBe(false);
   });
 
+  it('shows the run as the config file says, unless CI or CCASP_OUTPUT says otherwise', async () => {
+    const shown = async (env: NodeJS.ProcessEnv) => {
+      const dir = projectWith(simplePlan);
+      writeFile(dir, 'plan/ccasp.config.json', { run: { output: 'silent' } });
+      const r = await runCli(['run', 'plan', '--claude-bin', '/nonexistent/claude'], { cwd: dir, env: cleanEnv(env) });
+      expect(r.code).toBe(5);
+      return r.stdout;
+    };
+    expect(await shown({})).toBe('');
+    expect(await shown({ CI: 'true' })).toContain('the claude binary "/nonexistent/claude" was not found');
+    expect(await shown({ CI: 'true', CCASP_OUTPUT: 'silent' })).toBe('');
+    expect(await shown({ CCASP_OUTPUT: 'plain' })).toContain('the claude binary "/nonexistent/claude" was not found');
+  });
+
   it('rejects a bad flag value with exit 2, naming the flag', async () => {
     const dir = projectWith(simplePlan);
     const r = await runCli(['run', 'plan', '--concurrency', '0'], { cwd: dir });

@@ -1,12 +1,14 @@
 import type { ChalkInstance } from 'chalk';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import path from 'node:path';
 import { CcaspError } from '../../errors.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { CONFIG_FILE_NAMES } from '../config/file.js';
-import { loadConfig, planDirOf, withPlanSettings, type ResolvedConfig, type SettingSource } from '../config/load.js';
-import { flagParser, RUN_SETTING_KEYS, RUN_SETTINGS, type RunSettingKey } from '../config/settings.js';
+import { loadConfig, planDirOf, type ResolvedConfig } from '../config/load.js';
+import type { SettingSource } from '../config/resolve.js';
+import { givenSettings, settingOptions } from '../config/setting-options.js';
+import { describeDefault, describeFallback, RUN_SETTING_KEYS, RUN_SETTINGS, type PlanSettings, type RunSettingKey } from '../config/settings.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { displayPath } from '../status-report.js';
@@ -21,12 +23,11 @@ export function configCommand(io: Io): Command {
     .argument('[plan-dir]', 'directory holding PROGRESS.json, or the plan file (default: the one in this project, else the current directory)')
     .option('--json', 'print {projectRoot, planDir, planFile, files, run} on stdout; durations in milliseconds');
   // The run settings as flags too, so `ccasp config --model opus` shows what a run with it would use.
-  for (const key of RUN_SETTING_KEYS) command.addOption(settingOption(key));
-  return command.action(async (planDir: string | undefined, opts: ConfigOptions & Record<string, unknown>, cmd: Command) => {
+  for (const option of settingOptions('Settings, as `ccasp run` takes them:')) command.addOption(option);
+  return command.action(async (planDir: string | undefined, opts: ConfigOptions, cmd: Command) => {
     const plan = await findPlan(planDir, io);
     const dir = plan.file ? path.dirname(plan.file) : planDirOf(planDir ?? '.', io.cwd);
-    let config = await loadConfig(dir, io.env, opts, cmd, { cwd: io.cwd });
-    if (plan.settings && plan.file) config = withPlanSettings(config, plan.settings, plan.file);
+    const config = await loadConfig(dir, io.env, givenSettings(cmd), { cwd: io.cwd, ...(plan.file && plan.settings ? { plan: { file: plan.file, settings: plan.settings } } : {}) });
     const show = (f: string) => displayPath(f, io.cwd);
     if (opts.json) {
       writeJson(io, {
@@ -42,14 +43,9 @@ export function configCommand(io: Io): Command {
   });
 }
 
-function settingOption(key: RunSettingKey): Option {
-  const spec = RUN_SETTINGS[key];
-  return new Option(spec.option, `${spec.description} (as \`ccasp run\` takes it)`).argParser(flagParser<unknown>(spec.flag, spec.kind));
-}
-
 interface FoundPlan {
   readonly file?: string;
-  readonly settings?: { readonly maxParallel?: number; readonly tokenLimit?: number };
+  readonly settings?: PlanSettings;
   /** Why the plan's own settings are not shown. */
   readonly note?: string;
 }
@@ -65,8 +61,7 @@ async function findPlan(planDir: string | undefined, io: Io): Promise<FoundPlan>
   }
   try {
     const doc = await loadPlan(file);
-    const { maxParallel, tokenLimit } = doc.plan;
-    return { file: doc.file, settings: { ...(maxParallel !== undefined ? { maxParallel } : {}), ...(tokenLimit !== undefined ? { tokenLimit } : {}) } };
+    return { file: doc.file, settings: doc.plan };
   } catch (error) {
     if (error instanceof CcaspError) return { note: `plan not read: ${error.message.split('\n')[0] ?? ''}` };
     throw error;
@@ -99,10 +94,9 @@ function renderConfig(config: ResolvedConfig, plan: FoundPlan, show: (f: string)
   }
   lines.push('');
   const rows = RUN_SETTING_KEYS.map((key) => {
-    const spec = RUN_SETTINGS[key];
     const value = config.run[key];
-    const shown = value === undefined ? `(${(plan.file ? PLAN_READ_UNSET[key] : undefined) ?? spec.unset ?? 'none'})` : showValue(key, value);
-    return { name: `run.${key}`, value: shown, source: describeSource(config.sources[key], show), unset: value === undefined };
+    const unset = unsetText(key, value, config.sources[key], plan.file !== undefined);
+    return { name: `run.${key}`, value: unset === undefined ? showValue(key, value) : `(${unset})`, source: describeSource(config.sources[key], show), unset: unset !== undefined };
   });
   const nameWidth = Math.max(...rows.map((r) => r.name.length));
   const valueWidth = Math.max(...rows.map((r) => r.value.length));
@@ -113,8 +107,16 @@ function renderConfig(config: ResolvedConfig, plan: FoundPlan, show: (f: string)
   return lines;
 }
 
-/** What applies to an unset value once the plan is known to leave it unset too. */
-const PLAN_READ_UNSET: Partial<Record<RunSettingKey, string>> = { concurrency: '1: the plan sets none', tokenLimit: 'no limit: the plan sets none' };
+/**
+ * How a value no layer set is shown, or undefined for one that was set: a setting the plan may set
+ * says so, since a plan that could not be read might have.
+ */
+function unsetText(key: RunSettingKey, value: unknown, source: SettingSource, planRead: boolean): string | undefined {
+  const spec = RUN_SETTINGS[key];
+  if (source.kind !== 'default' || (value !== undefined && !spec.plan)) return undefined;
+  if (!spec.plan) return describeFallback(spec);
+  return planRead ? `${describeFallback(spec)}: the plan sets none` : describeDefault(spec);
+}
 
 function showValue<K extends RunSettingKey>(key: K, value: unknown): string {
   const kind = RUN_SETTINGS[key].kind;

@@ -1,14 +1,16 @@
 import { InvalidArgumentError } from 'commander';
 import type { ReportFormat } from '../../agents/report.js';
 import { parseDuration } from '../duration.js';
+import { DISPLAY_PREFERENCES, type DisplayPreference } from '../render/choose.js';
+import type { IsolationMode } from '../../worktree/isolation.js';
 
 /**
- * The settings `ccasp run` takes from a config file, the environment or its flags: one row each,
- * naming the key (the flag's camelCase name, also the key in the file), the flag, the environment
- * variable, how a value is read, and the default `ccasp run` uses when nothing sets it.
+ * The settings `ccasp run` takes from its flags, `CCASP_*` variables, a config file and the plan:
+ * one row each in RUN_SETTINGS, which commander's options, `ccasp config`, the config file's schema
+ * and the one merge (resolve.ts) are all built from. Here each value as a run uses it.
  */
 export interface RunSettings {
-  readonly concurrency: number | undefined;
+  readonly concurrency: number;
   readonly model: string;
   readonly simpleModel: string;
   readonly permissionMode: string;
@@ -22,12 +24,12 @@ export interface RunSettings {
   readonly claudeBin: string | undefined;
   readonly isolation: IsolationMode | undefined;
   readonly reportFormat: ReportFormat;
+  /** How the run is shown; render/choose.ts weighs it against `--json`, `CI` and the terminal. */
+  readonly output: DisplayPreference | undefined;
 }
 export type RunSettingKey = keyof RunSettings;
 
-/** `--isolation`: worktree (a git worktree per task, merged back) or none (agents share the working tree). */
-export type IsolationMode = 'worktree' | 'none';
-export const ISOLATION_MODES: readonly IsolationMode[] = ['worktree', 'none'];
+const ISOLATION_MODES: readonly IsolationMode[] = ['worktree', 'none'];
 
 export type ValueRead<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -42,18 +44,39 @@ export interface ValueKind<T> {
   parse(text: string): ValueRead<T>;
   is(value: unknown): value is T;
   show(value: T): string;
+  /** The only values there are, for commander to check a flag against and completion to offer. */
+  readonly choices?: readonly string[];
+}
+
+/** The plan's own settings: they apply when no flag, variable or config file sets the value. */
+export interface PlanSettings {
+  readonly maxParallel?: number;
+  readonly tokenLimit?: number;
+}
+
+export interface SettingFlag {
+  /** `--concurrency`: commander names the option's value after it, which must be the setting's key. */
+  readonly name: string;
+  readonly short?: string;
+  /** The value's name in help (`n`, `path`, `duration`); completion offers files for a path. */
+  readonly value: string;
 }
 
 export interface SettingSpec<K extends RunSettingKey> {
+  /** Also the setting's key under `run` in the config file. */
   readonly key: K;
-  /** The flag as `ccasp run` declares it. */
-  readonly option: string;
-  readonly flag: string;
+  /** None for a setting the command line does not take. */
+  readonly flag?: SettingFlag;
   readonly env: string;
   readonly kind: ValueKind<NonNullable<RunSettings[K]>>;
+  /** The plan's own field for this setting, and its name in the plan file. */
+  readonly plan?: { readonly key: keyof PlanSettings; readonly name: string };
+  /** The value when no layer sets it. */
   readonly default: RunSettings[K];
-  /** What applies when no layer sets an optional setting. */
+  /** What applies when the value is left undefined. */
   readonly unset?: string;
+  /** A value of the variable that cannot be used is ignored, not refused: the run warns about it instead. */
+  readonly lenientEnv?: true;
   readonly description: string;
 }
 
@@ -96,29 +119,25 @@ const text: ValueKind<string> = {
   show: (value) => value,
 };
 
-const isolationMode: ValueKind<IsolationMode> = {
-  fromFile: (value) => (isolationMode.is(value) ? { ok: true, value } : { ok: false, message: `expected "worktree" or "none", got ${got(value)}` }),
-  parse(value) {
-    const v = value.trim();
-    return v === 'worktree' || v === 'none' ? { ok: true, value: v } : { ok: false, message: `expected "worktree" or "none", got "${value}"` };
-  },
-  is: (value): value is IsolationMode => value === 'worktree' || value === 'none',
-  show: (value) => value,
-};
+/** One of a few words; `ignoreCase` for a variable that has always been read regardless of case. */
+function choiceKind<T extends string>(choices: readonly T[], options: { ignoreCase?: boolean } = {}): ValueKind<T> {
+  const quoted = choices.map((c) => JSON.stringify(c));
+  const expected = `expected ${quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1) ?? ''}` : quoted.join('')}`;
+  const is = (value: unknown): value is T => choices.some((c) => c === value);
+  return {
+    fromFile: (value) => (is(value) ? { ok: true, value } : { ok: false, message: `${expected}, got ${got(value)}` }),
+    parse(value) {
+      const v = options.ignoreCase ? value.trim().toLowerCase() : value.trim();
+      return is(v) ? { ok: true, value: v } : { ok: false, message: `${expected}, got "${value}"` };
+    },
+    is,
+    show: (value) => value,
+    choices,
+  };
+}
 
 /** Spelled out here rather than in agents/, so that every command can load settings without the report parsers. */
 export const REPORT_FORMATS = ['text', 'json-schema'] as const satisfies readonly ReportFormat[];
-const REPORT_FORMAT_EXPECTED = 'expected "text" or "json-schema"';
-
-const reportFormat: ValueKind<ReportFormat> = {
-  fromFile: (value) => (reportFormat.is(value) ? { ok: true, value } : { ok: false, message: `${REPORT_FORMAT_EXPECTED}, got ${got(value)}` }),
-  parse(value) {
-    const v = value.trim();
-    return reportFormat.is(v) ? { ok: true, value: v } : { ok: false, message: `${REPORT_FORMAT_EXPECTED}, got "${value}"` };
-  },
-  is: (value): value is ReportFormat => REPORT_FORMATS.some((f) => f === value),
-  show: (value) => value,
-};
 
 const DURATION_EXPECTED = 'expected a duration such as "30m", "90s" or "1h"';
 
@@ -148,22 +167,28 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** The rows, in the order help, `ccasp config` and messages list them. */
 export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
   concurrency: {
     key: 'concurrency',
-    option: '-c, --concurrency <n>',
-    flag: '--concurrency',
+    flag: { name: '--concurrency', short: '-c', value: 'n' },
     env: 'CCASP_CONCURRENCY',
     kind: positiveInt,
-    default: undefined,
-    unset: "the plan's max_parallel_agents, else 1",
+    plan: { key: 'maxParallel', name: 'max_parallel_agents' },
+    default: 1,
     description: 'agents at once',
   },
-  model: { key: 'model', option: '--model <name>', flag: '--model', env: 'CCASP_MODEL', kind: text, default: 'sonnet', description: 'model for tasks that name none' },
+  model: {
+    key: 'model',
+    flag: { name: '--model', value: 'name' },
+    env: 'CCASP_MODEL',
+    kind: text,
+    default: 'sonnet',
+    description: 'model for tasks that name none',
+  },
   simpleModel: {
     key: 'simpleModel',
-    option: '--simple-model <name>',
-    flag: '--simple-model',
+    flag: { name: '--simple-model', value: 'name' },
     env: 'CCASP_SIMPLE_MODEL',
     kind: text,
     default: 'haiku',
@@ -171,8 +196,7 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
   },
   permissionMode: {
     key: 'permissionMode',
-    option: '--permission-mode <mode>',
-    flag: '--permission-mode',
+    flag: { name: '--permission-mode', value: 'mode' },
     env: 'CCASP_PERMISSION_MODE',
     kind: text,
     default: 'acceptEdits',
@@ -180,8 +204,7 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
   },
   maxRetries: {
     key: 'maxRetries',
-    option: '--max-retries <n>',
-    flag: '--max-retries',
+    flag: { name: '--max-retries', value: 'n' },
     env: 'CCASP_MAX_RETRIES',
     kind: wholeNumber,
     default: 3,
@@ -189,17 +212,15 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
   },
   taskTimeout: {
     key: 'taskTimeout',
-    option: '--task-timeout <duration>',
-    flag: '--task-timeout',
+    flag: { name: '--task-timeout', value: 'duration' },
     env: 'CCASP_TASK_TIMEOUT',
     kind: duration,
     default: 30 * 60_000,
-    description: 'stop an agent that runs longer than this',
+    description: 'stop an agent that runs longer than this (30m, 90s, 1h)',
   },
   stallTimeout: {
     key: 'stallTimeout',
-    option: '--stall-timeout <duration>',
-    flag: '--stall-timeout',
+    flag: { name: '--stall-timeout', value: 'duration' },
     env: 'CCASP_STALL_TIMEOUT',
     kind: duration,
     default: 5 * 60_000,
@@ -207,28 +228,26 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
   },
   tokenLimit: {
     key: 'tokenLimit',
-    option: '--token-limit <n>',
-    flag: '--token-limit',
+    flag: { name: '--token-limit', value: 'n' },
     env: 'CCASP_TOKEN_LIMIT',
     kind: positiveInt,
+    plan: { key: 'tokenLimit', name: 'token_limit' },
     default: undefined,
-    unset: "the plan's token_limit, else no limit",
+    unset: 'no limit',
     description: 'stop spawning once this many tokens are used',
   },
   maxCostUsd: {
     key: 'maxCostUsd',
-    option: '--max-cost-usd <n>',
-    flag: '--max-cost-usd',
+    flag: { name: '--max-cost-usd', value: 'n' },
     env: 'CCASP_MAX_COST_USD',
     kind: positiveNumber,
     default: undefined,
     unset: 'no limit',
-    description: 'stop spawning once this much is spent (USD)',
+    description: 'stop spawning once this much is spent (USD); each agent also gets a per-task cap',
   },
   claudeBin: {
     key: 'claudeBin',
-    option: '--claude-bin <path>',
-    flag: '--claude-bin',
+    flag: { name: '--claude-bin', value: 'path' },
     env: 'CCASP_CLAUDE_BIN',
     kind: text,
     default: undefined,
@@ -237,24 +256,42 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
   },
   isolation: {
     key: 'isolation',
-    option: '--isolation <mode>',
-    flag: '--isolation',
+    flag: { name: '--isolation', value: 'mode' },
     env: 'CCASP_ISOLATION',
-    kind: isolationMode,
+    kind: choiceKind(ISOLATION_MODES),
     default: undefined,
     unset: 'worktree above concurrency 1, else none',
     description: 'worktree: each task in its own git worktree, merged back when it completes; none: agents share the working tree',
   },
   reportFormat: {
     key: 'reportFormat',
-    option: '--report-format <format>',
-    flag: '--report-format',
+    flag: { name: '--report-format', value: 'format' },
     env: 'CCASP_REPORT_FORMAT',
-    kind: reportFormat,
+    kind: choiceKind(REPORT_FORMATS),
     default: 'text',
     description: "how agents hand in their report: text (the TASK_COMPLETE block) or json-schema (claude's structured output)",
   },
+  // No flag: --json is the command line's say in how a run is shown.
+  output: {
+    key: 'output',
+    env: 'CCASP_OUTPUT',
+    kind: choiceKind(DISPLAY_PREFERENCES, { ignoreCase: true }),
+    default: undefined,
+    unset: 'tty on a terminal, else plain',
+    lenientEnv: true,
+    description: 'how a run is shown: tty (spinners), plain (lines) or silent; CI and --json come first',
+  },
 };
+
+/** What applies when no layer sets the setting: its default, or what an undefined value means. */
+export function describeFallback<K extends RunSettingKey>(spec: SettingSpec<K>): string {
+  return spec.kind.is(spec.default) ? spec.kind.show(spec.default) : (spec.unset ?? 'none');
+}
+
+/** What applies when no flag, variable or file sets the setting, as help and `ccasp config` say it. */
+export function describeDefault<K extends RunSettingKey>(spec: SettingSpec<K>): string {
+  return spec.plan ? `the plan's ${spec.plan.name}, else ${describeFallback(spec)}` : describeFallback(spec);
+}
 
 export const RUN_SETTING_KEYS = Object.keys(RUN_SETTINGS) as RunSettingKey[];
 

@@ -33,10 +33,10 @@ export interface RendererChoice {
   readonly ignored?: string;
 }
 
-const PREFERENCES: readonly string[] = ['tty', 'plain', 'silent'] satisfies DisplayPreference[];
+export const DISPLAY_PREFERENCES: readonly DisplayPreference[] = ['tty', 'plain', 'silent'];
 
 function isPreference(value: string): value is DisplayPreference {
-  return PREFERENCES.includes(value);
+  return DISPLAY_PREFERENCES.some((p) => p === value);
 }
 
 export function chooseRenderer(input: RendererChoiceInput): RendererChoice {

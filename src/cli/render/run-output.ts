@@ -11,8 +11,11 @@ export interface RunOutputOptions {
   readonly json: boolean;
   /** `--no-color` (false), else undefined. */
   readonly color: boolean | undefined;
-  /** A configured display, when configuration has one. */
-  readonly config?: DisplayPreference;
+  /**
+   * The run's `output` setting. From the config file it ranks below `CI`; from `CCASP_OUTPUT`,
+   * chooseRenderer reads the same value from the environment first.
+   */
+  readonly config?: DisplayPreference | undefined;
 }
 
 export interface RunOutput {
