@@ -4,7 +4,7 @@
 // merge commit when another task landed first), removing the worktree and branch, and the checks a
 // run makes once at start. It measures ccasp's own src/worktree, bundled on the fly with esbuild
 // (as scripts/demo.mjs does), so the figures are of the code that runs, not of a copy.
-// `node bench/worktree.mjs` prints the figures; bench/run.mjs calls runWorktreeBench(tmpDir).
+// `node bench/worktree.mjs` prints the figures (not part of `npm run bench`, which drives the CLI).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -43,7 +43,7 @@ async function timed(fn) {
 }
 
 /** Returns the lines to print. Everything lives in `tmpDir`, which the caller removes. */
-export async function runWorktreeBench(tmpDir, { files = 5000, runs = 10 } = {}) {
+async function runWorktreeBench(tmpDir, files, runs) {
   const bundle = path.join(tmpDir, 'ccasp-worktree.mjs');
   await build({
     entryPoints: [path.join(ROOT, 'src', 'worktree', 'index.ts')],
@@ -123,11 +123,9 @@ export async function runWorktreeBench(tmpDir, { files = 5000, runs = 10 } = {})
   ];
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'ccasp-bench-worktree-'));
-  try {
-    for (const line of await runWorktreeBench(tmp)) console.log(line);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'ccasp-bench-worktree-'));
+try {
+  for (const line of await runWorktreeBench(tmp, 5000, 10)) console.log(line);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
 }
