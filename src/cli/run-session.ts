@@ -1,44 +1,35 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { delegateToClaude, type AgentProgress } from '../agents/delegate.js';
+import type { AgentProgress } from '../agents/delegate.js';
 import type { BudgetPolicy } from '../orchestrator/budget.js';
-import { writeAtomic } from '../state/atomic-write.js';
 import { routeTask } from '../agents/route.js';
-import { ExitCode, InvalidPlanError, StateConflictError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { EventBus, type RunOutcome } from '../orchestrator/events.js';
-import type { RunPorts } from '../orchestrator/ports.js';
 import { runPlan } from '../orchestrator/run-plan.js';
-import { newBooks, RunState } from '../orchestrator/run-state.js';
+import { RunState } from '../orchestrator/run-state.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
+import type { Task } from '../plan/model.js';
 import { createRedactor, secretsFromEnv } from '../secrets/redact.js';
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../state/project-root.js';
-import { readState } from '../state/read-state.js';
 import { RunFiles } from '../state/run-files.js';
-import { checkProjectPaths } from '../verify/paths.js';
-import { runVerify } from '../verify/run-verify.js';
-import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import { loadRunOptions, type RunInvocation } from './config/run-options.js';
+import { loadBooks } from './run-books.js';
+import { localRunPorts } from './run-ports.js';
 import { renderDryRun } from './dry-run.js';
 import { describeIsolation } from '../worktree/describe-isolation.js';
 import { finishWorktreeRun } from '../worktree/finish-run.js';
 import type { IsolationOptions } from '../worktree/isolation.js';
-import { worktreesDir } from '../worktree/names.js';
 import { worktreePorts } from '../worktree/run-ports.js';
 import { setUpIsolation } from '../worktree/set-up-isolation.js';
 import { globalColor } from './global-options.js';
 import { chalkFor, writeLine, type Io } from './io.js';
 import { createRunOutput } from './render/run-output.js';
-import { displayPath } from './status-report.js';
-
-const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 /** `ccasp run`: everything from flags to exit code. Returns the exit code. */
 export async function runSession(planDir: string, invocation: RunInvocation, cmd: Command, io: Io): Promise<number> {
@@ -47,7 +38,6 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   // Settings come from this first read: a run never changes the plan's own (max_parallel_agents, token_limit).
   const options = await loadRunOptions(invocation, first, io);
   const root = findProjectRoot(path.dirname(first.file), io.cwd);
-  const route = (task: Parameters<typeof routeTask>[0]) => routeTask(task, { model: options.model, simpleModel: options.simpleModel });
   const budget: BudgetPolicy = {
     tokenLimit: options.tokenLimit ?? null,
     maxCostUsd: options.maxCostUsd ?? null,
@@ -60,6 +50,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   if (options.dryRun) {
     // With --json, stdout carries only events; the human schedule goes to stderr.
     const isolation = await describeIsolation(root, options.concurrency, isolationOptions);
+    const route = (task: Task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel });
     for (const line of renderDryRun(first.plan, options.concurrency, route, root, budget, c, isolation, options.reportFormat)) writeLine(options.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }
@@ -76,22 +67,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     }
     const stateFile = statePath(root);
     const planPath = path.relative(root, doc.file) || doc.file;
-    const now = () => new Date();
-    const existing = await readState(stateFile);
-    let state;
-    if (existing.kind === 'ok' && !options.fresh) {
-      if (existing.state.planId !== plan.id || existing.state.planPath !== planPath) {
-        throw new StateConflictError(
-          `${displayPath(stateFile, io.cwd)} belongs to plan "${existing.state.planId}" (${existing.state.planPath}), not "${plan.id}" (${planPath}). ` +
-            'Finish that plan, or start over with --fresh (its run history is replaced).',
-        );
-      }
-      state = existing.state;
-    } else if (existing.kind === 'invalid' && !options.fresh) {
-      throw new InvalidPlanError([...existing.problems]);
-    } else {
-      state = newBooks(plan, planPath, now().toISOString());
-    }
+    const { books: state, resumed } = await loadBooks(stateFile, plan, planPath, { fresh: options.fresh ?? false, cwd: io.cwd, now: new Date().toISOString() });
 
     const orphans = await endOrphans(state.activeAgents);
     for (const o of orphans) {
@@ -102,18 +78,15 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       root,
       planFile: doc.file,
       planId: plan.id,
-      ...(existing.kind === 'ok' && !options.fresh ? { recorded: { isolation: state.isolation, integrationBranch: state.integrationBranch } } : {}),
+      ...(resumed ? { recorded: { isolation: state.isolation, integrationBranch: state.integrationBranch } } : {}),
       completedTasks: plan.phases.flatMap((p) => p.tasks.filter((t) => t.status === 'completed').map((t) => t.id)),
       concurrency: options.concurrency,
       options: isolationOptions,
     });
-    state.isolation = isolation.mode;
-    if (isolation.mode === 'worktree') state.integrationBranch = isolation.branch;
-    else delete state.integrationBranch;
     const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id) : undefined;
     const run = new RunState(plan, state);
-    const files = new RunFiles(() => run.files(doc, stateFile, now().toISOString()));
-    const memoryFile = path.join(orchestratorDir(root), 'memory.md');
+    run.isolated(isolation.mode, isolation.mode === 'worktree' ? isolation.branch : undefined);
+    const files = new RunFiles(() => run.files(doc, stateFile, new Date().toISOString()));
     const bus = new EventBus();
     const output = await createRunOutput(io, { json: options.json ?? false, color: globalColor(cmd), config: options.output });
     output.attach(bus);
@@ -150,31 +123,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       onProgress: (p: AgentProgress) => bus.emit({ type: 'task.progress', ...p }),
       redact: createRedactor([...secretsFromEnv(io.env), options.githubToken]),
     };
-    const ports: RunPorts = {
-      route,
-      delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
-      async checkWork(task, report, signal, cwd = root) {
-        const paths = await checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
-        if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;
-        return { ...paths, verify: await runVerify(task.verify, cwd, VERIFY_TIMEOUT_MS, signal) };
-      },
-      async runGate(_phase, signal) {
-        return plan.testCommand ? runVerify(plan.testCommand, root, VERIFY_TIMEOUT_MS, signal) : undefined;
-      },
-      // The plan file changes with every write ccasp makes; in a worktree it is the committed copy.
-      fingerprint: (cwd = root) => treeFingerprint(cwd, [path.join(cwd, path.relative(root, doc.file)), worktreesDir(cwd)]),
-      readMemory: () => readFile(memoryFile, 'utf8').catch(() => undefined),
-      async writeMemory(text) {
-        await writeAtomic(memoryFile, text);
-        return displayPath(memoryFile, io.cwd);
-      },
-      save: () => files.save(),
-      emit: (event) => bus.emit(event),
-      newSessionId: randomUUID,
-      now,
-      sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
-      ...(worktrees ? { workspace: worktrees.workspace, integrate: worktrees.integrate } : {}),
-    };
+    const ports = localRunPorts({ root, doc, options, claude, files, bus, cwd: io.cwd, ...(worktrees ? { worktrees } : {}) });
 
     try {
       const result = await runPlan(

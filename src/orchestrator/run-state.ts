@@ -38,7 +38,8 @@ export class RunState {
   private spawned: number;
   private limits: Pick<OrchestratorState['tokenBudget'], 'limit' | 'costLimitUsd' | 'compactionThreshold' | 'lastCompaction'>;
   private github: GithubConfig | null;
-  private readonly origin: Pick<OrchestratorState, 'planId' | 'planPath' | 'initialized' | 'isolation' | 'integrationBranch'>;
+  private readonly origin: Pick<OrchestratorState, 'planId' | 'planPath' | 'initialized'>;
+  private isolation: Pick<OrchestratorState, 'isolation' | 'integrationBranch'>;
 
   /** `books` is state.json as read (or new); the plan's progress is taken from the plan itself. */
   constructor(
@@ -59,7 +60,8 @@ export class RunState {
     this.limits = { limit, costLimitUsd, compactionThreshold, lastCompaction };
     this.github = books.githubConfig;
     const { planId, planPath, initialized, isolation, integrationBranch } = books;
-    this.origin = { planId, planPath, initialized, ...(isolation ? { isolation } : {}), ...(integrationBranch ? { integrationBranch } : {}) };
+    this.origin = { planId, planPath, initialized };
+    this.isolation = { ...(isolation ? { isolation } : {}), ...(integrationBranch ? { integrationBranch } : {}) };
   }
 
   // ── What the state says ────────────────────────────────────────────────────────────────────
@@ -237,6 +239,11 @@ export class RunState {
     this.settlePhase(index, before, at);
   }
 
+  /** How this run isolates its agents; a resumed run keeps it (see worktree/set-up-isolation.ts). */
+  isolated(mode: 'none' | 'worktree', integrationBranch?: string): void {
+    this.isolation = { isolation: mode, ...(mode === 'worktree' && integrationBranch ? { integrationBranch } : {}) };
+  }
+
   compacted(at: string): void {
     this.limits = { ...this.limits, lastCompaction: at };
   }
@@ -324,8 +331,7 @@ export class RunState {
         totalAgentsSpawned: this.spawned,
         averageTaskDuration: completed.length === 0 ? 0 : Math.round(completed.reduce((ms, a) => ms + a.durationMs, 0) / completed.length),
       },
-      ...(this.origin.isolation ? { isolation: this.origin.isolation } : {}),
-      ...(this.origin.integrationBranch ? { integrationBranch: this.origin.integrationBranch } : {}),
+      ...this.isolation,
     };
   }
 

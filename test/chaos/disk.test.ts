@@ -151,7 +151,7 @@ describe('a full disk and a read-only plan folder (real mounts)', () => {
   });
 
   it('says clearly that PROGRESS.json could not be written because the disk is full', async () => {
-    const { project, planDir, r } = await fullPlanFolder();
+    const { planDir, r } = await fullPlanFolder();
     try {
       expectClearMessage(r, 'PROGRESS.json', /no space left|disk is full|ENOSPC/i);
     } finally {

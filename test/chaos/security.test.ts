@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { readStateJson } from '../support/files.js';
 import { GithubServer } from '../support/github-server.js';
 import { chaosEnv, filesUnder, makeAgentsExecutable, makeProject, makeTemp, orchestratorDir, planFile, RECORDER_AGENT, removeDir, runCli, type PlanSpec } from './support.js';

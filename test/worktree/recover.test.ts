@@ -168,7 +168,7 @@ describe('recover after a kill', () => {
 
   it('removes the worktree of a completed task once its work is integrated; keeps one that is not', async () => {
     const root = newRepo();
-    const [a, b] = await twoCommittedTasks(root, plan, { A: { 'a.txt': 'a' }, B: { 'b.txt': 'b' } });
+    const [a] = await twoCommittedTasks(root, plan, { A: { 'a.txt': 'a' }, B: { 'b.txt': 'b' } });
     await integrate(root, { integrationBranch: 'main', taskBranch: a.branch });
     const report = await recover(root, { planId: plan, integrationBranch: 'main', completed: ['A', 'B'] });
     expect(report.removedCompleted).toEqual(['A']);

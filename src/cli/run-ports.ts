@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { delegateToClaude, type ClaudeOptions } from '../agents/delegate.js';
+import { routeTask } from '../agents/route.js';
+import type { EventBus } from '../orchestrator/events.js';
+import type { RunPorts } from '../orchestrator/ports.js';
+import type { PlanDocument } from '../plan/document.js';
+import { writeAtomic } from '../state/atomic-write.js';
+import { orchestratorDir } from '../state/paths.js';
+import type { RunFiles } from '../state/run-files.js';
+import { checkProjectPaths } from '../verify/paths.js';
+import { runVerify } from '../verify/run-verify.js';
+import { treeFingerprint } from '../verify/tree-fingerprint.js';
+import { worktreesDir } from '../worktree/names.js';
+import type { WorktreePorts } from '../worktree/run-ports.js';
+import type { RunOptions } from './config/run-options.js';
+import { displayPath } from './status-report.js';
+
+const VERIFY_TIMEOUT_MS = 10 * 60_000;
+
+export interface LocalRun {
+  readonly root: string;
+  readonly doc: PlanDocument;
+  readonly options: RunOptions;
+  readonly claude: ClaudeOptions;
+  readonly files: RunFiles;
+  readonly bus: EventBus;
+  readonly worktrees?: WorktreePorts;
+  readonly cwd: string;
+}
+
+/** The run loop's ports on this machine: claude processes, checks in the project or a worktree, files. */
+export function localRunPorts(local: LocalRun): RunPorts {
+  const { root, doc, options, claude, files, bus, worktrees } = local;
+  const memoryFile = path.join(orchestratorDir(root), 'memory.md');
+  return {
+    route: (task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel }),
+    delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
+    async checkWork(task, report, signal, cwd = root) {
+      const paths = await checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
+      if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;
+      return { ...paths, verify: await runVerify(task.verify, cwd, VERIFY_TIMEOUT_MS, signal) };
+    },
+    async runGate(_phase, signal) {
+      return doc.plan.testCommand ? runVerify(doc.plan.testCommand, root, VERIFY_TIMEOUT_MS, signal) : undefined;
+    },
+    // The plan file changes with every write ccasp makes; in a worktree it is the committed copy.
+    fingerprint: (cwd = root) => treeFingerprint(cwd, [path.join(cwd, path.relative(root, doc.file)), worktreesDir(cwd)]),
+    readMemory: () => readFile(memoryFile, 'utf8').catch(() => undefined),
+    async writeMemory(text) {
+      await writeAtomic(memoryFile, text);
+      return displayPath(memoryFile, local.cwd);
+    },
+    save: () => files.save(),
+    emit: (event) => bus.emit(event),
+    newSessionId: randomUUID,
+    now: () => new Date(),
+    sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+    ...(worktrees ? { workspace: worktrees.workspace, integrate: worktrees.integrate } : {}),
+  };
+}
