@@ -99,8 +99,6 @@ export type OrchestratorEvent =
       readonly agentsSpawned: number;
     };
 
-export type EventType = OrchestratorEvent['type'];
-
 /** A subscriber; one that throws is reported once and then left out, never stopping the run. */
 export type Listener = (event: OrchestratorEvent) => void;
 

@@ -8,8 +8,3 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
-
-export function joinPath(base: string, key: string | number): string {
-  if (typeof key === 'number') return `${base}[${key}]`;
-  return base ? `${base}.${key}` : key;
-}

@@ -92,7 +92,7 @@ export function serializeJson(raw: unknown, format: JsonFormat): string {
 }
 
 /** JSON.stringify's text in the file's layout: one-line lists of scalars, the file's line endings. */
-export function formatJsonText(text: string, format: JsonFormat): string {
+function formatJsonText(text: string, format: JsonFormat): string {
   if (format.inlineScalarArrays) text = inlineScalarArrays(text);
   if (format.eol === '\r\n') text = text.replace(/\n/g, '\r\n');
   return text;
