@@ -1,6 +1,6 @@
 /**
  * The one error family. Every failure a user can act on is a CcaspError with an exit code from
- * this table; the CLI maps anything else to `internal`. Codes are a contract (see README).
+ * this table; the CLI maps anything else to `internal`. Codes are a contract (docs/exit-codes.md).
  */
 export const ExitCode = {
   ok: 0,

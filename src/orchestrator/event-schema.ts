@@ -4,7 +4,7 @@ import type { OrchestratorEvent } from './events.js';
 /**
  * The `--json` contract: one object per line on stdout, each an event of the union in events.ts
  * with the time it was written. Objects are strict, so a field added to an event without being added
- * here (and to the README) fails the NDJSON test; consumers that must survive newer versions should
+ * here (and to docs/events.md) fails the NDJSON test; consumers that must survive newer versions should
  * parse with `.loose()` objects instead. Fields are only ever added, never renamed or removed.
  */
 const usage = z.strictObject({
