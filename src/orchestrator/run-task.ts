@@ -28,7 +28,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
   const { run, settings, ports, control } = ctx;
   const route = ports.route(task);
   const earlier = run.attemptsOf(task.id);
-  const previous: PreviousAttempt[] = earlier.filter((a) => a.outcome === 'retry' && a.reason).map((a) => previousOf(a.attempt, a.reason!, a.summary, a.conflictPaths));
+  const previous: PreviousAttempt[] = earlier.flatMap((a) => (a.outcome === 'retry' && a.reason ? [previousOf(a.attempt, a.reason, a.summary, a.conflictPaths)] : []));
   let attempt = earlier.length;
   let triesLeft = settings.maxRetries + 1;
   let lastFailure: AttemptContext['lastFailure'];
@@ -112,7 +112,9 @@ async function collect(
         facts = { ...facts, check: await ports.checkWork(task, decision.report, control.agents.signal, ws?.cwd) };
         break;
       case 'integrate': {
-        const integration = await ports.integrate!(task, decision.summary, ws!).catch((error: unknown) => mergeFailed(task.id, errorText(error)));
+        // decide asks to merge only work done in a worktree, which the integrate port comes with.
+        if (!ws || !ports.integrate) throw new Error(`${task.id}: asked to merge work that has no worktree`);
+        const integration = await ports.integrate(task, decision.summary, ws).catch((error: unknown) => mergeFailed(task.id, errorText(error)));
         if (integration.kind === 'integrated') ports.emit({ type: 'task.integrated', taskId: task.id, commit: integration.commit, how: integration.how });
         facts = { ...facts, integration };
         break;
