@@ -5,7 +5,7 @@ import { loadPlan } from '../plan/load.js';
 import type { TaskStatus } from '../plan/model.js';
 import { acquireLock } from '../state/lock.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
-import { findProjectRoot } from '../state/project-root.js';
+import { findProjectRoot } from '../project-root.js';
 import { readState } from '../state/read-state.js';
 import { newBooks, RunState } from '../orchestrator/run-state.js';
 import { RunFiles } from '../state/run-files.js';

@@ -16,7 +16,7 @@ import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
-import { findProjectRoot } from '../state/project-root.js';
+import { findProjectRoot } from '../project-root.js';
 import { RunFiles } from '../state/run-files.js';
 import { loadRunOptions, type RunInvocation } from './config/run-options.js';
 import { loadBooks } from './run-books.js';

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { findProjectRoot } from '../state/project-root.js';
+import { findProjectRoot } from '../project-root.js';
 import { PLAN_FILE_NAME } from './read-file.js';
 
 const SKIP = new Set(['node_modules', '.git', 'orchestrator']);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadPlan } from '../plan/load.js';
 import { acquireLock } from '../state/lock.js';
 import { lockPath, statePath } from '../state/paths.js';
-import { findProjectRoot } from '../state/project-root.js';
+import { findProjectRoot } from '../project-root.js';
 import { readState } from '../state/read-state.js';
 import { cleanWorktrees, removeEmptyWorktreesDir } from './clean.js';
 import { slug } from './names.js';

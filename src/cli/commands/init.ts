@@ -6,7 +6,7 @@ import { shippedAgentsDir } from '../../agents/roles.js';
 import { CcaspError, ExitCode, UsageError } from '../../errors.js';
 import { slugify } from '../../plan/shapes/fields.js';
 import { PLAN_FILE_NAME, serializeJson } from '../../plan/read-file.js';
-import { findProjectRoot } from '../../state/project-root.js';
+import { findProjectRoot } from '../../project-root.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { displayPath } from '../status-report.js';

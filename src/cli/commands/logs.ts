@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { logPath, statePath } from '../../state/paths.js';
-import { findProjectRoot } from '../../state/project-root.js';
+import { findProjectRoot } from '../../project-root.js';
 import { readState } from '../../state/read-state.js';
 import type { AttemptRecord } from '../../state/schema.js';
 import { globalColor } from '../global-options.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { statePath } from '../../state/paths.js';
-import { findProjectRoot } from '../../state/project-root.js';
+import { findProjectRoot } from '../../project-root.js';
 import { readState } from '../../state/read-state.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';

@@ -5,7 +5,7 @@ import { CcaspError, ExitCode, UsageError } from '../../errors.js';
 import type { FlushOptions } from '../../github/flush.js';
 import { addGithubDeliveryOptions, type GithubDeliveryFlags } from '../../github/options.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
-import { findProjectRoot } from '../../state/project-root.js';
+import { findProjectRoot } from '../../project-root.js';
 import { parseDuration } from '../duration.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { findProjectRoot } from '../../state/project-root.js';
+import { findProjectRoot } from '../../project-root.js';
 import { findConfigFiles, readConfigFile, type ConfigFiles } from './file.js';
 import { resolveSettings, type SettingLayers, type SettingSources } from './resolve.js';
 import type { RunSettings } from './settings.js';
