@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
-import { readStateJson } from '../support/files.js';
-import { GithubServer } from '../support/github-server.js';
-import { chaosEnv, filesUnder, makeAgentsExecutable, makeProject, makeTemp, orchestratorDir, planFile, RECORDER_AGENT, removeDir, runCli, type PlanSpec } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { makeProject, orchestratorDir, planFile, readPlan, readStateJson } from '../support/files.js';
+import { startGithub, type GithubServer } from '../support/github-server.js';
+import { tempDir } from '../support/tmp.js';
+import { chaosOptions, filesUnder, RECORDER_AGENT, type PlanSpec } from './support.js';
 
 /**
  * Security checks through `ccasp run` with the recorder stub (test/fixtures/agents/chaos-recorder.sh):
@@ -15,37 +17,22 @@ import { chaosEnv, filesUnder, makeAgentsExecutable, makeProject, makeTemp, orch
 const TOKEN = 'ghp_ChaosSecretToken0123456789abcdefghijk';
 const API_KEY = 'sk-ant-api03-ChaosSecretKey-0123456789abcdefghijklmnopqrstuv';
 
-let work: string;
-let n = 0;
-beforeAll(() => {
-  makeAgentsExecutable();
-  work = makeTemp('ccasp-chaos-security-');
-});
-afterAll(() => removeDir(work));
-
-function caseDir(): string {
-  const dir = path.join(work, `case-${++n}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
+const caseDir = (): string => tempDir('ccasp-chaos-security-');
 
 const onePhase = (tasks: PlanSpec['phases'][number]['tasks'], extra: Record<string, unknown> = {}): PlanSpec => ({ name: 'Security', ...extra, phases: [{ id: 'P1', name: 'Only', tasks }] });
 
-// Every test has its own project and most of the time goes to waiting on processes, so the tests
-// run concurrently.
-describe.concurrent('security', () => {
+describe('security', () => {
   describe('secrets', () => {
     const OTHER_TOKEN = 'ghp_ChaosSecretEnvToken9876543210zyxwvutsrq';
     /**
      * A GitHub that refuses every request as a bad token: sync turns off at once and every update stays
      * in the outbox, where its text can be read (a GitHub that answers paces comments 3 s apart).
      */
-    let refusing: GithubServer;
-    beforeAll(async () => {
-      refusing = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12, 13, 14] });
-      refusing.inject({ kind: 'bad-token' }, { times: 100_000 });
-    });
-    afterAll(() => refusing.close());
+    async function refusingGithub(): Promise<GithubServer> {
+      const server = await startGithub({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
+      server.inject({ kind: 'bad-token' }, { times: 100_000 });
+      return server;
+    }
 
     /** Everything ccasp wrote or printed for a run in `project`. */
     function everything(project: string, output: string): { where: string; text: string }[] {
@@ -54,51 +41,52 @@ describe.concurrent('security', () => {
       return found;
     }
 
-    function expectNoSecrets(expect: ExpectStatic, places: { where: string; text: string }[]): void {
+    function expectNoSecrets(places: { where: string; text: string }[]): void {
       for (const p of places) for (const secret of [TOKEN, OTHER_TOKEN, API_KEY]) expect(p.text, p.where).not.toContain(secret);
     }
 
-    /** A one-task plan linked to `issue`, with its own plan id so earlier runs' comments do not count. */
-    function secretPlan(dir: string, issue: number): string {
-      return makeProject(dir, onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt' }], { plan_id: `secrets-${issue}`, github: { owner: 'acme', repo: 'widgets', issue } }));
+    /** A one-task plan linked to issue 12. */
+    function secretPlan(dir: string): string {
+      return makeProject(onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt' }], { github: { owner: 'acme', repo: 'widgets', issue: 12 } }), dir);
     }
 
-    it('keeps the token (flag and environment) and ANTHROPIC_API_KEY out of logs, state, NDJSON and the outbox', async ({ expect }) => {
+    it('keeps the token (flag and environment) and ANTHROPIC_API_KEY out of logs, state, NDJSON and the outbox', async () => {
       const dir = caseDir();
-      const project = secretPlan(dir, 12);
-      const env = chaosEnv({ GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: OTHER_TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') });
+      const project = secretPlan(dir);
+      const refusing = await refusingGithub();
+      const env = { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: OTHER_TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') };
       // --github-token wins over GH_TOKEN; both are secrets all the same. GitHub refuses the token, so
       // every update stays in the outbox, where it can be read.
-      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments', '--github-token', TOKEN], project, env);
+      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments', '--github-token', TOKEN], chaosOptions(project, env));
       expect(r.code, r.stderr).toBe(0);
       const places = everything(project, r.stdout + r.stderr);
       expect(places.some((p) => p.where.includes('logs/'))).toBe(true);
       expect(places.some((p) => p.where.endsWith('outbox.jsonl'))).toBe(true);
-      expectNoSecrets(expect, places);
+      expectNoSecrets(places);
       for (const q of refusing.requests) expect(q.body).not.toMatch(/ChaosSecret/);
     });
 
-    it('keeps them out of the outbox (and everything else) while GitHub refuses the token', async ({ expect }) => {
+    it('keeps them out of the outbox (and everything else) while GitHub refuses the token', async () => {
       const dir = caseDir();
-      const project = secretPlan(dir, 13);
+      const project = secretPlan(dir);
+      const refusing = await refusingGithub();
       const r = await runCli(
         ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments'],
-        project,
-        chaosEnv({ GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') }),
+        chaosOptions(project, { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') }),
       );
       expect(r.code, r.stderr).toBe(0);
       const places = everything(project, r.stdout + r.stderr);
       expect(places.some((p) => p.where.endsWith('outbox.jsonl')), 'undelivered updates are kept in the outbox').toBe(true);
-      expectNoSecrets(expect, places);
+      expectNoSecrets(places);
     });
 
-    it('scrubs secrets an agent quotes in its report from what it queues for GitHub', async ({ expect }) => {
+    it('scrubs secrets an agent quotes in its report from what it queues for GitHub', async () => {
       const dir = caseDir();
-      const project = secretPlan(dir, 14);
+      const project = secretPlan(dir);
+      const refusing = await refusingGithub();
       const r = await runCli(
         ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments'],
-        project,
-        chaosEnv({ GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
+        chaosOptions(project, { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
       );
       expect(r.code, r.stderr).toBe(0);
       const outbox = readFileSync(path.join(orchestratorDir(project), 'outbox.jsonl'), 'utf8');
@@ -109,16 +97,15 @@ describe.concurrent('security', () => {
     // Found here: an agent's report quoting the token or the API key once reached the human output,
     // the --json events, state.json (attempts[].summary) and the task's log unredacted; the redactor
     // was applied on the GitHub path only.
-    it('keeps secrets an agent quotes out of output, NDJSON, state and logs', async ({ expect }) => {
+    it('keeps secrets an agent quotes out of output, NDJSON, state and logs', async () => {
       const dir = caseDir();
-      const project = secretPlan(dir, 15);
+      const project = secretPlan(dir);
       const r = await runCli(
         ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--no-github'],
-        project,
-        chaosEnv({ GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
+        chaosOptions(project, { GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
       );
       expect(r.code, r.stderr).toBe(0);
-      expectNoSecrets(expect, everything(project, r.stdout + r.stderr));
+      expectNoSecrets(everything(project, r.stdout + r.stderr));
     });
   });
   describe('paths that escape the project', () => {
@@ -143,13 +130,13 @@ describe.concurrent('security', () => {
     ];
 
     for (const c of CASES) {
-      it(`refuses ${c.name}`, async ({ expect }) => {
+      it(`refuses ${c.name}`, async () => {
         const dir = caseDir();
         const outside = path.join(dir, 'outside');
         mkdirSync(outside);
         writeFileSync(path.join(outside, 'secret.txt'), 'not yours\n');
         // The project is created first so that its symlinks can point out of it.
-        const project = makeProject(dir, onePhase([{ id: 'T1', title: 'Claim work elsewhere', status: 'pending' }]));
+        const project = makeProject(onePhase([{ id: 'T1', title: 'Claim work elsewhere', status: 'pending' }]), dir);
         const ctx = { project, outside };
         symlinkSync(outside, path.join(project, 'linked-dir'));
         symlinkSync(path.join(outside, 'secret.txt'), path.join(project, 'linked-file.txt'));
@@ -159,27 +146,24 @@ describe.concurrent('security', () => {
         }
         const r = await runCli(
           ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--max-retries', '0', '--no-github'],
-          project,
-          chaosEnv({ CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: c.artifacts(ctx), CHAOS_WRITE_TARGETS: '0' }),
+          chaosOptions(project, { CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: c.artifacts(ctx), CHAOS_WRITE_TARGETS: '0' }),
         );
         expect(r.code, r.stdout + r.stderr).toBe(4);
         const state = readStateJson(project);
         expect(state.attempts).toHaveLength(1);
         expect(state.attempts[0]!.reason).toContain(`refused paths outside the project: ${c.refused(ctx)}`);
         expect(state.completedTasks).toEqual([]);
-        const plan = JSON.parse(readFileSync(planFile(project), 'utf8')) as { phases: { tasks: { status: string }[] }[] };
-        expect(plan.phases[0]!.tasks[0]!.status).toBe('blocked');
+        expect(readPlan(project).phases[0]!.tasks[0]!.status).toBe('blocked');
         expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('not yours\n');
       });
     }
 
-    it('accepts an absolute artifact path that stays inside the project (the refusal is about escaping)', async ({ expect }) => {
+    it('accepts an absolute artifact path that stays inside the project (the refusal is about escaping)', async () => {
       const dir = caseDir();
-      const project = makeProject(dir, onePhase([{ id: 'T1', title: 'Write inside', status: 'pending', file: 'out/inside.txt' }]));
+      const project = makeProject(onePhase([{ id: 'T1', title: 'Write inside', status: 'pending', file: 'out/inside.txt' }]), dir);
       const r = await runCli(
         ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--max-retries', '0', '--no-github'],
-        project,
-        chaosEnv({ CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: path.join(project, 'out', 'inside.txt') }),
+        chaosOptions(project, { CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: path.join(project, 'out', 'inside.txt') }),
       );
       expect(r.code, r.stdout + r.stderr).toBe(0);
     });
@@ -193,17 +177,17 @@ describe.concurrent('security', () => {
     /** The only flags ccasp passes to claude (src/agents/delegate.ts claudeArgs); anything else in argv is a leak. */
     const OWN_FLAGS = ['-p', '--output-format', '--verbose', '--model', '--permission-mode', '--session-id', '--append-system-prompt', '--max-turns', '--max-budget-usd', '--json-schema'];
 
-    it('reaches the agent only on stdin, verbatim; argv carries none of it', async ({ expect }) => {
+    it('reaches the agent only on stdin, verbatim; argv carries none of it', async () => {
       const dir = caseDir();
       const record = path.join(dir, 'record');
       const project = makeProject(
-        dir,
         onePhase([
           { id: ID, title: TITLE, details: DETAILS, status: 'pending', file: 'out/one.txt', model: MODEL },
           { id: '-rf', title: '`id` && $(whoami)', status: 'pending', file: 'out/--help.txt' },
         ]),
+        dir,
       );
-      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--no-github'], project, chaosEnv({ CHAOS_RECORD_DIR: record }));
+      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--no-github'], chaosOptions(project, { CHAOS_RECORD_DIR: record }));
       expect(r.code, r.stdout + r.stderr).toBe(0);
 
       const sessions = readdirSync(record).filter((f) => f.endsWith('.argv')).map((f) => f.slice(0, -'.argv'.length));

@@ -2,7 +2,8 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/cli/status-report.js';
-import { cleanEnv, REPO_ROOT, runCli } from '../support/cli.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+import { cleanEnv } from '../support/env.js';
 import { runCliInPty } from '../support/pty.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 

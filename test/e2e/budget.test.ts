@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { completionReport, text, turn, writeTool, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { project, readPlan, readState, runCcasp, runEnv, scriptedApi, taskMarker, taskStatuses } from './harness.js';
+import { runEnv, scriptedApi, taskMarker } from './harness.js';
+import { runCli } from '../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
 
 // Every main-loop response the server streams carries exactly this usage.
 const USAGE = { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 300, cache_read_input_tokens: 500 };
@@ -18,7 +20,7 @@ function meteredAgent(taskId: string, file: string) {
 
 function chain(n: number) {
   const ids = Array.from({ length: n }, (_, i) => `T${i + 1}`);
-  const dir = project({
+  const dir = makeProject({
     name: 'Metered',
     phases: [
       {
@@ -37,7 +39,7 @@ describe('token budget through the real claude binary', () => {
     const api = await scriptedApi(Object.fromEntries(ids.map((id) => [taskMarker(id), meteredAgent(id, `${id}.txt`)])));
     // The threshold (80 % of the limit) is crossed by the third task; the limit only by the last.
     const limit = Math.round(PER_TASK * 3.2);
-    const r = await runCcasp(['run', 'plan', '--token-limit', String(limit), '--json'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan', '--token-limit', String(limit), '--json'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stderr).toBe(0);
 
     const state = readState(dir);
@@ -71,7 +73,7 @@ describe('token budget through the real claude binary', () => {
     const { dir, ids } = chain(4);
     const api = await scriptedApi(Object.fromEntries(ids.map((id) => [taskMarker(id), meteredAgent(id, `${id}.txt`)])));
     const env = runEnv(api.url);
-    const first = await runCcasp(['run', 'plan', '--token-limit', String(PER_TASK * 2)], dir, env);
+    const first = await runCli(['run', 'plan', '--token-limit', String(PER_TASK * 2)], { cwd: dir, env });
     expect(first.code, first.stdout + first.stderr).toBe(6);
     expect(first.stdout).toContain(`token budget reached: ${(PER_TASK * 2).toLocaleString('en-US')} of ${(PER_TASK * 2).toLocaleString('en-US')} tokens used`);
     expect(first.stdout).toMatch(/ccasp run --token-limit \d+/);
@@ -79,7 +81,7 @@ describe('token budget through the real claude binary', () => {
     expect(readState(dir).status).toBe('paused');
     expect(existsSync(path.join(dir, 'T3.txt'))).toBe(false);
 
-    const second = await runCcasp(['run', 'plan', '--token-limit', String(PER_TASK * 10)], dir, env);
+    const second = await runCli(['run', 'plan', '--token-limit', String(PER_TASK * 10)], { cwd: dir, env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(taskStatuses(dir)).toEqual({ T1: 'completed', T2: 'completed', T3: 'completed', T4: 'completed' });
     const state = readState(dir);

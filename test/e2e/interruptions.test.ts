@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../src/state/lock.js';
 import { hang, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { runCli, startCli } from '../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
 import { until } from '../support/until.js';
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
@@ -19,7 +21,7 @@ function hangOnce(taskId: string, files: string[]) {
 const mentions = (taskId: string) => (r: RecordedRequest) => r.kind === 'main' && r.messages[0]?.content.some((b) => b.text?.includes(taskMarker(taskId))) === true;
 
 function twoTaskPlan() {
-  return project({
+  return makeProject({
     name: 'Interrupted',
     phases: [
       { id: 'P1', name: 'One', tasks: [task('P1.1', 'a.txt'), task('P1.2', 'b.txt', { dependencies: ['P1.1'] })] },
@@ -37,7 +39,7 @@ describe('interrupting ccasp run', () => {
       [taskMarker('P2.1')]: honestAgent('P2.1', ['c.txt']),
     });
     const env = runEnv(api.url);
-    const first = startCcasp(['run', 'plan'], dir, env);
+    const first = startCli(['run', 'plan'], { cwd: dir, env });
     await api.waitForRequest(mentions('P1.2'), 30_000);
     const pid = await until(() => readState(dir).activeAgents.find((a) => a.taskId === 'P1.2')?.pid, 'the agent pid in state.json');
     expect(taskStatuses(dir)).toMatchObject({ 'P1.1': 'completed', 'P1.2': 'in_progress', 'P2.1': 'pending' });
@@ -45,7 +47,7 @@ describe('interrupting ccasp run', () => {
     await first.done;
     expect(isProcessAlive(pid)).toBe(true);
 
-    const second = await runCcasp(['run', 'plan'], dir, env);
+    const second = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(second.stderr).toContain(`ended agent pid ${pid} for P1.2`);
     expect(isProcessAlive(pid)).toBe(false);
@@ -63,9 +65,9 @@ describe('interrupting ccasp run', () => {
     const dir = twoTaskPlan();
     const api = await scriptedApi({ [taskMarker('P1.1')]: hangOnce('P1.1', ['a.txt']) });
     const env = runEnv(api.url);
-    const first = startCcasp(['run', 'plan'], dir, env);
+    const first = startCli(['run', 'plan'], { cwd: dir, env });
     await api.waitForRequest(mentions('P1.1'), 30_000);
-    const second = await runCcasp(['run', 'plan'], dir, env);
+    const second = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(new RegExp(`Another ccasp run is active in this project \\(pid ${first.child.pid}`));
     first.child.kill('SIGTERM');
@@ -75,7 +77,7 @@ describe('interrupting ccasp run', () => {
   it('on SIGINT stops the agent, saves a paused state, and exits 130', async () => {
     const dir = twoTaskPlan();
     const api = await scriptedApi({ [taskMarker('P1.1')]: hangOnce('P1.1', ['a.txt']) });
-    const run = startCcasp(['run', 'plan'], dir, runEnv(api.url));
+    const run = startCli(['run', 'plan'], { cwd: dir, env: runEnv(api.url) });
     await api.waitForRequest(mentions('P1.1'), 30_000);
     const pid = await until(() => readState(dir).activeAgents[0]?.pid, 'the agent pid in state.json');
     run.child.kill('SIGINT');

@@ -3,14 +3,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPORT_JSON_SCHEMA } from '../../src/agents/structured-report.js';
 import { completionReport, structuredCompletion, structuredOutput, text, toolResultsOf, toolResultText, turn, writeTool } from '../support/scripted-api.js';
-import { writeFile } from '../support/tmp.js';
-import { project, readPlan, readState, runCcasp, runEnv, scriptedApi, taskMarker, taskStatuses } from './harness.js';
+import { runEnv, scriptedApi, taskMarker } from './harness.js';
+import { runCli } from '../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 
 describe('ccasp run --report-format json-schema with the real claude binary', () => {
   it('completes a task from its structured output, after claude refused a call that broke the schema', async () => {
-    const dir = project({ name: 'Structured', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/a.js', { verify: 'node --check src/a.js' })] }] });
+    const dir = makeProject({ name: 'Structured', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/a.js', { verify: 'node --check src/a.js' })] }] });
     const api = await scriptedApi({
       [taskMarker('T1')]: (_req, ctx) => {
         if (ctx.turn === 0) return turn(writeTool(path.join(ctx.cwd!, 'src/a.js'), 'export const a = 1;\n'));
@@ -19,7 +20,7 @@ describe('ccasp run --report-format json-schema with the real claude binary', ()
         return turn([structuredCompletion({ taskId: 'T1', artifacts: ['src/a.js'], summary: 'wrote src/a.js' }), text('TASK_FAILED: T1\nERROR: this block is not read')]);
       },
     });
-    const r = await runCcasp(['run', 'plan', '--report-format', 'json-schema'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan', '--report-format', 'json-schema'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(api.scriptErrors).toEqual([]);
     expect(existsSync(path.join(dir, 'src/a.js'))).toBe(true);
@@ -46,7 +47,7 @@ describe('ccasp run --report-format json-schema with the real claude binary', ()
   });
 
   it('does not complete a task whose structured report names another task, nor one that writes the text block instead', async () => {
-    const dir = project({ name: 'Confused', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
+    const dir = makeProject({ name: 'Confused', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
     const api = await scriptedApi({
       [taskMarker('T1')]: (_req, ctx) =>
         ctx.turn === 0 ? turn(writeTool(path.join(ctx.cwd!, 'a.txt'), 'a\n')) : turn(structuredCompletion({ taskId: 'T2', artifacts: ['a.txt'], summary: 'wrong id' })),
@@ -54,7 +55,7 @@ describe('ccasp run --report-format json-schema with the real claude binary', ()
         ctx.turn === 0 ? turn(writeTool(path.join(ctx.cwd!, 'b.txt'), 'b\n')) : turn(text(completionReport({ taskId: 'T2', artifacts: ['b.txt'], summary: 'as text' }))),
     });
     // The setting from the environment this time; the flag and the file take the same values.
-    const r = await runCcasp(['run', 'plan', '--max-retries', '1'], dir, runEnv(api.url, { CCASP_REPORT_FORMAT: 'json-schema' }));
+    const r = await runCli(['run', 'plan', '--max-retries', '1'], { cwd: dir, env: runEnv(api.url, { CCASP_REPORT_FORMAT: 'json-schema' }) });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(api.scriptErrors).toEqual([]);
     expect(r.stdout).toContain('T1 attempt 1 rejected: the report names task "T2", not T1');
@@ -68,17 +69,5 @@ describe('ccasp run --report-format json-schema with the real claude binary', ()
     const state = readState(dir);
     expect(state.completedTasks).toEqual([]);
     expect(state.failedTasks.map((f) => f.taskId).sort()).toEqual(['T1', 'T1', 'T2', 'T2']);
-  });
-
-  it('--dry-run shows the report format and prompt a config file chose', async () => {
-    const dir = project({ name: 'Dry', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt')] }] });
-    writeFile(dir, 'ccasp.config.json', { run: { reportFormat: 'json-schema' } });
-    const r = await runCcasp(['run', 'plan', '--dry-run'], dir, runEnv('http://127.0.0.1:9'));
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('Report format: json-schema (claude --json-schema; the agent calls the StructuredOutput tool).');
-    expect(r.stdout).toContain('{"task_id": "T1", "status": "completed", "artifacts": [');
-    const text_ = await runCcasp(['run', 'plan', '--dry-run', '--report-format', 'text'], dir, runEnv('http://127.0.0.1:9'));
-    expect(text_.stdout).toContain('Report format: text (a TASK_COMPLETE / TASK_BLOCKED / TASK_FAILED block).');
-    expect(text_.stdout).toMatch(/^TASK_COMPLETE: T1$/m);
   });
 });

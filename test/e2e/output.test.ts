@@ -1,15 +1,16 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ndjsonLineSchema } from '../../src/orchestrator/event-schema.js';
 import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
-import { CCASP_BIN } from '../support/cli.js';
 import { completionReport, text, turn, writeTool, type Script } from '../support/scripted-api.js';
-import { makeTempDir, removeDir } from '../support/run-claude.js';
+import { runCliInPty } from '../support/pty.js';
+import { tempDir } from '../support/tmp.js';
 import { playScreen } from '../cli/render/screen.js';
-import { honestAgent, project, runCcasp, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { runCli } from '../support/cli.js';
+import { makeProject } from '../support/files.js';
 
 /**
  * What `ccasp run` shows, run for real (the claude binary against the scripted API): spinners in a
@@ -37,7 +38,7 @@ const liarThenHonest: Script = (_req, ctx) => {
 
 async function blockedRun(withRetry: boolean, delayMs = 0): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
   const tasks = [task('T1', 'a.txt'), task('T2', 'b.txt'), ...(withRetry ? [task('T3', 'c.txt')] : [])];
-  const dir = project({ name: 'Output plan', phases: [{ id: 'P1', name: 'Only', tasks }] });
+  const dir = makeProject({ name: 'Output plan', phases: [{ id: 'P1', name: 'Only', tasks }] });
   const api = await scriptedApi({
     [taskMarker('T1')]: delayMs > 0 ? slowAgent('T1', 'a.txt', delayMs) : honestAgent('T1', ['a.txt']),
     [taskMarker('T2')]: () => turn(text(BLOCKED_REPORT)),
@@ -47,22 +48,7 @@ async function blockedRun(withRetry: boolean, delayMs = 0): Promise<{ dir: strin
 }
 
 function summaryFile(): string {
-  const dir = makeTempDir('ccasp-summary-');
-  onTestFinished(() => removeDir(dir));
-  return path.join(dir, 'step-summary.md');
-}
-
-/** Runs ccasp in a real pseudo-terminal of the given size; the output is raw, as the terminal got it. */
-function runInPty(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, columns = 110): Promise<{ code: number | null; raw: string }> {
-  const quoted = [process.execPath, CCASP_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qefc', `stty cols ${columns} rows 40; exec ${quoted}`, '/dev/null'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let raw = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, raw }));
-  });
+  return path.join(tempDir('ccasp-summary-'), 'step-summary.md');
 }
 
 const ESC = '\u001b';
@@ -74,7 +60,7 @@ describe('ccasp run output', () => {
   it('--json: every stdout line is an event that fits the schema, nothing else; people and GitHub get stderr', async () => {
     const { dir, env } = await blockedRun(true);
     const summary = summaryFile();
-    const r = await runCcasp(['run', 'plan', '--json', '--concurrency', '2'], dir, { ...env, GITHUB_STEP_SUMMARY: summary });
+    const r = await runCli(['run', 'plan', '--json', '--concurrency', '2'], { cwd: dir, env: { ...env, GITHUB_STEP_SUMMARY: summary } });
     expect(r.code, r.stderr).toBe(4);
 
     expect(r.stdout.endsWith('\n')).toBe(true);
@@ -108,7 +94,7 @@ describe('ccasp run output', () => {
 
   it('through a pipe: one plain stamped line per event, no escape codes, written as it happens', async () => {
     const { dir, env } = await blockedRun(false);
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, env);
+    const r = await runCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout + r.stderr).not.toContain(ESC);
     const lines = r.stdout.split('\n').filter(Boolean);
@@ -125,7 +111,7 @@ describe('ccasp run output', () => {
   it('in GitHub Actions: annotations on stdout, a Markdown step summary, colour only when forced, never cursor movement', async () => {
     const { dir, env } = await blockedRun(false);
     const summary = summaryFile();
-    const r = await runCcasp(['run', 'plan'], dir, { ...env, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, FORCE_COLOR: '1' });
+    const r = await runCli(['run', 'plan'], { cwd: dir, env: { ...env, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, FORCE_COLOR: '1' } });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toMatch(/\u001b\[3\dm/);
     expect(r.stdout).not.toMatch(CURSOR_MOVES);
@@ -140,7 +126,7 @@ describe('ccasp run output', () => {
 
   it('on a terminal with CI set: the plain lines, and NO_COLOR leaves no escape code at all', async () => {
     const { dir, env } = await blockedRun(false);
-    const r = await runInPty(['run', 'plan'], dir, { ...env, TERM: 'xterm-256color', CI: '1', NO_COLOR: '1' });
+    const r = await runCliInPty(['run', 'plan'], { cwd: dir, env: { ...env, TERM: 'xterm-256color', CI: '1', NO_COLOR: '1' } });
     expect(r.code, r.raw).toBe(4);
     expect(r.raw).not.toContain(ESC);
     for (const line of r.raw.split('\r\n').filter(Boolean)) expect(line).toMatch(STAMP);
@@ -149,7 +135,7 @@ describe('ccasp run output', () => {
   it('on a terminal: a spinner per running agent, a line per finished task and a summary table on a clean screen', async () => {
     const { dir, env } = await blockedRun(true, 1500);
     const columns = 110;
-    const r = await runInPty(['run', 'plan', '--concurrency', '2'], dir, { ...env, TERM: 'xterm-256color' }, columns);
+    const r = await runCliInPty(['run', 'plan', '--concurrency', '2'], { cwd: dir, env: { ...env, TERM: 'xterm-256color' }, columns });
     expect(r.code, r.raw).toBe(4);
 
     // Drawn, not printed: spinner frames, the cursor hidden and shown again, lines cleared in place.

@@ -2,13 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { completionReport, text, turn, writeTool, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, taskMarker, taskStatuses } from './harness.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { runCli } from '../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 
 describe('ccasp run with the real claude binary', () => {
   it('completes a multi-phase plan with parallel branches, writing real files', async () => {
-    const dir = project({
+    const dir = makeProject({
       name: 'E2E plan',
       phases: [
         { id: 'P1', name: 'Base', tasks: [task('P1.1', 'src/a.js', { domain: 'backend' }), task('P1.2', 'web/b.html', { domain: 'frontend' })] },
@@ -47,7 +49,7 @@ describe('ccasp run with the real claude binary', () => {
       [taskMarker('P2.1')]: honestAgent('P2.1', ['src/c.js']),
       [taskMarker('P2.2')]: honestAgent('P2.2', ['docs/d.md']),
     });
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(api.scriptErrors).toEqual([]);
     for (const f of ['src/a.js', 'web/b.html', 'src/c.js', 'docs/d.md']) {
@@ -85,7 +87,7 @@ describe('ccasp run with the real claude binary', () => {
   });
 
   it('rejects a false completion claim and retries with the reason', async () => {
-    const dir = project({ name: 'Liar', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'out/x.txt')] }] });
+    const dir = makeProject({ name: 'Liar', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'out/x.txt')] }] });
     const api = await scriptedApi({
       [taskMarker('T1')]: (_req, ctx) => {
         const retried = ctx.prompt.includes('Earlier attempts at this task');
@@ -94,7 +96,7 @@ describe('ccasp run with the real claude binary', () => {
         return turn(text(completionReport({ taskId: 'T1', artifacts: ['out/x.txt'], summary: 'really done' })));
       },
     });
-    const r = await runCcasp(['run', 'plan'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/T1 attempt 1 rejected: claimed completion, but these files do not exist: out\/x\.txt/);
     const plan = readPlan(dir);
@@ -107,7 +109,7 @@ describe('ccasp run with the real claude binary', () => {
   });
 
   it('does not accept a report for another task, or no report at all, and stops repeating the same failure', async () => {
-    const dir = project({
+    const dir = makeProject({
       name: 'Confused',
       phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }],
     });
@@ -116,7 +118,7 @@ describe('ccasp run with the real claude binary', () => {
         ctx.turn === 0 ? turn(writeTool(path.join(ctx.cwd!, 'a.txt'), 'a\n')) : turn(text(completionReport({ taskId: 'T2', artifacts: ['a.txt'], summary: 'wrong id' }))),
       [taskMarker('T2')]: () => turn(text('I did my best.')),
     });
-    const r = await runCcasp(['run', 'plan', '--max-retries', '3'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan', '--max-retries', '3'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toContain('the report names task "T2", not T1');
     expect(r.stdout).toContain('without a TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED report');
@@ -132,7 +134,7 @@ describe('ccasp run with the real claude binary', () => {
   });
 
   it('escalates a blocked report and goes on with other tasks', async () => {
-    const dir = project({
+    const dir = makeProject({
       name: 'Blocked',
       phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }],
     });
@@ -141,7 +143,7 @@ describe('ccasp run with the real claude binary', () => {
         turn(text('TASK_BLOCKED: T1\nBLOCKER: the STRIPE_KEY secret is not set\nSUGGESTED_ACTION: add STRIPE_KEY to .env')),
       [taskMarker('T2')]: honestAgent('T2', ['b.txt']),
     });
-    const r = await runCcasp(['run', 'plan'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(taskStatuses(dir)).toEqual({ T1: 'blocked', T2: 'completed' });
     expect(readPlan(dir).phases[0]!.tasks[0]!.blocker).toBe('the STRIPE_KEY secret is not set');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { usageLimitReached, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { honestAgent, project, readPlan, readState, runCcasp, runEnv, scriptedApi, taskMarker, taskStatuses } from './harness.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { runCli } from '../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
 
 /** claude reports usage limits only when logged in to a subscription; a fake OAuth token makes it one. */
 function subscriberEnv(url: string): NodeJS.ProcessEnv {
@@ -17,14 +19,14 @@ function limitedOnce(taskId: string, file: string, resetsAt: number) {
   };
 }
 
-const plan = () => project({ name: 'Limited', phases: [{ id: 'P1', name: 'One', tasks: [{ id: 'T1', title: 'Make a.txt', file: 'a.txt', status: 'pending' }] }] });
+const plan = () => makeProject({ name: 'Limited', phases: [{ id: 'P1', name: 'One', tasks: [{ id: 'T1', title: 'Make a.txt', file: 'a.txt', status: 'pending' }] }] });
 
 describe('a usage limit with a reset time', () => {
   it('waits for the reset with a countdown, then goes on without spending a retry', async () => {
     const dir = plan();
     const resetsAt = Math.ceil(Date.now() / 1000) + 3;
     const api = await scriptedApi({ [taskMarker('T1')]: limitedOnce('T1', 'a.txt', resetsAt) });
-    const r = await runCcasp(['run', 'plan', '--max-retries', '0', '--json'], dir, subscriberEnv(api.url));
+    const r = await runCli(['run', 'plan', '--max-retries', '0', '--json'], { cwd: dir, env: subscriberEnv(api.url) });
     expect(r.code, r.stderr).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; until?: string });
     const waits = events.filter((e) => e.type === 'run.waiting');
@@ -41,12 +43,12 @@ describe('a usage limit with a reset time', () => {
     const resetsAt = Math.ceil(Date.now() / 1000) + 3600;
     const api = await scriptedApi({ [taskMarker('T1')]: limitedOnce('T1', 'a.txt', resetsAt) });
     const env = subscriberEnv(api.url);
-    const r = await runCcasp(['run', 'plan', '--no-wait'], dir, env);
+    const r = await runCli(['run', 'plan', '--no-wait'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(7);
     expect(r.stdout).toContain(`usage limit reached; it resets at ${new Date(resetsAt * 1000).toISOString()}`);
     expect(taskStatuses(dir)).toEqual({ T1: 'pending' });
     expect(readState(dir).status).toBe('paused');
-    const again = await runCcasp(['run', 'plan'], dir, env);
+    const again = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(taskStatuses(dir)).toEqual({ T1: 'completed' });
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ndjsonLineSchema } from '../../src/orchestrator/event-schema.js';
@@ -19,8 +19,13 @@ import {
   type ScriptContext,
   type ScriptedReply,
 } from '../support/scripted-api.js';
-import { killGroup, parkRefUpdate, sh, shStatus, type Parked } from '../worktree/fixture.js';
-import { honestAgent, processesWith, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
+import { parkRefUpdate, planRepo, sh, shStatus, type Parked } from '../worktree/fixture.js';
+import { writeFile } from '../support/tmp.js';
+import { killGroup } from '../support/processes.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { runCli, startCli } from '../support/cli.js';
+import { readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
+import { processesWith } from '../support/processes.js';
 import { until } from '../support/until.js';
 
 /**
@@ -30,25 +35,6 @@ import { until } from '../support/until.js';
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 const SHARED = 'src/shared.txt';
-
-/** A project that is a git repository with one commit (plan included), its own identity, no signing. */
-function gitProject(plan: unknown, files: Record<string, string> = {}): string {
-  const dir = project(plan);
-  for (const [rel, content] of Object.entries({ 'README.md': '# demo\n', ...files })) writeText(dir, rel, content);
-  sh(dir, 'init', '--quiet', '--initial-branch=main');
-  sh(dir, 'config', 'user.name', 'Test User');
-  sh(dir, 'config', 'user.email', 'test@example.com');
-  sh(dir, 'config', 'commit.gpgsign', 'false');
-  sh(dir, 'add', '--all');
-  sh(dir, 'commit', '--quiet', '-m', 'initial');
-  return dir;
-}
-
-function writeText(dir: string, rel: string, content: string): void {
-  const file = path.join(dir, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-}
 
 const worktreeOf = (dir: string, id: string) => path.join(dir, '.claude', 'worktrees', 'ccasp', id);
 const promptsOf = (api: { mainRequests(): RecordedRequest[] }, id: string) =>
@@ -93,7 +79,7 @@ function sharedEditor(taskId: string, own: string, resolve = true) {
 
 function conflictPlan() {
   // Different declared files, so the scheduler runs both at once; both also edit the shared file.
-  return gitProject({ name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] }, { [SHARED]: 'line 1\nline 2\nline 3\n' });
+  return planRepo({ name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] }, { [SHARED]: 'line 1\nline 2\nline 3\n' });
 }
 
 const lockFiles = (dir: string) => readdirSync(path.join(dir, '.git'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lock'));
@@ -188,7 +174,7 @@ const FILE_OF: Readonly<Record<string, string>> = { T1: 'a.txt', T2: 'b.txt' };
 
 describe('ccasp run --isolation worktree', () => {
   it('runs parallel tasks in their own worktrees and merges both into the branch, leaving no worktree or branch', async () => {
-    const dir = gitProject({
+    const dir = planRepo({
       name: 'Parallel',
       phases: [
         { id: 'P1', name: 'Base', tasks: [task('P1.1', 'src/a.js'), task('P1.2', 'web/b.html')] },
@@ -204,7 +190,7 @@ describe('ccasp run --isolation worktree', () => {
         return honestAgent('P2.1', ['src/c.js'])(req, ctx);
       },
     });
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2', '--json'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan', '--concurrency', '2', '--json'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(api.scriptErrors).toEqual([]);
     expect(taskStatuses(dir)).toEqual({ 'P1.1': 'completed', 'P1.2': 'completed', 'P2.1': 'completed' });
@@ -243,7 +229,7 @@ describe('ccasp run --isolation worktree', () => {
   it('retries a task whose work conflicts, with the new tip merged in and the file named, then merges it', async () => {
     const dir = conflictPlan();
     const api = await scriptedApi({ [taskMarker('T1')]: sharedEditor('T1', 'src/one.txt'), [taskMarker('T2')]: sharedEditor('T2', 'src/two.txt') });
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(api.scriptErrors).toEqual([]);
 
@@ -273,7 +259,7 @@ describe('ccasp run --isolation worktree', () => {
     const dir = conflictPlan();
     const api = await scriptedApi({ [taskMarker('T1')]: sharedEditor('T1', 'src/one.txt', false), [taskMarker('T2')]: sharedEditor('T2', 'src/two.txt', false) });
     const env = runEnv(api.url);
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2', '--max-retries', '1'], dir, env);
+    const r = await runCli(['run', 'plan', '--concurrency', '2', '--max-retries', '1'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     const loser = readState(dir).blockedTasks[0]!.taskId;
     const wt = worktreeOf(dir, loser);
@@ -284,39 +270,39 @@ describe('ccasp run --isolation worktree', () => {
     // main has only the winner's change; the user's tree has no markers.
     expect(readFileSync(path.join(dir, SHARED), 'utf8')).not.toContain('<<<<<<<');
 
-    const status = await runCcasp(['status', 'plan', '--json'], dir, env);
+    const status = await runCli(['status', 'plan', '--json'], { cwd: dir, env });
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).worktrees).toEqual([
       { taskId: loser, taskStatus: 'blocked', condition: 'ready', path: `.claude/worktrees/ccasp/${loser}`, branch: `ccasp/conflict/${loser}`, ahead: 1, uncommitted: expect.any(Number), saved: [] },
     ]);
-    expect((await runCcasp(['status', 'plan'], dir, env)).stdout).toContain(`Worktrees (1), kept for inspection:\n  ${loser}  .claude/worktrees/ccasp/${loser}`);
+    expect((await runCli(['status', 'plan'], { cwd: dir, env })).stdout).toContain(`Worktrees (1), kept for inspection:\n  ${loser}  .claude/worktrees/ccasp/${loser}`);
 
-    const keep = await runCcasp(['clean', 'plan'], dir, env);
+    const keep = await runCli(['clean', 'plan'], { cwd: dir, env });
     expect(keep.code, keep.stderr).toBe(0);
     expect(keep.stdout).toContain(`kept (blocked or failed; --all removes them too): ${loser}`);
     expect(existsSync(wt)).toBe(true);
-    const all = await runCcasp(['clean', 'plan', '--all', '--json'], dir, env);
+    const all = await runCli(['clean', 'plan', '--all', '--json'], { cwd: dir, env });
     expect(all.code, all.stderr).toBe(0);
     expect(JSON.parse(all.stdout)).toEqual({ removed: [loser], kept: [], recovered: [] });
     expect(worktreeList(dir)).toEqual([`worktree ${dir}`]);
     expect(branches(dir)).toEqual(['main']);
-    expect(JSON.parse((await runCcasp(['status', 'plan', '--json'], dir, env)).stdout).worktrees).toEqual([]);
+    expect(JSON.parse((await runCli(['status', 'plan', '--json'], { cwd: dir, env })).stdout).worktrees).toEqual([]);
   });
 
   it('refuses a dirty working tree, naming the paths, unless --allow-dirty', async () => {
-    const dir = gitProject({ name: 'Dirty', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/a.js')] }] });
-    writeText(dir, 'README.md', '# changed by the user\n');
-    writeText(dir, 'notes.txt', 'mine\n');
+    const dir = planRepo({ name: 'Dirty', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/a.js')] }] });
+    writeFile(dir, 'README.md', '# changed by the user\n');
+    writeFile(dir, 'notes.txt', 'mine\n');
     const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['src/a.js']) });
     const env = runEnv(api.url);
-    const refused = await runCcasp(['run', 'plan', '--isolation', 'worktree'], dir, env);
+    const refused = await runCli(['run', 'plan', '--isolation', 'worktree'], { cwd: dir, env });
     expect(refused.code, refused.stdout + refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/uncommitted changes in .*: README\.md, notes\.txt\. /);
     expect(refused.stderr).toContain('--allow-dirty');
     expect(api.mainRequests()).toEqual([]);
     expect(taskStatuses(dir)).toEqual({ T1: 'pending' });
 
-    const r = await runCcasp(['run', 'plan', '--isolation', 'worktree', '--allow-dirty'], dir, env);
+    const r = await runCli(['run', 'plan', '--isolation', 'worktree', '--allow-dirty'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(sh(dir, 'show', 'main:src/a.js')).toContain('export const done = true;');
     // The user's changes are still theirs: uncommitted and as they were.
@@ -325,7 +311,7 @@ describe('ccasp run --isolation worktree', () => {
   });
 
   it('resumes after kill -9 in worktree mode and finishes, with nothing left behind', async () => {
-    const dir = gitProject({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
+    const dir = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
     let hungSession: string | null | undefined;
     const honestT2 = honestAgent('T2', ['b.txt']);
     const api = await scriptedApi({
@@ -338,7 +324,7 @@ describe('ccasp run --isolation worktree', () => {
       },
     });
     const env = runEnv(api.url);
-    const first = startCcasp(['run', 'plan', '--concurrency', '2'], dir, env);
+    const first = startCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env });
     const pid = await until(() => {
       const s = readState(dir);
       return s.completedTasks.includes('T1') ? s.activeAgents.find((a) => a.taskId === 'T2')?.pid : undefined;
@@ -347,7 +333,7 @@ describe('ccasp run --isolation worktree', () => {
     first.child.kill('SIGKILL');
     await first.done;
 
-    const second = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, env);
+    const second = await runCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(second.stderr).toContain(`ended agent pid ${pid} for T2`);
     expect(isProcessAlive(pid)).toBe(false);
@@ -363,12 +349,12 @@ describe('ccasp run --isolation worktree', () => {
   });
 
   it.each(KILL_WINDOWS)('resumes cleanly after kill -9 during integration: $name', async (w) => {
-    const dir = gitProject({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
+    const dir = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
     const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
     const env = runEnv(api.url);
     const hook = parkRefUpdate(dir, { state: w.state, nth: w.nth });
     const args = ['run', 'plan', '--isolation', 'worktree', '--concurrency', '2'];
-    const first = startCcasp(args, dir, env);
+    const first = startCli(args, { cwd: dir, env });
     const parked = await until(hook.parked, 'ccasp to reach the parked integration');
     const marker = JSON.parse(readFileSync(integrationMarkerPath(dir), 'utf8')) as IntegrationMarker;
     expect(marker.pid).toBe(first.child.pid);
@@ -383,7 +369,7 @@ describe('ccasp run --isolation worktree', () => {
     else await until(() => (gone() ? true : undefined), 'git and the hook to be gone');
     w.atKill(dir, marker, taskId);
 
-    const second = await runCcasp(args, dir, env);
+    const second = await runCli(args, { cwd: dir, env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(api.scriptErrors).toEqual([]);
     const [outcome, ...more] = w.recovered(FILE_OF[taskId]!, parked);

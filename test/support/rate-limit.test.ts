@@ -14,7 +14,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   apiError,
-  startScriptedApi,
   text,
   turn,
   unifiedRateLimitHeaders,
@@ -22,14 +21,13 @@ import {
   writeTool,
 } from './scripted-api.js';
 import type { ClaudeRun } from './run-claude.js';
-import { finalResult, ofType, saveFixture, scriptedClaude, T } from './scripted-claude.js';
+import { finalResult, ofType, saveFixture, scriptedServer, setupClaude, T } from './scripted-claude.js';
 
 /** claude.ai-subscription auth, pointed at the scripted server like the API key is. */
 const OAUTH_ENV = { ANTHROPIC_API_KEY: '', CLAUDE_CODE_OAUTH_TOKEN: 'fake-oauth-token-for-scripted-api' };
 
 const RATE_LIMIT_MESSAGE = "This request would exceed your account's rate limit. Please try again later.";
 
-const { setup, serve } = scriptedClaude();
 
 const nowSec = (): number => Math.floor(Date.now() / 1000);
 
@@ -57,7 +55,7 @@ describe('scripted API: rate-limit headers (no claude)', () => {
       'anthropic-ratelimit-unified-5h-utilization': '0.92',
       'anthropic-ratelimit-unified-5h-surpassed-threshold': '0.9',
     });
-    const s = serve(await startScriptedApi((_r, ctx) => (ctx.turn === 0 ? turn(text('hi'), { headers: h }) : usageLimitReached(1_800_000_000, { retryAfter: 5 }))));
+    const s = await scriptedServer((_r, ctx) => (ctx.turn === 0 ? turn(text('hi'), { headers: h }) : usageLimitReached(1_800_000_000, { retryAfter: 5 })));
     const post = (body: Record<string, unknown>): Promise<Response> =>
       fetch(`${s.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', tools: [{ name: 'Bash' }], ...body }) });
 
@@ -81,7 +79,7 @@ describe('scripted API: rate-limit headers (no claude)', () => {
 
 describe('API-key auth (what ccasp runs with in tests)', () => {
   it('ignores unified rate-limit headers on a 200: no rate_limit_event', { timeout: T }, async () => {
-    const env = await setup([
+    const env = await setupClaude([
       turn(text('done'), { headers: unifiedRateLimitHeaders({ status: 'allowed_warning', resetsAt: nowSec() + 3600, utilization: 0.95, surpassedThreshold: 0.9 }) }),
     ]);
     const run = await env.run('x');
@@ -92,7 +90,7 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
 
   it('429 + retry-after: api_retry with retry_delay_ms = retry-after × 1000, then the API error result', { timeout: T }, async () => {
     // Headers as a subscriber's 429 would carry them: with an API key claude reads only retry-after.
-    const env = await setup(() => usageLimitReached(nowSec() + 3600, { retryAfter: 2 }));
+    const env = await setupClaude(() => usageLimitReached(nowSec() + 3600, { retryAfter: 2 }));
     const run = await env.run('x', { env: { CLAUDE_CODE_MAX_RETRIES: '1' } });
     saveFixture('rate-limit-429-retry-after', run, env);
 
@@ -132,7 +130,7 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
   });
 
   it('429 with retry-after > 60 s: no retry at all, even with retries left', { timeout: T }, async () => {
-    const env = await setup(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '61' }));
+    const env = await setupClaude(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '61' }));
     const run = await env.run('x', { env: { CLAUDE_CODE_MAX_RETRIES: '3' } });
     saveFixture('rate-limit-429-retry-after-too-long', run, env);
 
@@ -144,7 +142,7 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
   });
 
   it('CLAUDE_CODE_RETRY_WATCHDOG=1: on a 429 claude sleeps until anthropic-ratelimit-unified-reset itself, then carries on', { timeout: T }, async () => {
-    const env = await setup((_r, ctx) => (ctx.attempt === 0 ? usageLimitReached(nowSec() + 4, { retryAfter: 1 }) : turn(text('after the reset'))));
+    const env = await setupClaude((_r, ctx) => (ctx.attempt === 0 ? usageLimitReached(nowSec() + 4, { retryAfter: 1 }) : turn(text('after the reset'))));
     // MAX_RETRIES does not bound watchdog retries; 0 here proves it.
     const run = await env.run('x', { env: { CLAUDE_CODE_RETRY_WATCHDOG: '1', CLAUDE_CODE_MAX_RETRIES: '0' } });
     saveFixture('rate-limit-watchdog-wait', run, env);
@@ -166,7 +164,7 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
 describe('claude.ai subscription auth (CLAUDE_CODE_OAUTH_TOKEN)', () => {
   it('warning, then usage limit reached: rate_limit_event lines, no retry, "You\'ve hit your session limit"', { timeout: T }, async () => {
     const resetsAt = nowSec() + 2 * 3600;
-    const env = await setup((_r, ctx) =>
+    const env = await setupClaude((_r, ctx) =>
       ctx.turn === 0
         ? turn(writeTool(`${ctx.cwd}/a.txt`, 'a\n'), {
             headers: unifiedRateLimitHeaders({ status: 'allowed_warning', resetsAt, utilization: 0.92, surpassedThreshold: 0.9 }),
@@ -227,7 +225,7 @@ describe('claude.ai subscription auth (CLAUDE_CODE_OAUTH_TOKEN)', () => {
   });
 
   it('every first response yields a rate_limit_event, even without any rate-limit header', { timeout: T }, async () => {
-    const env = await setup([turn(text('done'))]);
+    const env = await setupClaude([turn(text('done'))]);
     const run = await env.run('x', { env: OAUTH_ENV });
     expect(run.exitCode).toBe(0);
     expect(kinds(run)).toEqual(['system/init', 'assistant/text', 'rate_limit_event/allowed', 'result']);
@@ -235,7 +233,7 @@ describe('claude.ai subscription auth (CLAUDE_CODE_OAUTH_TOKEN)', () => {
   });
 
   it('429 without unified headers: "not your usage limit" text, still a rejected rate_limit_event', { timeout: T }, async () => {
-    const env = await setup(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '1' }));
+    const env = await setupClaude(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '1' }));
     const run = await env.run('x', { env: { ...OAUTH_ENV, CLAUDE_CODE_MAX_RETRIES: '1' } });
     saveFixture('rate-limit-oauth-429-plain', run, env);
 

@@ -18,7 +18,6 @@ import {
   overloaded,
   promptOf,
   serverError,
-  startScriptedApi,
   text,
   toolResultsOf,
   toolResultText,
@@ -27,8 +26,9 @@ import {
   writeTool,
   type ScriptSource,
 } from './scripted-api.js';
+import { tempDir } from './tmp.js';
 import { runClaude, startClaude, type ClaudeRun, type StreamLine } from './run-claude.js';
-import { finalResult, FIXTURE_DIR, MODEL, ofType, saveFixture, scriptedClaude, T } from './scripted-claude.js';
+import { finalResult, FIXTURE_DIR, MODEL, ofType, saveFixture, scriptedServer, setupClaude, T } from './scripted-claude.js';
 
 interface ContentBlock {
   type: string;
@@ -44,7 +44,6 @@ interface MessageLine {
   message: { content: ContentBlock[]; model?: string };
 }
 
-const { setup, serve, tempDir } = scriptedClaude();
 
 function blocks(run: ClaudeRun, type: 'assistant' | 'user'): ContentBlock[] {
   return ofType(run, type).flatMap((e) => (e as unknown as MessageLine).message.content);
@@ -52,7 +51,7 @@ function blocks(run: ClaudeRun, type: 'assistant' | 'user'): ContentBlock[] {
 
 describe('scripted API server (no claude)', () => {
   it('streams a turn as Messages API server-sent events', async () => {
-    const s = serve(await startScriptedApi([turn([text('hi'), writeTool('/x/a.ts', 'A')], { usage: { input_tokens: 7, output_tokens: 3 } })], { chunkSize: 4 }));
+    const s = await scriptedServer([turn([text('hi'), writeTool('/x/a.ts', 'A')], { usage: { input_tokens: 7, output_tokens: 3 } })], { chunkSize: 4 });
     const res = await fetch(`${s.url}/v1/messages?beta=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -94,7 +93,7 @@ describe('scripted API server (no claude)', () => {
   });
 
   it('answers side calls, count_tokens, the probe and unknown paths harmlessly', async () => {
-    const s = serve(await startScriptedApi([]));
+    const s = await scriptedServer([]);
     const post = (path: string, body: unknown): Promise<Response> =>
       fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -124,7 +123,7 @@ describe('real claude against the scripted API', () => {
     const fileContent = 'export const a = 1;\n';
     const u1 = { input_tokens: 120, output_tokens: 30, cache_creation_input_tokens: 7, cache_read_input_tokens: 3 };
     const u2 = { input_tokens: 150, output_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 100 };
-    const env = await setup((_req, ctx) => {
+    const env = await setupClaude((_req, ctx) => {
       if (ctx.turn === 0) {
         return turn([text('Writing the file.'), writeTool(`${ctx.cwd}/src/a.ts`, fileContent)], { usage: u1 });
       }
@@ -209,7 +208,7 @@ describe('real claude against the scripted API', () => {
   });
 
   it('Bash tool_use runs in the cwd and its output comes back as tool_result', { timeout: T }, async () => {
-    const env = await setup([turn(bashTool('printf hi > out.txt && echo bash-said-done')), turn(text('ok'))]);
+    const env = await setupClaude([turn(bashTool('printf hi > out.txt && echo bash-said-done')), turn(text('ok'))]);
     const run = await env.run('run it');
     expect(run.exitCode).toBe(0);
     expect(readFileSync(join(env.cwd, 'out.txt'), 'utf8')).toBe('hi');
@@ -222,7 +221,7 @@ describe('real claude against the scripted API', () => {
   });
 
   it('--max-turns 1 with a tool call ends with error_max_turns', { timeout: T }, async () => {
-    const env2 = await setup((_r, ctx) =>
+    const env2 = await setupClaude((_r, ctx) =>
       ctx.turn === 0 ? turn(writeTool(`${ctx.cwd}/src/b.ts`, 'b\n'), { usage: { input_tokens: 50, output_tokens: 9 } }) : turn(text('unreachable')),
     );
     const run = await env2.run('one turn only', { extraArgs: ['--max-turns', '1'] });
@@ -254,7 +253,7 @@ describe('real claude against the scripted API', () => {
     { name: 'api-error-529', reply: overloaded(), status: 529, error: 'overloaded', lineError: 'server_error', text: /^API Error: 529 Overloaded\./ },
     { name: 'api-error-401', reply: authError(), status: 401, error: 'authentication_failed', lineError: 'authentication_failed', text: /^Invalid API key · Fix external API key$/ },
   ])('HTTP $status: api_retry events, synthetic assistant line, is_error result', { timeout: T }, async (c) => {
-    const env = await setup(() => c.reply);
+    const env = await setupClaude(() => c.reply);
     const run = await env.run('fail please', { env: { CLAUDE_CODE_MAX_RETRIES: '1' } });
     saveFixture(c.name, run, env);
 
@@ -298,7 +297,7 @@ describe('real claude against the scripted API', () => {
   });
 
   it('a 400 is not retried', { timeout: T }, async () => {
-    const env = await setup(() => apiError(400, 'invalid_request_error', 'prompt is too long'));
+    const env = await setupClaude(() => apiError(400, 'invalid_request_error', 'prompt is too long'));
     const run = await env.run('x', { env: { CLAUDE_CODE_MAX_RETRIES: '3' } });
     expect(env.api.mainRequests()).toHaveLength(1);
     expect(ofType(run, 'system', 'api_retry')).toEqual([]);
@@ -306,7 +305,7 @@ describe('real claude against the scripted API', () => {
   });
 
   it('a 529 that clears on retry ends in success', { timeout: T }, async () => {
-    const env = await setup((_r, ctx) => (ctx.attempt === 0 ? overloaded() : turn(text('recovered'))));
+    const env = await setupClaude((_r, ctx) => (ctx.attempt === 0 ? overloaded() : turn(text('recovered'))));
     const run = await env.run('x', { env: { CLAUDE_CODE_MAX_RETRIES: '2' } });
     saveFixture('retry-then-success', run, env);
     expect(run.exitCode).toBe(0);
@@ -315,14 +314,14 @@ describe('real claude against the scripted API', () => {
   });
 
   it('no response at all: API_TIMEOUT_MS bounds it, error_status null', { timeout: T }, async () => {
-    const env = await setup(() => hang('before-headers'));
+    const env = await setupClaude(() => hang('before-headers'));
     const run = await env.run('x', { env: { API_TIMEOUT_MS: '1500', CLAUDE_CODE_MAX_RETRIES: '0' } });
     expect(run.exitCode).toBe(1);
     expect(finalResult(run)).toMatchObject({ subtype: 'success', is_error: true, api_error_status: null, result: 'Request timed out' });
   });
 
   it('a stream that stalls mid-response keeps claude waiting; SIGTERM kills it with no result line', { timeout: T }, async () => {
-    const env = await setup(() => hang('mid-stream'));
+    const env = await setupClaude(() => hang('mid-stream'));
     const started = startClaude({ apiUrl: env.api.url, cwd: env.cwd, configDir: env.configDir, prompt: 'x', model: MODEL, timeoutMs: T - 2_000 });
     await env.api.waitForRequest((r) => r.kind === 'main');
     await new Promise((r) => setTimeout(r, 1_500));
@@ -337,7 +336,7 @@ describe('real claude against the scripted API', () => {
   });
 
   it('SIGINT during a stalled stream: error_during_execution result, exit code 0', { timeout: T }, async () => {
-    const env = await setup(() => hang('mid-stream'));
+    const env = await setupClaude(() => hang('mid-stream'));
     const started = startClaude({ apiUrl: env.api.url, cwd: env.cwd, configDir: env.configDir, prompt: 'x', model: MODEL, timeoutMs: T - 2_000 });
     await env.api.waitForRequest((r) => r.kind === 'main');
     // Time for claude to read the message_start the server sent: under a busy full suite 500 ms was
@@ -362,7 +361,7 @@ describe('real claude against the scripted API', () => {
       ctx.turn === 0
         ? turn(writeTool(`${ctx.cwd}/${file}`, `// ${id}\n`))
         : turn(text(completionReport({ taskId: id, artifacts: [file], summary: `wrote ${file}` })));
-    const env = await setup(byPrompt({ 'P1.1': script('P1.1', 'one.ts'), 'P1.2': script('P1.2', 'two.ts') }));
+    const env = await setupClaude(byPrompt({ 'P1.1': script('P1.1', 'one.ts'), 'P1.2': script('P1.2', 'two.ts') }));
     const cwd2 = tempDir('ccasp-cwd-');
     const [r1, r2] = await Promise.all([
       env.run('Implement task P1.1'),

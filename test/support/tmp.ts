@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 
-/** A fresh directory removed when the current test ends. */
+/**
+ * A fresh directory, removed when the current test ends. Its real path (no symlink on the way), since
+ * ccasp and claude report and compare resolved paths.
+ */
 export function tempDir(prefix = 'ccasp-test-'): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
   return dir;
 }
 
