@@ -1,20 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { standIn } from '../support/agents.js';
-import { cleanEnv } from '../support/env.js';
-import {
-  authError,
-  completionReport,
-  hang,
-  overloaded,
-  serverError,
-  text,
-  toolUse,
-  turn,
-  type RecordedRequest,
-  type Script,
-  type ScriptedApi,
-} from '../support/scripted-api.js';
+import { authError, completionReport, hang, overloaded, serverError, text, toolUse, turn, type RecordedRequest, type Script, type ScriptedApi } from '../support/scripted-api.js';
 import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
@@ -288,44 +274,5 @@ describe('agents whose reports cannot be accepted', () => {
     ]);
     // Two conversations, one per run.
     expect(new Set(requestsFor(api, 'T1').map((q) => q.sessionId)).size).toBe(2);
-  });
-});
-
-describe('claude stand-ins that misbehave (no claude, no API)', () => {
-  /**
-   * Runs a one-task plan with the stand-in `stub` as claude and one retry: both attempts end with exit
-   * code `exitCode` and no result, and ccasp blocks the task. Returns the project and its state.json.
-   */
-  async function retriedThenBlocked(name: string, stub: 'crash-silent.sh' | 'garbage.sh', exitCode: number) {
-    const dir = onePhase(name, task('T1', 'a.txt'));
-    const r = await runCli(['run', 'plan', '--max-retries', '1', '--claude-bin', standIn(stub)], { cwd: dir, env: cleanEnv() });
-    expect(r.code, r.stdout + r.stderr).toBe(4);
-    const reason = `the agent process exited with code ${exitCode} without a result`;
-    expect(r.stdout).toContain(`T1 attempt 1 rejected: ${reason} — retrying`);
-    // Nothing changed between the two identical failures: the circuit breaker names it.
-    const blocker = `the same failure twice in a row with no file changed: ${reason}`;
-    expect(readPlan(dir).phases[0]!.tasks[0]).toMatchObject({ status: 'blocked', attempts: 2, blocker });
-    const state = readState(dir);
-    expect(state.status).toBe('blocked');
-    expect(state.blockedTasks).toEqual([expect.objectContaining({ taskId: 'T1', blocker })]);
-    expect(state.attempts.map((a) => [a.attempt, a.outcome, a.reason])).toEqual([
-      [1, 'retry', reason],
-      [2, 'blocked', blocker],
-    ]);
-    return { dir, state };
-  }
-
-  it('retries an agent that crashes without output, then blocks the task naming the exit code', async () => {
-    const { dir, state } = await retriedThenBlocked('Crash', 'crash-silent.sh', 3);
-    expect(readPlan(dir).phases[0]!.status).toBe('blocked');
-    expect(state.failedTasks.map((a) => a.attempt)).toEqual([1, 2]);
-    expect(state.metrics.totalAgentsSpawned).toBe(2);
-    expect(state.activeAgents).toEqual([]);
-    expect(state.pendingTasks).toEqual([]);
-  });
-
-  it('retries an agent that prints garbage and exits 0 ("without a result"), then blocks the task', async () => {
-    const { state } = await retriedThenBlocked('Garbage', 'garbage.sh', 0);
-    expect(state.completedTasks).toEqual([]);
   });
 });

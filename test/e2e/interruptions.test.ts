@@ -61,19 +61,6 @@ describe('interrupting ccasp run', () => {
     expect(readPlan(dir).phases[0]!.tasks[1]!.attempts).toBe(2);
   });
 
-  it('refuses a second run in the same project while the first is active', async () => {
-    const dir = twoTaskPlan();
-    const api = await scriptedApi({ [taskMarker('P1.1')]: hangOnce('P1.1', ['a.txt']) });
-    const env = runEnv(api.url);
-    const first = startCli(['run', 'plan'], { cwd: dir, env });
-    await api.waitForRequest(mentions('P1.1'), 30_000);
-    const second = await runCli(['run', 'plan'], { cwd: dir, env });
-    expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(new RegExp(`Another ccasp run is active in this project \\(pid ${first.child.pid}`));
-    first.child.kill('SIGTERM');
-    expect((await first.done).code).toBe(143);
-  });
-
   it('on SIGINT stops the agent, saves a paused state, and exits 130', async () => {
     const dir = twoTaskPlan();
     const api = await scriptedApi({ [taskMarker('P1.1')]: hangOnce('P1.1', ['a.txt']) });

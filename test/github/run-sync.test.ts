@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startGithub, type GithubServer } from '../support/github-server.js';
-import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { scriptedAgent } from '../support/agents.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, readStateJson as readState } from '../support/files.js';
 
@@ -22,12 +22,12 @@ function twoPhases() {
   });
 }
 
+/** `ccasp run` with GitHub sync, through the built CLI with a stand-in for claude and a fake GitHub. */
 describe('ccasp run with GitHub sync', () => {
   it('keeps one status comment, reports phases, labels progress, closes the issue, and never shows the token', async () => {
     const dir = twoPhases();
     const gh = await github();
-    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
-    const env = runEnv(api.url, { GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
+    const env = scriptedAgent().env({ GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
     const r = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
 
@@ -58,8 +58,7 @@ describe('ccasp run with GitHub sync', () => {
     const dir = twoPhases();
     const gh = await github();
     gh.inject({ kind: 'status', status: 503 }, { times: 1000 });
-    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
-    const env = runEnv(api.url, { GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
+    const env = scriptedAgent().env({ GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
     const r = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(gh.issues.get(12)!.comments).toEqual([]);
