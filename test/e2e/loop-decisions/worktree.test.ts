@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ndjsonLineSchema } from '../../src/orchestrator/event-schema.js';
-import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
-import { completionReport, text, toolResultsOf, toolResultText, toolUse, turn, writeTool, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { planRepo, sh } from '../worktree/fixture.js';
-import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
-import { runCli } from '../support/cli.js';
-import { readStateJson as readState, taskStatuses } from '../support/files.js';
+import { ndjsonLineSchema } from '../../../src/orchestrator/event-schema.js';
+import type { OrchestratorEvent } from '../../../src/orchestrator/events.js';
+import { completionReport, text, toolResultsOf, toolResultText, toolUse, turn, writeTool, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../../support/scripted-api.js';
+import { planRepo, sh } from '../../worktree/fixture.js';
+import { runEnv, scriptedApi, taskMarker } from '../harness.js';
+import { runCli } from '../../support/cli.js';
+import { readStateJson as readState, taskStatuses } from '../../support/files.js';
 
 /**
  * `--isolation worktree` end to end: real git, the real claude binary, a scripted model. Each task's
@@ -64,59 +64,6 @@ function conflictPlan() {
 }
 
 describe('ccasp run --isolation worktree', () => {
-  it('runs parallel tasks in their own worktrees and merges both into the branch, leaving no worktree or branch', async () => {
-    const dir = planRepo({
-      name: 'Parallel',
-      phases: [
-        { id: 'P1', name: 'Base', tasks: [task('P1.1', 'src/a.js'), task('P1.2', 'web/b.html')] },
-        { id: 'P2', name: 'More', tasks: [task('P2.1', 'src/c.js', { dependencies: ['P1.1', 'P1.2'], verify: 'node --check src/c.js' })] },
-      ],
-    });
-    const api = await scriptedApi({
-      [taskMarker('P1.1')]: honestAgent('P1.1', ['src/a.js']),
-      [taskMarker('P1.2')]: honestAgent('P1.2', ['web/b.html']),
-      // Its dependencies' files must already be in its worktree.
-      [taskMarker('P2.1')]: (req, ctx) => {
-        if (ctx.turn === 0 && !(existsSync(path.join(ctx.cwd!, 'src/a.js')) && existsSync(path.join(ctx.cwd!, 'web/b.html')))) return turn(text('dependencies missing'));
-        return honestAgent('P2.1', ['src/c.js'])(req, ctx);
-      },
-    });
-    const r = await runCli(['run', 'plan', '--concurrency', '2', '--json'], { cwd: dir, env: runEnv(api.url) });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(api.scriptErrors).toEqual([]);
-    expect(taskStatuses(dir)).toEqual({ 'P1.1': 'completed', 'P1.2': 'completed', 'P2.1': 'completed' });
-
-    // Each agent ran in its own worktree and was told so; none wrote into the project folder itself.
-    for (const id of ['P1.1', 'P1.2', 'P2.1']) {
-      const first = api.mainRequests().find((q) => q.messages[0]?.content.some((b) => b.text?.includes(taskMarker(id))))!;
-      expect(first.systemText).toContain(`Primary working directory: ${worktreeOf(dir, id)}`);
-      expect(promptsOf(api, id)[0]).toContain(`- Project root: ${worktreeOf(dir, id)} `);
-    }
-    // P1.1 and P1.2 ran at the same time: both started before either was merged.
-    const seen = events(r.stdout);
-    const startedP1 = seen.map((e, i) => (e.type === 'task.started' && e.taskId.startsWith('P1.') ? i : -1)).filter((i) => i >= 0);
-    expect(startedP1).toHaveLength(2);
-    expect(Math.max(...startedP1)).toBeLessThan(seen.findIndex((e) => e.type === 'task.integrated'));
-
-    // Everything is on main, committed: each task's commit, and the plan's progress last.
-    for (const f of ['src/a.js', 'web/b.html', 'src/c.js']) expect(sh(dir, 'show', `main:${f}`)).toContain('export const done = true;');
-    const log = sh(dir, 'log', '--format=%s', 'main');
-    expect(log).toMatch(/^ccasp: progress of Parallel\n/);
-    for (const id of ['P1.1', 'P1.2', 'P2.1']) expect(log).toContain(`${id}: wrote `);
-    expect(sh(dir, 'status', '--porcelain')).toBe('');
-    expect(JSON.parse(sh(dir, 'show', 'main:plan/PROGRESS.json')).status).toBe('completed');
-
-    const integrated = seen.filter((e) => e.type === 'task.integrated');
-    expect(integrated.map((e) => e.taskId).sort()).toEqual(['P1.1', 'P1.2', 'P2.1']);
-    expect(integrated.map((e) => e.type === 'task.integrated' && e.how)).toContain('merge');
-
-    // Nothing left: no worktree, no task branch, no folder.
-    expect(worktreeList(dir)).toEqual([`worktree ${dir}`]);
-    expect(branches(dir)).toEqual(['main']);
-    expect(existsSync(path.join(dir, '.claude', 'worktrees'))).toBe(false);
-    expect(readState(dir)).toMatchObject({ isolation: 'worktree', integrationBranch: 'main', status: 'completed' });
-  });
-
   it('retries a task whose work conflicts, with the new tip merged in and the file named, then merges it', async () => {
     const dir = conflictPlan();
     const api = await scriptedApi({ [taskMarker('T1')]: sharedEditor('T1', 'src/one.txt'), [taskMarker('T2')]: sharedEditor('T2', 'src/two.txt') });

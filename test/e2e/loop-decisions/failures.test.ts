@@ -1,16 +1,15 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { authError, completionReport, hang, overloaded, serverError, text, toolUse, turn, type RecordedRequest, type Script, type ScriptedApi } from '../support/scripted-api.js';
-import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
-import { runCli } from '../support/cli.js';
-import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
-import { processesWith } from '../support/processes.js';
+import { authError, completionReport, hang, overloaded, serverError, text, toolUse, turn, type RecordedRequest, type Script, type ScriptedApi } from '../../support/scripted-api.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from '../harness.js';
+import { runCli } from '../../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../../support/files.js';
+import { processesWith } from '../../support/processes.js';
 
 /**
  * How ccasp handles agents that fail: API errors, refused credentials, silence, false claims, a
- * failed phase with another agent still at work, a person unblocking a task, and stand-in claude
- * executables that crash or print garbage. Everything is checked in PROGRESS.json and state.json,
- * not only in the exit code.
+ * failed phase with another agent still at work, and a person unblocking a task. Everything is
+ * checked in PROGRESS.json and state.json, not only in the exit code.
  */
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { usageLimitReached, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
-import { runCli } from '../support/cli.js';
-import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
+import { usageLimitReached, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../../support/scripted-api.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from '../harness.js';
+import { runCli } from '../../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../../support/files.js';
 
 /** claude reports usage limits only when logged in to a subscription; a fake OAuth token makes it one. */
 function subscriberEnv(url: string): NodeJS.ProcessEnv {

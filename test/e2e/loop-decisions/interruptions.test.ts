@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../../src/state/lock.js';
-import { hang, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
-import { runCli, startCli } from '../support/cli.js';
-import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
-import { until } from '../support/until.js';
+import { isProcessAlive } from '../../../src/state/lock.js';
+import { hang, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../../support/scripted-api.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from '../harness.js';
+import { runCli, startCli } from '../../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../../support/files.js';
+import { until } from '../../support/until.js';
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { hang, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { honestAgent, runEnv, scriptedApi, taskMarker } from './harness.js';
-import { runCli } from '../support/cli.js';
-import { makeProject, readPlan, readStateJson as readState } from '../support/files.js';
-import { processesWith } from '../support/processes.js';
+import { hang, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../../support/scripted-api.js';
+import { honestAgent, runEnv, scriptedApi, taskMarker } from '../harness.js';
+import { runCli } from '../../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState } from '../../support/files.js';
+import { processesWith } from '../../support/processes.js';
 
 describe('the stall watchdog', () => {
   it('ends an agent whose API stream goes silent, and retries the task', async () => {

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { completionReport, text, turn, writeTool, type ScriptContext, type ScriptedReply } from '../support/scripted-api.js';
-import { runEnv, scriptedApi, taskMarker } from './harness.js';
-import { runCli } from '../support/cli.js';
-import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
+import { completionReport, text, turn, writeTool, type ScriptContext, type ScriptedReply } from '../../support/scripted-api.js';
+import { runEnv, scriptedApi, taskMarker } from '../harness.js';
+import { runCli } from '../../support/cli.js';
+import { makeProject, readPlan, readStateJson as readState, taskStatuses } from '../../support/files.js';
 
 // Every main-loop response the server streams carries exactly this usage.
 const USAGE = { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 300, cache_read_input_tokens: 500 };
