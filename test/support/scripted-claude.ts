@@ -2,7 +2,7 @@
  * What the tests that drive the real claude CLI against the scripted API share: a server and temp
  * folders per test, cleaned up after it, and ways to look at what claude printed.
  *
- * UPDATE_STREAM_FIXTURES=1 makes `saveFixture` rewrite test/fixtures/stream/<name>.jsonl.
+ * UPDATE_STREAM_FIXTURES=1 makes `saveFixture` rewrite test/fixtures/stream/<name>.jsonl (see RECORDING).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,12 @@ import { runClaude, sanitizeLines, type ClaudeRun, type RunClaudeOptions, type S
 import { tempDir } from './tmp.js';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/stream/', import.meta.url));
-const UPDATE_FIXTURES = process.env['UPDATE_STREAM_FIXTURES'] === '1';
+/**
+ * Set when claude's behaviour is being recorded again (UPDATE_STREAM_FIXTURES=1, after a change of
+ * the pinned claude or of the scripted server): `saveFixture` rewrites the fixtures, and the checks of
+ * claude behaviour that ccasp does not rely on, the record behind docs/claude-stream.md, run too.
+ */
+export const RECORDING = process.env['UPDATE_STREAM_FIXTURES'] === '1';
 export const MODEL = 'claude-sonnet-4-5';
 /** A test's timeout; claude itself is killed 2 s sooner, so the test fails with what it printed. */
 export const T = 20_000;
@@ -58,7 +63,7 @@ export function finalResult(run: ClaudeRun): StreamLine {
 
 /** Keeps `run`'s output as a committed fixture, with the test's temp paths and port made fixed. */
 export function saveFixture(name: string, run: ClaudeRun, env: ClaudeEnv): void {
-  if (!UPDATE_FIXTURES) return;
+  if (!RECORDING) return;
   mkdirSync(FIXTURE_DIR, { recursive: true });
   const lines = sanitizeLines(run.lines, { cwd: env.cwd, configDir: env.configDir, port: env.api.port });
   writeFileSync(join(FIXTURE_DIR, `${name}.jsonl`), lines.join('\n') + '\n');
