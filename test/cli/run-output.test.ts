@@ -123,7 +123,7 @@ describe('ccasp run output', () => {
   });
 
   it('on a terminal: a spinner per running agent, a line per finished task and a summary table on a clean screen', async () => {
-    const { dir, env } = blockedRun(true, 1000);
+    const { dir, env } = blockedRun(true, 600);
     const columns = 110;
     const r = await runCliInPty(['run', 'plan', '--concurrency', '2'], { cwd: dir, env: { ...env, TERM: 'xterm-256color' }, columns });
     expect(r.code, r.raw).toBe(4);

@@ -120,22 +120,6 @@ describe('acquireLock', () => {
     expect(readLock(file).pid).toBe(won[0]!.value.owner.pid);
     expect(readdirSync(path.dirname(file))).toEqual(['run.lock']);
   });
-
-  it('of 20 concurrent callers over a dead owner exactly one gets the lock', async () => {
-    // Repeated: the race between taking over and creating shows only in some interleavings (before
-    // the takeover guard, about 1.5 % of rounds ended with two holders).
-    for (let round = 0; round < 100; round++) {
-      const file = lockFile();
-      writeFile(path.dirname(file), 'run.lock', { pid: 1, host: hostname(), startedAt: `2026-01-01T00:00:00.${String(round).padStart(3, '0')}Z` });
-      const results = await Promise.allSettled(
-        Array.from({ length: 20 }, (_, i) => acquireLock(file, { pid: 1001 + i, isAlive: (pid) => pid !== 1 })),
-      );
-      const won = results.filter((r): r is PromiseFulfilledResult<HeldLock> => r.status === 'fulfilled');
-      expect(won.map((w) => w.value.owner.pid), `round ${round}`).toHaveLength(1);
-      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LockHeldError);
-      expect(readLock(file).pid).toBe(won[0]!.value.owner.pid);
-    }
-  });
 });
 
 describe('taking over a stale lock', () => {
