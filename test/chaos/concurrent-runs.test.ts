@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCli } from '../support/cli.js';
 import { lockFile, makeProject, readStateJson, taskStatuses } from '../support/files.js';
-import { CHAOS_AGENT, chaosDir, chaosOptions, startCounts, within } from './support.js';
+import { tempDir } from '../support/tmp.js';
+import { CHAOS_AGENT, chaosOptions, startCounts, within } from './support.js';
 
 /**
  * Two `ccasp run`s started at the same instant on the same project, 20 times over: exactly one
@@ -21,7 +22,7 @@ const AT_ONCE = 4;
 
 describe('two runs started at once', () => {
   it(`lets exactly one proceed, ${ROUNDS} times out of ${ROUNDS}`, async () => {
-    const work = chaosDir('ccasp-chaos-concurrent-');
+    const work = tempDir('ccasp-chaos-concurrent-');
     const tally = { firstWon: 0, secondWon: 0 };
     const playRound = async (round: number) => {
       const dir = path.join(work, `round-${round}`);

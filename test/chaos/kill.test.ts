@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tmp.js';
 import { formatFigures, runChaos } from './kill-driver.js';
-import { chaosDir } from './support.js';
 
 /**
  * kill -9 at random moments (see kill-driver.ts). `npm test` runs a short form (8 kills);
@@ -18,7 +18,7 @@ describe('ccasp run survives kill -9', () => {
       expect(Number.isInteger(runs) && runs >= 1, `CHAOS_RUNS must be a whole number of 1 or more, got ${process.env.CHAOS_RUNS}`).toBe(true);
       expect(Number.isInteger(seed) && seed >= 0, `CHAOS_SEED must be a whole number, got ${process.env.CHAOS_SEED}`).toBe(true);
       console.log(`chaos: ${runs} kills, seed ${seed} (rerun with CHAOS_SEED=${seed} CHAOS_RUNS=${runs})`);
-      const figures = await runChaos({ runs, seed, workDir: chaosDir('ccasp-chaos-kill-'), log: verbose ? (line) => console.log(`chaos: ${line}`) : undefined });
+      const figures = await runChaos({ runs, seed, workDir: tempDir('ccasp-chaos-kill-'), log: verbose ? (line) => console.log(`chaos: ${line}`) : undefined });
       console.log(formatFigures(figures));
       expect(figures.violations, `seed ${seed}`).toEqual([]);
       expect(figures.kills).toBe(runs);

@@ -7,7 +7,8 @@ import { runCli, startCli } from '../support/cli.js';
 import { lockFile, makeProject, orchestratorDir, planFile, readStateJson, stateFile, taskStatuses } from '../support/files.js';
 import { deadPid, killGroup } from '../support/processes.js';
 import { until } from '../support/until.js';
-import { CHAOS_AGENT, chaosDir, chaosOptions, liveAgents, startCounts, within, type PlanSpec } from './support.js';
+import { tempDir } from '../support/tmp.js';
+import { CHAOS_AGENT, chaosOptions, liveAgents, startCounts, within, type PlanSpec } from './support.js';
 
 /**
  * The project lock and the agents a killed run leaves behind, through the CLI: a stale lock left by
@@ -32,7 +33,7 @@ const threeParallel: PlanSpec = {
 
 /** A project of `plan` in a folder of the current test, and the folder its agents count their starts in. */
 function setup(plan: PlanSpec = threeParallel): { project: string; startsDir: string; dir: string } {
-  const dir = chaosDir('ccasp-chaos-lock-');
+  const dir = tempDir('ccasp-chaos-lock-');
   const startsDir = path.join(dir, 'starts');
   mkdirSync(startsDir, { recursive: true });
   return { project: makeProject(plan, dir), startsDir, dir };

@@ -1,11 +1,8 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { onTestFinished } from 'vitest';
 import { standIn } from '../support/agents.js';
 import { CCASP_BIN, type CliOptions } from '../support/cli.js';
 import { cleanEnv } from '../support/env.js';
-import { killGroup } from '../support/processes.js';
-import { tempDir } from '../support/tmp.js';
 
 /**
  * What the chaos suites share beyond test/support: the stand-in agents, the chaos plan, a seeded
@@ -18,18 +15,6 @@ const CHAOS_BIN = process.env.CHAOS_CCASP_BIN ?? CCASP_BIN;
 /** How the chaos suites run ccasp: CHAOS_BIN in `project`, with the clean environment plus `extra`. */
 export function chaosOptions(project: string, extra: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): CliOptions {
   return { cwd: project, env: cleanEnv(extra), nodeArgs, bin: CHAOS_BIN };
-}
-
-/**
- * A folder for the current test's projects, removed when the test ends; chaos agents still at work
- * under it then (orphans the test did not end) are ended first.
- */
-export function chaosDir(prefix = 'ccasp-chaos-'): string {
-  const dir = tempDir(prefix);
-  onTestFinished(() => {
-    for (const pid of liveAgents(dir).values()) killGroup(pid);
-  });
-  return dir;
 }
 
 /** Sleeps 20-200 ms, writes its target files, counts its starts, lingers when its parent is gone. */

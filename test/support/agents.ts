@@ -1,9 +1,7 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { onTestFinished } from 'vitest';
 import { REPO_ROOT } from './cli.js';
 import { cleanEnv } from './env.js';
-import { killGroup, processesWith } from './processes.js';
 import { tempDir, writeFile } from './tmp.js';
 
 /**
@@ -70,10 +68,5 @@ export function scriptedAgent(script: Record<string, readonly (readonly AgentSte
       .filter(Boolean)
       .map((line) => JSON.parse(line) as AgentStart);
   };
-  // ccasp starts each agent as the leader of its own process group; a pid whose command line no
-  // longer names the agent's session belongs to someone else by now.
-  onTestFinished(() => {
-    for (const s of starts()) if (processesWith(`--session-id=${s.session}`).includes(s.pid)) killGroup(s.pid);
-  });
   return { env: (extra = {}) => cleanEnv({ CCASP_CLAUDE_BIN: bin, STUB_AGENT_DIR: dir, ...extra }), starts };
 }

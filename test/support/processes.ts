@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
 
 /** SIGKILL for a whole process group by its leader's pid, or for the process alone if it leads none; nothing if it is gone. */
 export function killGroup(leader: number): void {
@@ -33,4 +34,19 @@ export function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', '']);
   if (r.pid === undefined || r.pid === 0) throw new Error('could not start a process');
   return r.pid;
+}
+
+/** Pids of live processes working in `dir` or below it (their current directory). */
+export function processesIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === dir || cwd.startsWith(dir + path.sep)) pids.push(Number(entry));
+    } catch {
+      // Gone while we looked, or not ours to look at.
+    }
+  }
+  return pids;
 }

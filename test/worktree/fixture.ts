@@ -1,11 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { onTestFinished } from 'vitest';
-import { isProcessAlive } from '../../src/process/alive.js';
 import { commitTaskWork, createTaskWorktree, type TaskWorktree } from '../../src/worktree/index.js';
 import { cleanEnv } from '../support/env.js';
-import { killGroup } from '../support/processes.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 
 const env = cleanEnv({ LC_ALL: 'C' });
@@ -114,7 +111,7 @@ export interface ParkedRefUpdate {
  * branch moves (git then holds HEAD.lock and the branch's lock); `committed` is right after the
  * branch moved, before git is done. ccasp merges with --no-verify, which skips pre-merge-commit but
  * not this hook. Counting updates instead of waiting picks one moment without any timing; the hook
- * is inert once it has fired. Git still waiting in it when the test ends is killed.
+ * is inert once it has fired. Git still waiting in it when the test ends is killed (see tempDir).
  */
 export function parkRefUpdate(root: string, o: { readonly state: 'prepared' | 'committed'; readonly nth?: number; readonly ref?: string }): ParkedRefUpdate {
   const ctl = tempDir('ccasp-hook-');
@@ -145,9 +142,5 @@ export function parkRefUpdate(root: string, o: { readonly state: 'prepared' | 'c
     const [gitPid, hookPid] = readFileSync(path.join(ctl, 'parked'), 'utf8').trim().split(' ').map(Number);
     return { gitPid: gitPid!, hookPid: hookPid! };
   };
-  onTestFinished(() => {
-    const p = parked();
-    if (p && isProcessAlive(p.gitPid)) killGroup(p.gitPid);
-  });
   return { parked, release: () => writeFileSync(path.join(ctl, 'release'), '') };
 }
