@@ -1,23 +1,30 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { scriptedAgent, type ScriptedAgent } from '../support/agents.js';
+import { runCli, type CliOptions } from '../support/cli.js';
 import { makeProject, orchestratorDir, planFile, readPlan, readStateJson } from '../support/files.js';
 import { startGithub, type GithubServer } from '../support/github-server.js';
 import { tempDir } from '../support/tmp.js';
-import { chaosOptions, filesUnder, RECORDER_AGENT, type PlanSpec } from './support.js';
+import { chaosOptions, filesUnder, type PlanSpec } from './support.js';
 
 /**
- * Security checks through `ccasp run` with the recorder stub (test/fixtures/agents/chaos-recorder.sh):
- * claimed artifacts and declared files that lead out of the project are refused; task text that
- * looks like flags or shell reaches the agent only on stdin, as prompt text; the GitHub token and
- * ANTHROPIC_API_KEY never show up in what ccasp writes or posts.
+ * Security checks through `ccasp run` with a scripted stand-in for claude, which records its argv and
+ * its prompt and reports what it is told to: claimed artifacts and declared files that lead out of
+ * the project are refused; task text that looks like flags or shell reaches the agent only on stdin,
+ * as prompt text; the GitHub token and ANTHROPIC_API_KEY never show up in what ccasp writes or posts.
  */
 
 const TOKEN = 'ghp_ChaosSecretToken0123456789abcdefghijk';
 const API_KEY = 'sk-ant-api03-ChaosSecretKey-0123456789abcdefghijklmnopqrstuv';
 
 const caseDir = (): string => tempDir('ccasp-chaos-security-');
+
+/** ccasp in `project` with `agent` as claude, and `extra` in its environment. */
+const withAgent = (project: string, agent: ScriptedAgent, extra: NodeJS.ProcessEnv = {}): CliOptions => ({ ...chaosOptions(project), env: agent.env(extra) });
+
+/** An agent whose T1 reports `summary` (and the target file it wrote) as completed. */
+const reporting = (summary: string): ScriptedAgent => scriptedAgent({ T1: [[{ write: 'out/a.txt' }, { complete: { summary } }]] });
 
 const onePhase = (tasks: PlanSpec['phases'][number]['tasks'], extra: Record<string, unknown> = {}): PlanSpec => ({ name: 'Security', ...extra, phases: [{ id: 'P1', name: 'Only', tasks }] });
 
@@ -54,10 +61,10 @@ describe('security', () => {
       const dir = caseDir();
       const project = secretPlan(dir);
       const refusing = await refusingGithub();
-      const env = { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: OTHER_TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') };
+      const env = { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: OTHER_TOKEN, ANTHROPIC_API_KEY: API_KEY };
       // --github-token wins over GH_TOKEN; both are secrets all the same. GitHub refuses the token, so
       // every update stays in the outbox, where it can be read.
-      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments', '--github-token', TOKEN], chaosOptions(project, env));
+      const r = await runCli(['run', 'plan', '--json', '--github-mode', 'comments', '--github-token', TOKEN], withAgent(project, scriptedAgent(), env));
       expect(r.code, r.stderr).toBe(0);
       const places = everything(project, r.stdout + r.stderr);
       expect(places.some((p) => p.where.includes('logs/'))).toBe(true);
@@ -71,8 +78,8 @@ describe('security', () => {
       const project = secretPlan(dir);
       const refusing = await refusingGithub();
       const r = await runCli(
-        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments'],
-        chaosOptions(project, { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record') }),
+        ['run', 'plan', '--json', '--github-mode', 'comments'],
+        withAgent(project, scriptedAgent(), { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY }),
       );
       expect(r.code, r.stderr).toBe(0);
       const places = everything(project, r.stdout + r.stderr);
@@ -85,8 +92,8 @@ describe('security', () => {
       const project = secretPlan(dir);
       const refusing = await refusingGithub();
       const r = await runCli(
-        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--github-mode', 'comments'],
-        chaosOptions(project, { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
+        ['run', 'plan', '--json', '--github-mode', 'comments'],
+        withAgent(project, reporting(`leaked ${TOKEN} and ${API_KEY}`), { GITHUB_API_URL: refusing.baseUrl, GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY }),
       );
       expect(r.code, r.stderr).toBe(0);
       const outbox = readFileSync(path.join(orchestratorDir(project), 'outbox.jsonl'), 'utf8');
@@ -101,8 +108,8 @@ describe('security', () => {
       const dir = caseDir();
       const project = secretPlan(dir);
       const r = await runCli(
-        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--json', '--no-github'],
-        chaosOptions(project, { GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_SUMMARY: `leaked ${TOKEN} and ${API_KEY}` }),
+        ['run', 'plan', '--json', '--no-github'],
+        withAgent(project, reporting(`leaked ${TOKEN} and ${API_KEY}`), { GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY }),
       );
       expect(r.code, r.stderr).toBe(0);
       expectNoSecrets(everything(project, r.stdout + r.stderr));
@@ -111,22 +118,22 @@ describe('security', () => {
   describe('paths that escape the project', () => {
     interface EscapeCase {
       readonly name: string;
-      /** What the agent reports as ARTIFACTS (verbatim), and the task's declared file, if any. */
-      readonly artifacts: (ctx: { project: string; outside: string }) => string;
+      /** What the agent reports as its artifacts (it writes nothing), and the task's declared file, if any. */
+      readonly artifacts: (ctx: { project: string; outside: string }) => readonly string[];
       readonly file?: (ctx: { project: string; outside: string }) => string;
       /** The path the refusal must name. */
       readonly refused: (ctx: { project: string; outside: string }) => string;
     }
     const CASES: EscapeCase[] = [
-      { name: 'artifact ../', artifacts: () => '../outside/secret.txt', refused: () => '../outside/secret.txt' },
-      { name: 'artifact ../ deep inside a path', artifacts: () => 'out/../../outside/secret.txt', refused: () => 'out/../../outside/secret.txt' },
-      { name: 'absolute artifact outside', artifacts: ({ outside }) => path.join(outside, 'secret.txt'), refused: ({ outside }) => path.join(outside, 'secret.txt') },
-      { name: 'artifact /etc/passwd', artifacts: () => '/etc/passwd', refused: () => '/etc/passwd' },
-      { name: 'artifact through a symlinked folder', artifacts: () => 'linked-dir/secret.txt', refused: () => 'linked-dir/secret.txt' },
-      { name: 'artifact that is a symlink out', artifacts: () => 'linked-file.txt', refused: () => 'linked-file.txt' },
-      { name: 'declared file ../', artifacts: () => '', file: () => '../outside/secret.txt', refused: () => '../outside/secret.txt' },
-      { name: 'declared absolute file outside', artifacts: () => '', file: ({ outside }) => path.join(outside, 'secret.txt'), refused: ({ outside }) => path.join(outside, 'secret.txt') },
-      { name: 'declared file through a symlinked folder', artifacts: () => '', file: () => 'linked-dir/secret.txt', refused: () => 'linked-dir/secret.txt' },
+      { name: 'artifact ../', artifacts: () => ['../outside/secret.txt'], refused: () => '../outside/secret.txt' },
+      { name: 'artifact ../ deep inside a path', artifacts: () => ['out/../../outside/secret.txt'], refused: () => 'out/../../outside/secret.txt' },
+      { name: 'absolute artifact outside', artifacts: ({ outside }) => [path.join(outside, 'secret.txt')], refused: ({ outside }) => path.join(outside, 'secret.txt') },
+      { name: 'artifact /etc/passwd', artifacts: () => ['/etc/passwd'], refused: () => '/etc/passwd' },
+      { name: 'artifact through a symlinked folder', artifacts: () => ['linked-dir/secret.txt'], refused: () => 'linked-dir/secret.txt' },
+      { name: 'artifact that is a symlink out', artifacts: () => ['linked-file.txt'], refused: () => 'linked-file.txt' },
+      { name: 'declared file ../', artifacts: () => [], file: () => '../outside/secret.txt', refused: () => '../outside/secret.txt' },
+      { name: 'declared absolute file outside', artifacts: () => [], file: ({ outside }) => path.join(outside, 'secret.txt'), refused: ({ outside }) => path.join(outside, 'secret.txt') },
+      { name: 'declared file through a symlinked folder', artifacts: () => [], file: () => 'linked-dir/secret.txt', refused: () => 'linked-dir/secret.txt' },
     ];
 
     for (const c of CASES) {
@@ -144,10 +151,8 @@ describe('security', () => {
           const planJson = onePhase([{ id: 'T1', title: 'Claim work elsewhere', status: 'pending', file: c.file(ctx) }]);
           writeFileSync(planFile(project), `${JSON.stringify(planJson, null, 2)}\n`);
         }
-        const r = await runCli(
-          ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--max-retries', '0', '--no-github'],
-          chaosOptions(project, { CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: c.artifacts(ctx), CHAOS_WRITE_TARGETS: '0' }),
-        );
+        const agent = scriptedAgent({ T1: [[{ complete: { artifacts: c.artifacts(ctx) } }]] });
+        const r = await runCli(['run', 'plan', '--max-retries', '0', '--no-github'], withAgent(project, agent));
         expect(r.code, r.stdout + r.stderr).toBe(4);
         const state = readStateJson(project);
         expect(state.attempts).toHaveLength(1);
@@ -161,10 +166,8 @@ describe('security', () => {
     it('accepts an absolute artifact path that stays inside the project (the refusal is about escaping)', async () => {
       const dir = caseDir();
       const project = makeProject(onePhase([{ id: 'T1', title: 'Write inside', status: 'pending', file: 'out/inside.txt' }]), dir);
-      const r = await runCli(
-        ['run', 'plan', '--claude-bin', RECORDER_AGENT, '--max-retries', '0', '--no-github'],
-        chaosOptions(project, { CHAOS_RECORD_DIR: path.join(dir, 'record'), CHAOS_ARTIFACTS: path.join(project, 'out', 'inside.txt') }),
-      );
+      const agent = scriptedAgent({ T1: [[{ write: 'out/inside.txt' }, { complete: { artifacts: [path.join(project, 'out', 'inside.txt')] } }]] });
+      const r = await runCli(['run', 'plan', '--max-retries', '0', '--no-github'], withAgent(project, agent));
       expect(r.code, r.stdout + r.stderr).toBe(0);
     });
   });
@@ -179,7 +182,6 @@ describe('security', () => {
 
     it('reaches the agent only on stdin, verbatim; argv carries none of it', async () => {
       const dir = caseDir();
-      const record = path.join(dir, 'record');
       const project = makeProject(
         onePhase([
           { id: ID, title: TITLE, details: DETAILS, status: 'pending', file: 'out/one.txt', model: MODEL },
@@ -187,15 +189,14 @@ describe('security', () => {
         ]),
         dir,
       );
-      const r = await runCli(['run', 'plan', '--claude-bin', RECORDER_AGENT, '--no-github'], chaosOptions(project, { CHAOS_RECORD_DIR: record }));
+      const agent = scriptedAgent();
+      const r = await runCli(['run', 'plan', '--no-github'], withAgent(project, agent));
       expect(r.code, r.stdout + r.stderr).toBe(0);
 
-      const sessions = readdirSync(record).filter((f) => f.endsWith('.argv')).map((f) => f.slice(0, -'.argv'.length));
-      expect(sessions).toHaveLength(2);
+      const starts = agent.starts();
+      expect(starts).toHaveLength(2);
       let sawTitle = false;
-      for (const s of sessions) {
-        const argv = readFileSync(path.join(record, `${s}.argv`), 'utf8').split('\0').slice(0, -1);
-        const stdin = readFileSync(path.join(record, `${s}.stdin`), 'utf8');
+      for (const { args: argv, prompt: stdin } of starts) {
         for (const arg of argv) {
           const flag = arg.split('=')[0]!;
           expect(OWN_FLAGS, `argv element ${JSON.stringify(arg.slice(0, 80))}`).toContain(flag);
@@ -224,5 +225,4 @@ describe('security', () => {
       }
     });
   });
-
 });

@@ -19,8 +19,6 @@ export function chaosOptions(project: string, extra: NodeJS.ProcessEnv = {}, nod
 
 /** Sleeps 20-200 ms, writes its target files, counts its starts, lingers when its parent is gone. */
 export const CHAOS_AGENT = standIn('chaos-agent.sh');
-/** Records its argv and stdin, and reports the artifacts it is told to. */
-export const RECORDER_AGENT = standIn('chaos-recorder.sh');
 
 export interface TaskSpec {
   readonly id: string;

@@ -11,7 +11,7 @@ import { tempDir, writeFile } from './tmp.js';
 
 const AGENTS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'agents');
 
-export type StandIn = 'scripted-agent.mjs' | 'chaos-agent.sh' | 'chaos-recorder.sh' | 'crash-silent.sh' | 'garbage.sh';
+export type StandIn = 'scripted-agent.mjs' | 'chaos-agent.sh' | 'crash-silent.sh' | 'garbage.sh';
 
 /** The path of a stand-in, made executable in case the checkout lost the bit. */
 export function standIn(name: StandIn): string {
@@ -37,6 +37,9 @@ export interface AgentStart {
   readonly session: string;
   readonly pid: number;
   readonly cwd: string;
+  /** Its command-line arguments, as given. */
+  readonly args: readonly string[];
+  /** Its stdin, as given. */
   readonly prompt: string;
 }
 

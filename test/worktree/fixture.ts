@@ -88,6 +88,23 @@ export async function twoCommittedTasks(
   return [a, b];
 }
 
+/** Where `ccasp run --isolation worktree` keeps task `id`'s worktree in the project `root`. */
+export function worktreeOf(root: string, id: string): string {
+  return path.join(root, '.claude', 'worktrees', 'ccasp', id);
+}
+
+/** The `worktree <path>` lines of `git worktree list --porcelain` in `root`. */
+export function worktreeList(root: string): string[] {
+  return sh(root, 'worktree', 'list', '--porcelain')
+    .split('\n')
+    .filter((l) => l.startsWith('worktree '));
+}
+
+/** The local branches of `root`. */
+export function branches(root: string): string[] {
+  return sh(root, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
+}
+
 export function subjects(dir: string, rev = 'HEAD'): string[] {
   return sh(dir, 'log', '--format=%s', rev).split('\n');
 }

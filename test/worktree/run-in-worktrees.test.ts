@@ -12,7 +12,7 @@ import { readPlan, readStateJson as readState, taskStatuses } from '../support/f
 import { killGroup, processesWith } from '../support/processes.js';
 import { writeFile } from '../support/tmp.js';
 import { until } from '../support/until.js';
-import { parkRefUpdate, planRepo, sh, shStatus, type Parked } from './fixture.js';
+import { branches, parkRefUpdate, planRepo, sh, shStatus, worktreeList, worktreeOf, type Parked } from './fixture.js';
 
 /**
  * `ccasp run --isolation worktree` through the built CLI: real git, a scripted stand-in for claude.
@@ -23,9 +23,6 @@ import { parkRefUpdate, planRepo, sh, shStatus, type Parked } from './fixture.js
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 const SHARED = 'src/shared.txt';
 
-const worktreeOf = (dir: string, id: string) => path.join(dir, '.claude', 'worktrees', 'ccasp', id);
-const worktreeList = (dir: string) => sh(dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '));
-const branches = (dir: string) => sh(dir, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
 const events = (stdout: string): OrchestratorEvent[] =>
   stdout
     .split('\n')

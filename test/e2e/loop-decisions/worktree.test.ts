@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ndjsonLineSchema } from '../../../src/orchestrator/event-schema.js';
 import type { OrchestratorEvent } from '../../../src/orchestrator/events.js';
 import { completionReport, text, toolResultsOf, toolResultText, toolUse, turn, writeTool, type RecordedRequest, type ScriptContext, type ScriptedReply } from '../../support/scripted-api.js';
-import { planRepo, sh } from '../../worktree/fixture.js';
+import { branches, planRepo, sh, worktreeList } from '../../worktree/fixture.js';
 import { runEnv, scriptedApi, taskMarker } from '../harness.js';
 import { runCli } from '../../support/cli.js';
 import { readStateJson as readState, taskStatuses } from '../../support/files.js';
@@ -17,14 +17,11 @@ import { readStateJson as readState, taskStatuses } from '../../support/files.js
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 const SHARED = 'src/shared.txt';
 
-const worktreeOf = (dir: string, id: string) => path.join(dir, '.claude', 'worktrees', 'ccasp', id);
 const promptsOf = (api: { mainRequests(): RecordedRequest[] }, id: string) =>
   api
     .mainRequests()
     .map((q) => q.messages[0]?.content.map((b) => b.text ?? '').join('') ?? '')
     .filter((t) => t.includes(taskMarker(id)));
-const worktreeList = (dir: string) => sh(dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '));
-const branches = (dir: string) => sh(dir, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
 const events = (stdout: string): OrchestratorEvent[] =>
   stdout
     .split('\n')
