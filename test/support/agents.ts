@@ -28,8 +28,7 @@ export type AgentStep =
   | { readonly hang: true }
   | { readonly complete: { readonly artifacts?: readonly string[]; readonly summary?: string } }
   | { readonly report: string }
-  | { readonly structured: Record<string, unknown> }
-  | { readonly exit: number };
+  | { readonly structured: Record<string, unknown> };
 
 /** What one start of a scripted agent was given. */
 export interface AgentStart {
@@ -53,7 +52,8 @@ export interface ScriptedAgent {
 /**
  * A scripted stand-in for claude: for each task id, the steps of each attempt (the last list plays
  * again for later attempts). A task without a script writes its target files and reports them.
- * Agents still running when the test ends (one that hangs, say) are ended then.
+ * An agent still running when the test ends (one that hangs, say) is ended with the temp folder it
+ * works in.
  */
 export function scriptedAgent(script: Record<string, readonly (readonly AgentStep[])[]> = {}): ScriptedAgent {
   const dir = tempDir('ccasp-agent-');
