@@ -100,6 +100,16 @@ describe('StreamReader on captured claude streams', () => {
     });
   });
 
+  it('rate limits: only a rejected rate_limit_event with a reset time is a usage limit', () => {
+    // A subscriber's usage limit: warned, then rejected, with the reset time in epoch seconds.
+    expect(read('rate-limit-oauth-warning-then-rejected.jsonl').reader.rateLimitedUntil).toBe(1795686366 * 1000);
+    // A subscriber's plain 429 is rejected without a reset time; with an API key there is no event at all.
+    for (const fixture of ['rate-limit-oauth-429-plain.jsonl', 'rate-limit-429-retry-after.jsonl', 'rate-limit-429-retry-after-too-long.jsonl', 'rate-limit-watchdog-wait.jsonl']) {
+      expect(read(fixture).reader.rateLimitedUntil, fixture).toBeUndefined();
+    }
+    expect(read('rate-limit-429-retry-after.jsonl').reader.apiRetries).toEqual([{ status: 429, message: 'rate_limit' }]);
+  });
+
   it('recognises every non-empty line of every fixture', () => {
     for (const fixture of ['write-success.jsonl', 'error-max-turns.jsonl', 'api-error-401.jsonl', 'api-error-500.jsonl', 'api-error-529.jsonl', 'retry-then-success.jsonl', 'interrupted-sigint.jsonl']) {
       const reader = new StreamReader();

@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAOS_AGENT, chaosEnv, makeAgentsExecutable, makeProject, makeTemp, removeDir, runCli, startCounts } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { makeProject, planFile, readPlan } from '../support/files.js';
+import { tempDir } from '../support/tmp.js';
+import { CHAOS_AGENT, chaosOptions, startCounts } from './support.js';
 
 /**
  * Malformed plans, each checked through the CLI: `ccasp validate --json` and `ccasp run` both exit 2
@@ -160,16 +163,9 @@ interface ValidateJson {
   problems: { file: string; path: string; message: string }[];
 }
 
-let work: string;
-beforeAll(() => {
-  makeAgentsExecutable();
-  work = makeTemp('ccasp-chaos-bad-input-');
-});
-afterAll(() => removeDir(work));
-
-async function checkCase(c: BadCase, index: number): Promise<void> {
-  const project = makeProject(path.join(work, `case-${index}`), VALID);
-  const defaultFile = path.join(project, 'plan', 'PROGRESS.json');
+async function checkCase(c: BadCase, work: string, index: number): Promise<void> {
+  const project = makeProject(VALID, path.join(work, `case-${index}`));
+  const defaultFile = planFile(project);
   rmSync(defaultFile);
   if (c.make) c.make(defaultFile);
   else writeFileSync(defaultFile, c.content ?? '');
@@ -181,7 +177,7 @@ async function checkCase(c: BadCase, index: number): Promise<void> {
   const where = c.path ? `${file}: ${c.path}: ` : `${file}: `;
   const label = `${c.name} (${path.relative(work, project)})`;
 
-  const validate = await runCli(['validate', arg, '--json'], project, chaosEnv());
+  const validate = await runCli(['validate', arg, '--json'], chaosOptions(project));
   expect(validate.code, `${label}: validate\n${validate.stderr}`).toBe(2);
   const report = JSON.parse(validate.stdout) as ValidateJson;
   expect(report.valid, label).toBe(false);
@@ -190,7 +186,7 @@ async function checkCase(c: BadCase, index: number): Promise<void> {
   expect(problem, `${label}: a problem at "${c.path ?? ''}" matching ${c.message} in ${JSON.stringify(report.problems).slice(0, 2000)}`).toBeDefined();
   expect(problem?.file, label).toBe(file);
 
-  const run = await runCli(['run', arg, '--claude-bin', CHAOS_AGENT, '--no-github'], project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+  const run = await runCli(['run', arg, '--claude-bin', CHAOS_AGENT, '--no-github'], chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
   for (const [what, r] of [
     ['validate', validate],
     ['run', run],
@@ -209,28 +205,29 @@ describe('malformed plans through validate and run', () => {
   it(`exits 2 for each of ${CASES.length} malformed plans, naming the file and JSON path, creating nothing and changing nothing`, async () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
     const failures: string[] = [];
+    const work = tempDir('ccasp-chaos-bad-input-');
     await pool(
       CASES.map((c, i) => [c, i] as const),
       4,
-      ([c, i]) => checkCase(c, i).catch((error: unknown) => void failures.push(error instanceof Error ? error.message : String(error))),
+      ([c, i]) => checkCase(c, work, i).catch((error: unknown) => void failures.push(error instanceof Error ? error.message : String(error))),
     );
     expect(failures).toEqual([]);
   }, 120_000);
 
   it('accepts an empty phases array (a plan with nothing to do) and completes it at once', async () => {
-    const project = makeProject(path.join(work, 'empty-phases'), plan([]));
-    const validate = await runCli(['validate', 'plan'], project, chaosEnv());
+    const project = makeProject(plan([]));
+    const validate = await runCli(['validate', 'plan'], chaosOptions(project));
     expect(validate.code, validate.stderr).toBe(0);
     expect(validate.stdout).toMatch(/valid canonical plan "Bad plan", 0 phases, 0 tasks/);
-    const run = await runCli(['run', 'plan', '--claude-bin', CHAOS_AGENT, '--no-github'], project, chaosEnv());
+    const run = await runCli(['run', 'plan', '--claude-bin', CHAOS_AGENT, '--no-github'], chaosOptions(project));
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(path.join(project, 'plan', 'PROGRESS.json'), 'utf8'))).toMatchObject({ status: 'completed', phases: [] });
+    expect(readPlan(project)).toMatchObject({ status: 'completed', phases: [] });
   });
 
   for (const c of SPECIAL_FILE_CASES) {
     // See SPECIAL_FILE_CASES: the commands hang today.
     it(`exits 2 for ${c.name} instead of hanging`, async () => {
-      await checkCase(c, 1000 + SPECIAL_FILE_CASES.indexOf(c));
+      await checkCase(c, tempDir('ccasp-chaos-bad-input-'), 1000 + SPECIAL_FILE_CASES.indexOf(c));
     }, 30_000);
   }
 });

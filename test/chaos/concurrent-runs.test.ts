@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStateJson } from '../support/files.js';
-import { CHAOS_AGENT, chaosEnv, lockFile, makeAgentsExecutable, makeProject, makeTemp, planFile, removeDir, startCli, startCounts, statusesIn, within } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { startCli } from '../support/cli.js';
+import { lockFile, makeProject, readStateJson, taskStatuses } from '../support/files.js';
+import { tempDir } from '../support/tmp.js';
+import { CHAOS_AGENT, chaosOptions, startCounts, within } from './support.js';
 
 /**
  * Two `ccasp run`s started at the same instant on the same project, 20 times over: exactly one
@@ -19,27 +21,24 @@ const ROUNDS = 20;
 const AT_ONCE = 4;
 
 describe('two runs started at once', () => {
-  let work: string;
-  beforeAll(() => {
-    makeAgentsExecutable();
-    work = makeTemp('ccasp-chaos-concurrent-');
-  });
-  afterAll(() => removeDir(work));
-
   it(`lets exactly one proceed, ${ROUNDS} times out of ${ROUNDS}`, async () => {
+    const work = tempDir('ccasp-chaos-concurrent-');
     const tally = { firstWon: 0, secondWon: 0 };
     const playRound = async (round: number) => {
       const dir = path.join(work, `round-${round}`);
       const startsDir = path.join(dir, 'starts');
       mkdirSync(startsDir, { recursive: true });
-      const project = makeProject(dir, {
-        name: 'Race',
-        phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'The only task', status: 'pending', file: 'out/T1.txt' }] }],
-      });
-      const env = chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '800' });
+      const project = makeProject(
+        {
+          name: 'Race',
+          phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'The only task', status: 'pending', file: 'out/T1.txt' }] }],
+        },
+        dir,
+      );
+      const options = chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '800' });
       const args = ['run', 'plan', '--claude-bin', CHAOS_AGENT, '--json', '--no-github'];
       // Spawned back to back in one tick: the two processes race from the same instant.
-      const runs = [startCli(args, project, env), startCli(args, project, env)];
+      const runs = [startCli(args, options), startCli(args, options)];
       const results = await within(Promise.all(runs.map((r) => r.done)), 60_000, `round ${round}`);
       const codes = results.map((r) => r.code);
       const context = `round ${round}: exits ${codes.join(', ')}\n${results.map((r) => r.stderr).join('\n---\n')}`;
@@ -54,7 +53,7 @@ describe('two runs started at once', () => {
       // The loser started nothing and emitted no run events.
       expect(runs[1 - winner]!.events().filter((e) => e.type === 'run.started')).toEqual([]);
       expect(startCounts(startsDir).get('T1'), context).toHaveLength(1);
-      expect(statusesIn(readFileSync(planFile(project), 'utf8')).get('T1')).toBe('completed');
+      expect(taskStatuses(project)['T1']).toBe('completed');
       const state = readStateJson(project);
       expect(state.status).toBe('completed');
       expect(state.metrics.totalAgentsSpawned).toBe(1);

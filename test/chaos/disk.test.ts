@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliResult } from '../support/cli.js';
-import { readStateJson } from '../support/files.js';
-import { CHAOS_AGENT, chaosEnv, lockFile, makeAgentsExecutable, makeProject, makeTemp, planFile, removeDir, runCli, startCounts, statusesIn, type PlanSpec } from './support.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runCli, type CliResult } from '../support/cli.js';
+import { lockFile, makeProject, planFile, readStateJson, taskStatuses } from '../support/files.js';
+import { tempDir } from '../support/tmp.js';
+import { CHAOS_AGENT, chaosOptions, startCounts, type PlanSpec } from './support.js';
 
 /**
  * A full disk and a read-only folder. Whatever a run does when a write fails, the last good
@@ -38,59 +39,49 @@ const chain = (n: number): PlanSpec => ({
   ],
 });
 
-let work: string;
-let n = 0;
-const mounts: string[] = [];
-let canMount = false;
-
 function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+/** Mounts a tmpfs of `size` on `dir` until the current test ends. */
 function mountTmpfs(dir: string, size: string): void {
   mkdirSync(dir, { recursive: true });
   const r = sh('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
   if (!r.ok) throw new Error(`mount tmpfs on ${dir}: ${r.out}`);
-  mounts.push(dir);
+  onTestFinished(() => void sh('umount', ['-l', dir]));
 }
 
+/** Makes `dir` read-only (a read-only bind mount on itself) until the current test ends. */
 function bindReadOnly(dir: string): void {
   const bind = sh('mount', ['--bind', dir, dir]);
   if (!bind.ok) throw new Error(`bind mount ${dir}: ${bind.out}`);
-  mounts.push(dir);
+  onTestFinished(() => void sh('umount', ['-l', dir]));
   const ro = sh('mount', ['-o', 'remount,bind,ro', dir]);
   if (!ro.ok) throw new Error(`remount ${dir} read-only: ${ro.out}`);
 }
 
-function unmount(dir: string): void {
-  sh('umount', [dir]);
-  const i = mounts.indexOf(dir);
-  if (i >= 0) mounts.splice(i, 1);
-}
-
-beforeAll(() => {
-  makeAgentsExecutable();
-  work = makeTemp('ccasp-chaos-disk-');
-  if (process.platform === 'linux' && process.getuid?.() === 0) {
-    const probe = path.join(work, 'probe');
-    try {
-      mountTmpfs(probe, '64k');
-      unmount(probe);
-      canMount = true;
-    } catch {
-      canMount = false;
+let mountable: boolean | undefined;
+/** Whether this machine lets the tests mount file systems (root on Linux, not in a locked-down container). */
+function canMount(): boolean {
+  if (mountable === undefined) {
+    mountable = false;
+    if (process.platform === 'linux' && process.getuid?.() === 0) {
+      const probe = path.join(tempDir('ccasp-chaos-mount-'), 'probe');
+      try {
+        mkdirSync(probe);
+        const r = sh('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]);
+        mountable = r.ok;
+      } finally {
+        sh('umount', [probe]);
+      }
     }
   }
-});
-
-afterAll(() => {
-  for (const dir of [...mounts].reverse()) sh('umount', ['-l', dir]);
-  removeDir(work);
-});
+  return mountable;
+}
 
 function caseDir(): { dir: string; startsDir: string } {
-  const dir = path.join(work, `case-${++n}`);
+  const dir = tempDir('ccasp-chaos-disk-');
   const startsDir = path.join(dir, 'starts');
   mkdirSync(startsDir, { recursive: true });
   return { dir, startsDir };
@@ -104,7 +95,7 @@ async function expectPlanSafe(project: string, r: CliResult, before?: Buffer): P
   expect(r.code, 'ended by a signal').not.toBeNull();
   const file = planFile(project);
   if (before) expect(readFileSync(file).equals(before), 'PROGRESS.json is the previous good file, byte for byte').toBe(true);
-  const validate = await runCli(['validate', 'plan'], project, chaosEnv());
+  const validate = await runCli(['validate', 'plan'], chaosOptions(project));
   expect(validate.code, `PROGRESS.json still validates: ${validate.stderr}`).toBe(0);
   expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp')), 'no temp file left beside the plan').toEqual([]);
 }
@@ -119,44 +110,39 @@ function expectClearMessage(r: CliResult, file: string, what: RegExp): void {
   expect(r.stderr).toMatch(what);
 }
 
-describe('a full disk and a read-only plan folder (real mounts)', () => {
+describe.runIf(process.platform === 'linux')('a full disk and a read-only plan folder (real mounts)', () => {
+  const NO_MOUNTS = 'mounting is not permitted here; the injected-fault tests cover this';
+
   /** A plan folder on a tmpfs that is already full. */
   async function fullPlanFolder() {
     const { dir, startsDir } = caseDir();
-    const project = makeProject(dir, chain(2));
+    const project = makeProject(chain(2), dir);
     const plan = readFileSync(planFile(project));
     const planDir = path.dirname(planFile(project));
     rmSync(planDir, { recursive: true });
     mountTmpfs(planDir, '16k');
     writeFileSync(planFile(project), plan);
     spawnSync('dd', ['if=/dev/zero', `of=${path.join(planDir, 'filler')}`, 'bs=1024'], { encoding: 'utf8' });
-    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
     return { project, startsDir, plan, planDir, r };
   }
 
-  it.runIf(process.platform === 'linux')('keeps the previous PROGRESS.json when its folder is full, and goes on once there is room', async ({ skip }) => {
-    if (!canMount) skip('mounting a tmpfs is not permitted here; the injected-fault tests cover this');
+  it('keeps the previous PROGRESS.json when its folder is full, and goes on once there is room', async ({ skip }) => {
+    if (!canMount()) skip(NO_MOUNTS);
     const { project, startsDir, plan, planDir, r } = await fullPlanFolder();
-    try {
-      await expectPlanSafe(project, r, plan);
-      expect(existsSync(lockFile(project)), 'the lock was released').toBe(false);
-      expect(startCounts(startsDir).size, 'no agent started').toBe(0);
-      rmSync(path.join(planDir, 'filler'));
-      const again = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
-      expect(again.code, again.stderr).toBe(0);
-      expect([...statusesIn(readFileSync(planFile(project), 'utf8')).values()]).toEqual(['completed', 'completed']);
-    } finally {
-      unmount(planDir);
-    }
+    await expectPlanSafe(project, r, plan);
+    expect(existsSync(lockFile(project)), 'the lock was released').toBe(false);
+    expect(startCounts(startsDir).size, 'no agent started').toBe(0);
+    rmSync(path.join(planDir, 'filler'));
+    const again = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
+    expect(again.code, again.stderr).toBe(0);
+    expect(Object.values(taskStatuses(project))).toEqual(['completed', 'completed']);
   });
 
-  it('says clearly that PROGRESS.json could not be written because the disk is full', async () => {
-    const { planDir, r } = await fullPlanFolder();
-    try {
-      expectClearMessage(r, 'PROGRESS.json', /no space left|disk is full|ENOSPC/i);
-    } finally {
-      unmount(planDir);
-    }
+  it('says clearly that PROGRESS.json could not be written because the disk is full', async ({ skip }) => {
+    if (!canMount()) skip(NO_MOUNTS);
+    const { r } = await fullPlanFolder();
+    expectClearMessage(r, 'PROGRESS.json', /no space left|disk is full|ENOSPC/i);
   });
 
   /** A project on a small tmpfs whose disk T2's agent fills after doing its work. */
@@ -164,68 +150,53 @@ describe('a full disk and a read-only plan folder (real mounts)', () => {
     const { dir, startsDir } = caseDir();
     const root = path.join(dir, 'fs');
     mountTmpfs(root, '1m');
-    const project = makeProject(root, chain(3));
-    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_FILL_TASK: 'T2' }));
-    return { project, startsDir, root, r };
+    const project = makeProject(chain(3), root);
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, CHAOS_FILL_TASK: 'T2' }));
+    return { project, startsDir, r };
   }
 
-  it.runIf(process.platform === 'linux')('keeps the completed work when an agent fills the disk mid-run, and resumes once there is room', async ({ skip }) => {
-    if (!canMount) skip('mounting a tmpfs is not permitted here; the injected-fault tests cover this');
-    const { project, startsDir, root, r } = await diskFilledMidRun();
-    try {
-      await expectPlanSafe(project, r);
-      expect(statusesIn(readFileSync(planFile(project), 'utf8')).get('T1'), 'work finished before the disk filled').toBe('completed');
-      expect(() => readStateJson(project), 'state.json parses and matches its schema').not.toThrow();
-      rmSync(path.join(project, '.chaos-fill'), { force: true });
-      const again = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
-      expect(again.code, again.stderr).toBe(0);
-      expect([...statusesIn(readFileSync(planFile(project), 'utf8')).values()]).toEqual(['completed', 'completed', 'completed']);
-      expect(startCounts(startsDir).get('T1'), 'T1 was not run again').toHaveLength(1);
-    } finally {
-      unmount(root);
-    }
+  it('keeps the completed work when an agent fills the disk mid-run, and resumes once there is room', async ({ skip }) => {
+    if (!canMount()) skip(NO_MOUNTS);
+    const { project, startsDir, r } = await diskFilledMidRun();
+    await expectPlanSafe(project, r);
+    expect(taskStatuses(project)['T1'], 'work finished before the disk filled').toBe('completed');
+    expect(() => readStateJson(project), 'state.json parses and matches its schema').not.toThrow();
+    rmSync(path.join(project, '.chaos-fill'), { force: true });
+    const again = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
+    expect(again.code, again.stderr).toBe(0);
+    expect(Object.values(taskStatuses(project))).toEqual(['completed', 'completed', 'completed']);
+    expect(startCounts(startsDir).get('T1'), 'T1 was not run again').toHaveLength(1);
   });
 
-  it('says clearly which file could not be written when the disk fills mid-run', async () => {
-    const { root, r } = await diskFilledMidRun();
-    try {
-      // Whichever of ccasp's files the full disk hits first, the message names it.
-      expectClearMessage(r, '/project/', /no space left|disk is full|ENOSPC/i);
-    } finally {
-      unmount(root);
-    }
+  it('says clearly which file could not be written when the disk fills mid-run', async ({ skip }) => {
+    if (!canMount()) skip(NO_MOUNTS);
+    const { r } = await diskFilledMidRun();
+    // Whichever of ccasp's files the full disk hits first, the message names it.
+    expectClearMessage(r, '/project/', /no space left|disk is full|ENOSPC/i);
   });
 
   /** A plan folder mounted read-only. */
   async function readOnlyPlanFolder() {
     const { dir, startsDir } = caseDir();
-    const project = makeProject(dir, chain(2));
+    const project = makeProject(chain(2), dir);
     const plan = readFileSync(planFile(project));
-    const planDir = path.dirname(planFile(project));
-    bindReadOnly(planDir);
-    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
-    return { project, startsDir, plan, planDir, r };
+    bindReadOnly(path.dirname(planFile(project)));
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
+    return { project, startsDir, plan, r };
   }
 
-  it.runIf(process.platform === 'linux')('leaves a read-only PROGRESS.json as it was', async ({ skip }) => {
-    if (!canMount) skip('bind mounts are not permitted here; the injected-fault tests cover this');
-    const { project, startsDir, plan, planDir, r } = await readOnlyPlanFolder();
-    try {
-      await expectPlanSafe(project, r, plan);
-      expect(existsSync(lockFile(project)), 'the lock was released').toBe(false);
-      expect(startCounts(startsDir).size, 'no agent started').toBe(0);
-    } finally {
-      unmount(planDir);
-    }
+  it('leaves a read-only PROGRESS.json as it was', async ({ skip }) => {
+    if (!canMount()) skip(NO_MOUNTS);
+    const { project, startsDir, plan, r } = await readOnlyPlanFolder();
+    await expectPlanSafe(project, r, plan);
+    expect(existsSync(lockFile(project)), 'the lock was released').toBe(false);
+    expect(startCounts(startsDir).size, 'no agent started').toBe(0);
   });
 
-  it('says clearly that the plan folder is read-only', async () => {
-    const { planDir, r } = await readOnlyPlanFolder();
-    try {
-      expectClearMessage(r, 'PROGRESS.json', /read-only/i);
-    } finally {
-      unmount(planDir);
-    }
+  it('says clearly that the plan folder is read-only', async ({ skip }) => {
+    if (!canMount()) skip(NO_MOUNTS);
+    const { r } = await readOnlyPlanFolder();
+    expectClearMessage(r, 'PROGRESS.json', /read-only/i);
   });
 });
 
@@ -234,8 +205,8 @@ describe('the same faults, injected into ccasp (any machine)', () => {
 
   async function injected(fault: Record<string, string>, tasks = 4) {
     const { dir, startsDir } = caseDir();
-    const project = makeProject(dir, chain(tasks));
-    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir, ...fault }), ['--import', PRELOAD]);
+    const project = makeProject(chain(tasks), dir);
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, ...fault }, ['--import', PRELOAD]));
     return { project, startsDir, r };
   }
 
@@ -249,11 +220,13 @@ describe('the same faults, injected into ccasp (any machine)', () => {
   for (const c of cases) {
     it(`${c.name}: the last good files stay, the run stops non-zero, the next run goes on`, async () => {
       const { project, startsDir, r } = await injected(c.fault);
-      const completedBefore = [...statusesIn(readFileSync(planFile(project), 'utf8'))].filter(([, s]) => s === 'completed').map(([id]) => id);
+      const completedBefore = Object.entries(taskStatuses(project))
+        .filter(([, s]) => s === 'completed')
+        .map(([id]) => id);
       await expectPlanSafe(project, r);
       expect(() => readStateJson(project), 'state.json parses and matches its schema').not.toThrow();
       expect(readdirSync(path.dirname(lockFile(project))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-      const again = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+      const again = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
       expect(again.code, again.stderr).toBe(0);
       for (const id of completedBefore) expect(startCounts(startsDir).get(id), `${id} was not run again`).toHaveLength(1);
     });

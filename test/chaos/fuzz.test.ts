@@ -1,14 +1,14 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseArtifacts, parseReport } from '../../src/agents/report.js';
 import { StreamReader } from '../../src/agents/stream.js';
 import { InvalidPlanError } from '../../src/errors.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { readState } from '../../src/state/read-state.js';
 import { REPO_ROOT } from '../support/cli.js';
-import { makeTemp, removeDir } from './support.js';
+import { tempDir } from '../support/tmp.js';
 
 /**
  * Property-based fuzzing (fast-check) of everything that reads outside input: the plan loader (any
@@ -26,10 +26,9 @@ type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string
 
 let work: string;
 let counter = 0;
-beforeAll(() => {
-  work = makeTemp('ccasp-chaos-fuzz-');
+beforeEach(() => {
+  work = tempDir('ccasp-chaos-fuzz-');
 });
-afterAll(() => removeDir(work));
 
 /** Loads `content` as a plan file named `name`; returns 'loaded' or 'invalid', and throws anything else. */
 async function loadOutcome(content: string | Uint8Array, name = 'PROGRESS.json'): Promise<'loaded' | 'invalid'> {

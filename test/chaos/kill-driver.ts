@@ -1,24 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { readStateJson } from '../support/files.js';
-import {
-  CHAOS_AGENT,
-  chaosEnv,
-  chaosPlan,
-  killGroup,
-  liveAgents,
-  lockFile,
-  makeProject,
-  planFile,
-  runCli,
-  seededRandom,
-  startCli,
-  startCounts,
-  stateFile,
-  statusesIn,
-  within,
-  type RunningCli,
-} from './support.js';
+import { runCli, startCli, type RunningCli } from '../support/cli.js';
+import { lockFile, makeProject, planFile, readPlan, readStateJson, stateFile, taskStatuses } from '../support/files.js';
+import { killGroup } from '../support/processes.js';
+import { CHAOS_AGENT, chaosOptions, chaosPlan, liveAgents, seededRandom, startCounts, within } from './support.js';
 
 /**
  * The kill -9 chaos driver. A 30-task plan with parallel branches runs with the chaos stub agent
@@ -145,7 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const startsDir = path.join(dir, 'starts');
     mkdirSync(startsDir, { recursive: true });
     const plan = chaosPlan();
-    const project = makeProject(dir, plan);
+    const project = makeProject(plan, dir);
     return {
       index,
       dir,
@@ -160,8 +145,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 
   const start = (cycle: Cycle): RunningCli => {
     figures.runsStarted++;
-    const env = chaosEnv({ CHAOS_STARTS_DIR: cycle.startsDir, CHAOS_SEED: `${options.seed}-${cycle.index}-${figures.runsStarted}`, CHAOS_LINGER_S: String(LINGER_S) });
-    return startCli(['run', 'plan', '--claude-bin', CHAOS_AGENT, '-c', String(concurrency), '--json', '--no-github'], cycle.project, env);
+    const env = { CHAOS_STARTS_DIR: cycle.startsDir, CHAOS_SEED: `${options.seed}-${cycle.index}-${figures.runsStarted}`, CHAOS_LINGER_S: String(LINGER_S) };
+    return startCli(['run', 'plan', '--claude-bin', CHAOS_AGENT, '-c', String(concurrency), '--json', '--no-github'], chaosOptions(cycle.project, env));
   };
 
   /** Once the next run has started (its run.started event), no agent of a killed run may be alive. */
@@ -169,7 +154,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     if (cycle.suspects.size === 0) return;
     const startedRun = await run.waitForEvent('run.started');
     if (!startedRun) return; // killed or ended before it started: look again at the next run
-    const live = liveAgents(CHAOS_AGENT);
+    const live = liveAgents(options.workDir);
     for (const [session, { pid, recorded }] of cycle.suspects) {
       const now = live.get(session);
       if (now === undefined) continue;
@@ -189,21 +174,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 
   /** The checks after a kill (or any stop): files parse and validate, nothing went back. */
   const checkFiles = async (cycle: Cycle, startsBefore: Map<string, number>, killed: boolean) => {
-    let planText: string;
+    let statuses: Record<string, string>;
     try {
-      planText = readFileSync(planFile(cycle.project), 'utf8');
+      statuses = taskStatuses(cycle.project);
     } catch (error) {
-      violate(cycle, `PROGRESS.json cannot be read: ${String(error)}`);
+      violate(cycle, `PROGRESS.json cannot be read or does not parse: ${String(error)}`);
       return;
     }
-    let statuses: Map<string, string>;
-    try {
-      statuses = statusesIn(planText);
-    } catch (error) {
-      violate(cycle, `PROGRESS.json does not parse: ${String(error)}`);
-      return;
-    }
-    const validate = await runCli(['validate', 'plan'], cycle.project, chaosEnv());
+    const validate = await runCli(['validate', 'plan'], chaosOptions(cycle.project));
     figures.validateChecks++;
     if (validate.code !== 0) violate(cycle, `ccasp validate exited ${validate.code}: ${validate.stdout}${validate.stderr}`);
 
@@ -223,12 +201,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const starts = startCounts(cycle.startsDir);
     const count = (id: string) => starts.get(id)?.length ?? 0;
     for (const [id, startsThen] of cycle.completedSeen) {
-      if (statuses.get(id) !== 'completed') violate(cycle, `task ${id} was completed and is now ${statuses.get(id)}`);
+      if (statuses[id] !== 'completed') violate(cycle, `task ${id} was completed and is now ${statuses[id]}`);
       if (count(id) !== startsThen) violate(cycle, `task ${id} started again after it was completed (${startsThen} → ${count(id)} starts)`);
     }
     let inFlight = 0;
     for (const id of cycle.taskIds) {
-      const status = statuses.get(id);
+      const status = statuses[id];
       if (status === 'completed') {
         if (!cycle.completedSeen.has(id)) cycle.completedSeen.set(id, count(id));
       } else if (killed && (status === 'in_progress' || count(id) > (startsBefore.get(id) ?? 0))) {
@@ -242,7 +220,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     }
     if (killed) {
       figures.tasksInFlightAtKills += inFlight;
-      figures.tasksCompletedAtKill.push([...statuses.values()].filter((s) => s === 'completed').length);
+      figures.tasksCompletedAtKill.push(Object.values(statuses).filter((s) => s === 'completed').length);
     }
     const strays = [path.dirname(planFile(cycle.project)), path.dirname(stateFile(cycle.project))]
       .flatMap((d) => (existsSync(d) ? readdirSync(d) : []))
@@ -256,10 +234,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       violate(cycle, `the run ended with exit ${result.code}, not 0: ${result.stderr.slice(-2000)}`);
       return;
     }
-    const statuses = statusesIn(readFileSync(planFile(cycle.project), 'utf8'));
-    const notDone = cycle.taskIds.filter((id) => statuses.get(id) !== 'completed');
+    const statuses = taskStatuses(cycle.project);
+    const notDone = cycle.taskIds.filter((id) => statuses[id] !== 'completed');
     if (notDone.length > 0) violate(cycle, `tasks not completed after the run ended: ${notDone.join(', ')}`);
-    const plan = JSON.parse(readFileSync(planFile(cycle.project), 'utf8')) as { status?: string };
+    const plan = readPlan(cycle.project);
     if (plan.status !== 'completed') violate(cycle, `plan status is ${plan.status}, not completed`);
     const state = readStateJson(cycle.project);
     if (state.status !== 'completed') violate(cycle, `state.json status is ${state.status}`);
@@ -321,7 +299,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     if (sawStart) figures.killsDuringRun++;
     else figures.killsBeforeRunStarted++;
     // The agents still alive now that their parent is gone, and whether state.json has their pid.
-    const live = liveAgents(CHAOS_AGENT);
+    const live = liveAgents(options.workDir);
     const recordedPids = new Set<number>();
     try {
       for (const a of readStateJson(cycle.project).activeAgents) if (a.pid !== undefined) recordedPids.add(a.pid);
@@ -362,7 +340,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     }
   }
   // Nothing of ours may be left running; end what is (a violation was recorded if it mattered).
-  for (const pid of liveAgents(CHAOS_AGENT).values()) killGroup(pid);
+  for (const pid of liveAgents(options.workDir).values()) killGroup(pid);
   figures.durationMs = Date.now() - started;
   return figures;
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tmp.js';
 import { formatFigures, runChaos } from './kill-driver.js';
-import { makeAgentsExecutable, makeTemp, removeDir } from './support.js';
 
 /**
  * kill -9 at random moments (see kill-driver.ts). `npm test` runs a short form (8 kills);
@@ -12,20 +12,13 @@ const seed = process.env.CHAOS_SEED !== undefined ? Number(process.env.CHAOS_SEE
 const verbose = process.env.CHAOS_VERBOSE === '1' || runs > 8;
 
 describe('ccasp run survives kill -9', () => {
-  let work: string;
-  beforeAll(() => {
-    makeAgentsExecutable();
-    work = makeTemp('ccasp-chaos-kill-');
-  });
-  afterAll(() => removeDir(work));
-
   it(
     `keeps PROGRESS.json and state.json valid through ${runs} random SIGKILLs, redoes nothing completed and leaves no agent behind`,
     async () => {
       expect(Number.isInteger(runs) && runs >= 1, `CHAOS_RUNS must be a whole number of 1 or more, got ${process.env.CHAOS_RUNS}`).toBe(true);
       expect(Number.isInteger(seed) && seed >= 0, `CHAOS_SEED must be a whole number, got ${process.env.CHAOS_SEED}`).toBe(true);
       console.log(`chaos: ${runs} kills, seed ${seed} (rerun with CHAOS_SEED=${seed} CHAOS_RUNS=${runs})`);
-      const figures = await runChaos({ runs, seed, workDir: work, log: verbose ? (line) => console.log(`chaos: ${line}`) : undefined });
+      const figures = await runChaos({ runs, seed, workDir: tempDir('ccasp-chaos-kill-'), log: verbose ? (line) => console.log(`chaos: ${line}`) : undefined });
       console.log(formatFigures(figures));
       expect(figures.violations, `seed ${seed}`).toEqual([]);
       expect(figures.kills).toBe(runs);

@@ -1,31 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStateJson } from '../support/files.js';
-import {
-  CHAOS_AGENT,
-  chaosEnv,
-  killGroup,
-  liveAgents,
-  lockFile,
-  makeAgentsExecutable,
-  makeProject,
-  makeTemp,
-  orchestratorDir,
-  planFile,
-  removeDir,
-  runCli,
-  startCli,
-  startCounts,
-  stateFile,
-  statusesIn,
-  within,
-  type PlanSpec,
-} from './support.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../support/cli.js';
+import { lockFile, makeProject, orchestratorDir, planFile, readStateJson, stateFile, taskStatuses } from '../support/files.js';
+import { deadPid, killGroup } from '../support/processes.js';
 import { until } from '../support/until.js';
+import { tempDir } from '../support/tmp.js';
+import { CHAOS_AGENT, chaosOptions, liveAgents, startCounts, within, type PlanSpec } from './support.js';
 
 /**
  * The project lock and the agents a killed run leaves behind, through the CLI: a stale lock left by
@@ -48,29 +31,12 @@ const threeParallel: PlanSpec = {
   ],
 };
 
-let work: string;
-let n = 0;
-beforeAll(() => {
-  makeAgentsExecutable();
-  work = makeTemp('ccasp-chaos-lock-');
-});
-afterAll(() => {
-  for (const pid of liveAgents(CHAOS_AGENT).values()) killGroup(pid);
-  removeDir(work);
-});
-
-function setup(plan: PlanSpec = threeParallel): { project: string; startsDir: string } {
-  const dir = path.join(work, `case-${++n}`);
+/** A project of `plan` in a folder of the current test, and the folder its agents count their starts in. */
+function setup(plan: PlanSpec = threeParallel): { project: string; startsDir: string; dir: string } {
+  const dir = tempDir('ccasp-chaos-lock-');
   const startsDir = path.join(dir, 'starts');
   mkdirSync(startsDir, { recursive: true });
-  return { project: makeProject(dir, plan), startsDir };
-}
-
-/** A pid that belonged to a process which has exited (and been reaped). */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '']);
-  if (r.pid === undefined) throw new Error('could not start a process');
-  return r.pid;
+  return { project: makeProject(plan, dir), startsDir, dir };
 }
 
 function writeLock(project: string, owner: { pid: number; host: string; startedAt?: string }): Buffer {
@@ -82,8 +48,8 @@ function writeLock(project: string, owner: { pid: number; host: string; startedA
 
 describe('the project lock, through the CLI', () => {
   it('takes over the stale lock of a killed run and ends the agents that run recorded', async () => {
-    const { project, startsDir } = setup();
-    const first = startCli([...RUN, '-c', '3'], project, chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '10000', CHAOS_LINGER_S: '30' }));
+    const { project, startsDir, dir } = setup();
+    const first = startCli([...RUN, '-c', '3'], chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '10000', CHAOS_LINGER_S: '30' }));
     const agents = await until(() => {
       const active = readStateJson(project).activeAgents;
       return active.length === 3 && active.every((a) => a.pid !== undefined) ? active : undefined;
@@ -93,12 +59,12 @@ describe('the project lock, through the CLI', () => {
 
     const lock = JSON.parse(readFileSync(lockFile(project), 'utf8')) as { pid: number; host: string };
     expect(lock).toMatchObject({ pid: first.pid, host: hostname() });
-    const orphans = liveAgents(CHAOS_AGENT);
+    const orphans = liveAgents(dir);
     for (const a of agents) expect(orphans.get(a.sessionId!), `agent for ${a.taskId} outlives ccasp until someone ends it`).toBe(a.pid);
 
-    const second = startCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    const second = startCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
     expect(await second.waitForEvent('run.started')).toBe(true);
-    const stillAlive = liveAgents(CHAOS_AGENT);
+    const stillAlive = liveAgents(dir);
     for (const a of agents) expect(stillAlive.has(a.sessionId!), `agent pid ${a.pid} for ${a.taskId} after the next run started`).toBe(false);
     const result = await within(second.done, 30_000, 'the second run');
     expect(result.code, result.stderr).toBe(0);
@@ -117,7 +83,7 @@ describe('the project lock, through the CLI', () => {
     const { project, startsDir } = setup();
     const plan = readFileSync(planFile(project));
     const bytes = writeLock(project, { pid: process.pid, host: 'build-agent-7.example.internal' });
-    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`pid ${process.pid} on host build-agent-7.example.internal`);
     expect(r.stderr).toMatch(/cannot be checked from this host/);
@@ -131,7 +97,7 @@ describe('the project lock, through the CLI', () => {
     const { project, startsDir } = setup();
     const pid = deadPid();
     const bytes = writeLock(project, { pid, host: 'laptop-of-someone-else' });
-    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`pid ${pid} on host laptop-of-someone-else`);
     expect(readFileSync(lockFile(project)).equals(bytes)).toBe(true);
@@ -141,7 +107,7 @@ describe('the project lock, through the CLI', () => {
   it('respects a lock held by a live process on this host', async () => {
     const { project, startsDir } = setup();
     const bytes = writeLock(project, { pid: process.pid, host: hostname() });
-    const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain(`Another ccasp run is active in this project (pid ${process.pid}`);
     expect(readFileSync(lockFile(project)).equals(bytes)).toBe(true);
@@ -158,11 +124,11 @@ describe('the project lock, through the CLI', () => {
         mkdirSync(orchestratorDir(project), { recursive: true });
         writeFileSync(lockFile(project), content === 'garbage' ? '{"pid": "not a numb' : '');
       }
-      const r = await runCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+      const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
       expect(r.code, `${content}: ${r.stderr}`).toBe(0);
       if (content === 'dead') expect(r.stderr).toContain(`took over the lock of a ccasp run that is gone (pid ${pid}`);
       expect(existsSync(lockFile(project))).toBe(false);
-      expect([...statusesIn(readFileSync(planFile(project), 'utf8')).values()]).toEqual(['completed', 'completed', 'completed']);
+      expect(Object.values(taskStatuses(project))).toEqual(['completed', 'completed', 'completed']);
     }
   });
 });
@@ -174,13 +140,13 @@ describe('bugs this suite found', () => {
   // the session id on their command line.
   it('ends an agent the killed run had spawned but not yet recorded the pid of', async () => {
     for (let tries = 0; tries < 10; tries++) {
-      const { project, startsDir } = setup();
-      const first = startCli([...RUN, '-c', '3'], project, chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '5000', CHAOS_LINGER_S: '30' }));
+      const { project, startsDir, dir } = setup();
+      const first = startCli([...RUN, '-c', '3'], chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '5000', CHAOS_LINGER_S: '30' }));
       // Kill at the moment an agent is running while state.json has no pid for it.
       const caught = await until(
         () => {
           if (first.exited()) return null;
-          const live = liveAgents(CHAOS_AGENT);
+          const live = liveAgents(dir);
           const active = readStateJson(project).activeAgents;
           const unrecorded = active.find((a) => a.pid === undefined && a.sessionId !== undefined && live.has(a.sessionId));
           if (unrecorded) {
@@ -198,12 +164,12 @@ describe('bugs this suite found', () => {
       );
       await first.done;
       if (!caught) {
-        for (const pid of liveAgents(CHAOS_AGENT).values()) killGroup(pid);
+        for (const pid of liveAgents(dir).values()) killGroup(pid);
         continue;
       }
-      const second = startCli(RUN, project, chaosEnv({ CHAOS_STARTS_DIR: startsDir }));
+      const second = startCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
       await second.waitForEvent('run.started');
-      const left = liveAgents(CHAOS_AGENT).get(caught.session);
+      const left = liveAgents(dir).get(caught.session);
       if (left !== undefined) killGroup(left);
       expect(left, `agent pid ${caught.pid} (session ${caught.session}) of the killed run is still running`).toBeUndefined();
       expect((await second.done).code).toBe(0);
@@ -221,10 +187,10 @@ describe('bugs this suite found', () => {
       name: 'Stale',
       phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Only task', status: 'pending', file: 'out/T1.txt' }] }],
     });
-    const env = chaosEnv({ CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '200' });
-    const late = startCli(RUN, project, { ...env, CHAOS_FS_DELAY_LINK_MS: '2000' }, ['--import', PRELOAD]);
+    const env = { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '200' };
+    const late = startCli(RUN, chaosOptions(project, { ...env, CHAOS_FS_DELAY_LINK_MS: '2000' }, ['--import', PRELOAD]));
     await delay(600); // the late run has read the plan and is on its way to the lock
-    const early = await runCli(RUN, project, env);
+    const early = await runCli(RUN, chaosOptions(project, env));
     expect(early.code, early.stderr).toBe(0);
     const lateResult = await late.done;
     expect([0, 3]).toContain(lateResult.code);

@@ -12,6 +12,7 @@ import { formatDuration } from '../../src/cli/config/settings.js';
 import type { Io } from '../../src/cli/io.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { memoryIo, runCommand } from '../support/command.js';
+import { makeProject } from '../support/files.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 
 /** `ccasp run`'s real option definitions, parsed without running anything. */
@@ -23,9 +24,7 @@ function parseRun(args: readonly string[], io: Io): RunInvocation {
 
 /** A git project with a plan in plan/ and, optionally, config files. */
 function project(files: Record<string, unknown> = {}): string {
-  const dir = tempDir();
-  mkdirSync(path.join(dir, '.git'));
-  writeFile(dir, 'plan/PROGRESS.json', { name: 'Config fixture', max_parallel_agents: 4, phases: [] });
+  const dir = makeProject({ name: 'Config fixture', max_parallel_agents: 4, phases: [] });
   for (const [rel, content] of Object.entries(files)) writeFile(dir, rel, content);
   return dir;
 }

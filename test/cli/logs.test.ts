@@ -9,7 +9,8 @@ import { logPath, statePath } from '../../src/state/paths.js';
 import { newBooks } from '../../src/orchestrator/run-state.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { runCommand } from '../support/command.js';
-import { tempDir, writeFile } from '../support/tmp.js';
+import { makeProject } from '../support/files.js';
+import { writeFile } from '../support/tmp.js';
 
 const plain = new Chalk({ level: 0 });
 const fixture = (name: string) => path.join(REPO_ROOT, 'test/fixtures/stream', name);
@@ -17,9 +18,7 @@ const read = (name: string) => readFileSync(fixture(name), 'utf8');
 
 /** A project with a plan, two logged attempts of P1.1 and state.json recording them. */
 async function project(): Promise<string> {
-  const dir = tempDir();
-  mkdirSync(path.join(dir, '.git'));
-  writeFile(dir, 'plan/PROGRESS.json', {
+  const dir = makeProject({
     name: 'Logs fixture',
     phases: [
       {

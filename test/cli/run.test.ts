@@ -1,15 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, REPO_ROOT, runCli } from '../support/cli.js';
-import { readPlanJson, readStateJson } from '../support/files.js';
-import { tempDir, writeFile } from '../support/tmp.js';
-
-function projectWith(plan: unknown): string {
-  const dir = tempDir();
-  writeFile(dir, 'plan/PROGRESS.json', plan);
-  return dir;
-}
+import { REPO_ROOT, runCli } from '../support/cli.js';
+import { cleanEnv } from '../support/env.js';
+import { lockFile, makeProject, planFile, readPlan, readStateJson } from '../support/files.js';
+import { writeFile } from '../support/tmp.js';
 
 const simplePlan = {
   plan_id: 'simple',
@@ -19,8 +14,7 @@ const simplePlan = {
 
 describe('ccasp run without agents', () => {
   it('prints waves, routes and the first prompt on --dry-run, and spawns nothing', async () => {
-    const dir = tempDir();
-    writeFile(dir, 'plan/PROGRESS.json', readFileSync(path.join(REPO_ROOT, 'examples/canonical/PROGRESS.json')));
+    const dir = makeProject(readFileSync(path.join(REPO_ROOT, 'examples/canonical/PROGRESS.json')));
     const r = await runCli(['run', 'plan', '--dry-run', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('dry run, concurrency 2');
@@ -31,19 +25,19 @@ describe('ccasp run without agents', () => {
   });
 
   it('exits 2 on an invalid plan, creating no state and leaving the file as it was', async () => {
-    const dir = projectWith({ name: 'Bad', phases: [{ id: 'P1', name: 'One', tasks: [{ id: 'T1', title: 'x', status: 'nope' }] }] });
-    const before = readFileSync(path.join(dir, 'plan/PROGRESS.json'));
+    const dir = makeProject({ name: 'Bad', phases: [{ id: 'P1', name: 'One', tasks: [{ id: 'T1', title: 'x', status: 'nope' }] }] });
+    const before = readFileSync(planFile(dir));
     const r = await runCli(['run', 'plan'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('phases[0].tasks[0].status');
     expect(existsSync(path.join(dir, '.claude'))).toBe(false);
-    expect(readFileSync(path.join(dir, 'plan/PROGRESS.json')).equals(before)).toBe(true);
+    expect(readFileSync(planFile(dir)).equals(before)).toBe(true);
   });
 
   it('refuses state that belongs to another plan unless told --fresh', async () => {
-    const dir = projectWith(simplePlan);
+    const dir = makeProject(simplePlan);
     writeFile(dir, 'other/PROGRESS.json', { ...simplePlan, plan_id: 'other' });
-    const first = await runCli(['run', 'other', '--claude-bin', '/nonexistent/claude'], { cwd: dir, env: cleanEnv() });
+    const first = await runCli(['run', 'other', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
     expect(first.code).toBe(5);
     const r = await runCli(['run', 'plan', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
     expect(r.code).toBe(8);
@@ -54,23 +48,36 @@ describe('ccasp run without agents', () => {
   });
 
   it('aborts the phase with exit 5 when the claude binary is missing, and leaves the task pending', async () => {
-    const dir = projectWith(simplePlan);
-    const r = await runCli(['run', 'plan', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
-    expect(r.code).toBe(5);
+    const dir = makeProject(simplePlan);
+    const r = await runCli(['run', 'plan', '--max-retries', '3', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(5);
     expect(r.stdout).toContain('the claude binary "/nonexistent/claude" was not found');
-    const plan = readPlanJson(path.join(dir, 'plan/PROGRESS.json'));
-    expect(plan.phases[0]!.tasks[0]!.status).toBe('pending');
+    const plan = readPlan(dir);
+    expect(plan.phases[0]!.tasks[0]).toMatchObject({ status: 'pending', attempts: 1 });
     expect(plan.phases[0]!.status).toBe('failed');
     const state = readStateJson(dir);
     expect(state.status).toBe('failed');
     // Exactly one attempt: a missing binary is not retried.
-    expect(state.attempts).toHaveLength(1);
-    expect(existsSync(path.join(dir, '.claude/orchestrator/lock'))).toBe(false);
+    expect(state.attempts).toEqual([expect.objectContaining({ taskId: 'T1', attempt: 1, outcome: 'fatal' })]);
+    expect(state.blockedTasks).toEqual([]);
+    expect(existsSync(lockFile(dir))).toBe(false);
+  });
+
+  it('--dry-run shows the report format and prompt a config file chose', async () => {
+    const dir = makeProject(simplePlan);
+    writeFile(dir, 'ccasp.config.json', { run: { reportFormat: 'json-schema' } });
+    const r = await runCli(['run', 'plan', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Report format: json-schema (claude --json-schema; the agent calls the StructuredOutput tool).');
+    expect(r.stdout).toContain('{"task_id": "T1", "status": "completed", "artifacts": [');
+    const text = await runCli(['run', 'plan', '--dry-run', '--report-format', 'text'], { cwd: dir });
+    expect(text.stdout).toContain('Report format: text (a TASK_COMPLETE / TASK_BLOCKED / TASK_FAILED block).');
+    expect(text.stdout).toMatch(/^TASK_COMPLETE: T1$/m);
   });
 
   it('shows the run as the config file says, unless CI or CCASP_OUTPUT says otherwise', async () => {
     const shown = async (env: NodeJS.ProcessEnv) => {
-      const dir = projectWith(simplePlan);
+      const dir = makeProject(simplePlan);
       writeFile(dir, 'plan/ccasp.config.json', { run: { output: 'silent' } });
       const r = await runCli(['run', 'plan', '--claude-bin', '/nonexistent/claude'], { cwd: dir, env: cleanEnv(env) });
       expect(r.code).toBe(5);
@@ -83,7 +90,7 @@ describe('ccasp run without agents', () => {
   });
 
   it('rejects a bad flag value with exit 2, naming the flag', async () => {
-    const dir = projectWith(simplePlan);
+    const dir = makeProject(simplePlan);
     const r = await runCli(['run', 'plan', '--concurrency', '0'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--concurrency: expected a whole number of 1 or more, got "0"');
@@ -102,7 +109,7 @@ describe('ccasp run --json with an agent that answers at once', () => {
         ...(i % 3 === 0 ? {} : { dependencies: [`${phase}.${i}`] }),
       }));
     const phases = ['P1', 'P2', 'P3'].map((id) => ({ id, name: id, tasks: chains(id) }));
-    const dir = projectWith({ plan_id: 'order', name: 'Order', phases });
+    const dir = makeProject({ plan_id: 'order', name: 'Order', phases });
     const r = await runCli(['run', 'plan', '--json', '--claude-bin', path.join(REPO_ROOT, 'bench', 'stub-agent.sh'), '--concurrency', '4', '--isolation', 'none'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const events = r.stdout
@@ -110,7 +117,7 @@ describe('ccasp run --json with an agent that answers at once', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string; taskId?: string; phaseId?: string });
     const at = (type: string, key: 'taskId' | 'phaseId', id: string) => events.findIndex((e) => e.type === type && e[key] === id);
-    const written = readPlanJson(path.join(dir, 'plan', 'PROGRESS.json'));
+    const written = readPlan(dir);
     expect(written.phases.flatMap((p) => p.tasks.map((t) => t.status))).toEqual(Array(36).fill('completed'));
     for (const phase of phases) {
       for (const task of phase.tasks) {

@@ -2,15 +2,16 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/cli/status-report.js';
-import { cleanEnv, REPO_ROOT, runCli } from '../support/cli.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+import { cleanEnv } from '../support/env.js';
 import { runCliInPty } from '../support/pty.js';
+import { makeProject } from '../support/files.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 
 const ESC = '\u001b[';
 
 function project(): string {
-  const dir = tempDir();
-  writeFile(dir, 'plan/PROGRESS.json', {
+  return makeProject({
     name: 'Status fixture',
     phases: [
       {
@@ -36,7 +37,6 @@ function project(): string {
       { id: 'P3', name: 'Third', tasks: [{ id: 'P3.1', title: 'Later', status: 'pending', dependencies: ['P2.3'] }] },
     ],
   });
-  return dir;
 }
 
 describe('ccasp status', () => {

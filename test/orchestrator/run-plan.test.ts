@@ -174,6 +174,19 @@ describe('runPlan: when an attempt fails', () => {
     expect(eventsOf(h.events, 'task.attempt.failed')[0]).toMatchObject({ willRetry: false, reason: 'spawn claude ENOENT' });
   });
 
+  it('a phase failed by a run that could not start its agent is open again for the next run', async () => {
+    const p = plan(phase('P1', [task('A')]), phase('P2', [task('B')]));
+    const first = harness(p, { agent: (r) => ended(r, { kind: 'auth-refused', status: 401 }) });
+    expect((await first.start()).outcome).toBe('failed');
+    expect(first.onDisk().books.status).toBe('failed');
+    const again = harness(p, { agent: (r) => complete(r), books: first.onDisk().books });
+    expect((await again.start()).outcome).toBe('completed');
+    expect(again.requests.map((r) => [r.task.id, r.attempt])).toEqual([
+      ['A', 2],
+      ['B', 1],
+    ]);
+  });
+
   it('--retry-blocked puts blocked and failed tasks back first', async () => {
     const p = plan(phase('P1', [task('A', { status: 'blocked', blocker: 'x' }), task('B', { status: 'failed', blocker: 'y' })]));
     const h = harness(p, { agent: (r) => complete(r), settings: { retryBlocked: true } });

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+import { cleanEnv } from './env.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CCASP_BIN = path.join(REPO_ROOT, 'bin', 'ccasp');
@@ -13,32 +14,109 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Environment without anything that would colour output or leak the developer's own settings. */
-export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of ['FORCE_COLOR', 'NO_COLOR', 'CI', 'GITHUB_STEP_SUMMARY', 'CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT']) delete env[key];
-  return { ...env, ...extra };
+/** One `--json` line of `ccasp run`: an event, loosely typed (the schema tests pin the shapes). */
+export interface RunEvent {
+  readonly type: string;
+  readonly [key: string]: unknown;
 }
 
-/** Runs the built CLI as a real subprocess through pipes (so stdout is not a TTY). */
-export async function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return outputOf(
-    spawn(process.execPath, [CCASP_BIN, ...args], {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: options.env ?? cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
+export interface CliOptions {
+  /** Default: the repository. */
+  readonly cwd?: string;
+  /** Default: `cleanEnv()`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Options for node itself, e.g. `--import` of a preload. */
+  readonly nodeArgs?: readonly string[];
+  /** Another ccasp than the repository's bin/ccasp. */
+  readonly bin?: string;
 }
 
-/** Everything a child started with piped stdout and stderr printed, once it has closed. */
-export function outputOf(child: ChildProcessByStdio<null, Readable, Readable>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly done: Promise<CliResult>;
+  stdout(): string;
+  stderr(): string;
+  /** The `--json` events printed so far. */
+  events(): RunEvent[];
+  /** Resolves with true once an event of this type was printed, false if the process ended first. */
+  waitForEvent(type: string): Promise<boolean>;
+  exited(): boolean;
+}
+
+/**
+ * Starts the built CLI as a real subprocess through pipes (so stdout is not a TTY), collecting its
+ * output. Killed when the current test ends if it is still running.
+ */
+export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+  const bin = options.bin ?? CCASP_BIN;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid === undefined) throw new Error(`could not start ${bin}`);
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  let err = '';
+  let partial = '';
+  let ended = false;
+  const events: RunEvent[] = [];
+  const waiters: { type: string; resolve: (seen: boolean) => void }[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    partial += d;
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      const event = parseEvent(partial.slice(0, nl));
+      partial = partial.slice(nl + 1);
+      if (!event) continue;
+      events.push(event);
+      for (const w of waiters.filter((x) => x.type === event.type)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(true);
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      ended = true;
+      for (const w of waiters.splice(0)) w.resolve(false);
+      resolve({ code, signal, stdout: out, stderr: err });
+    });
+  });
+  return {
+    child,
+    pid: child.pid,
+    done,
+    stdout: () => out,
+    stderr: () => err,
+    events: () => events,
+    exited: () => ended,
+    waitForEvent(type) {
+      if (events.some((e) => e.type === type)) return Promise.resolve(true);
+      if (ended) return Promise.resolve(false);
+      return new Promise((resolve) => waiters.push({ type, resolve }));
+    },
+  };
+}
+
+/** Runs the built CLI to its end; see `startCli`. */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).done;
+}
+
+function parseEvent(line: string): RunEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value === 'object' && value !== null && 'type' in value && typeof value.type === 'string') return value as RunEvent;
+  } catch {
+    // Not an event.
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { components, operations } from '@octokit/openapi-types';
+import { expect, onTestFinished } from 'vitest';
 import * as z from 'zod';
 import { githubContract } from './github-openapi.js';
 
@@ -94,6 +95,19 @@ export interface GithubServerOptions {
   readonly owner?: string;
   readonly repo?: string;
   readonly issues?: readonly number[];
+}
+
+/**
+ * A fake GitHub for the current test, closed when the test ends; every request it received and every
+ * answer it gave must then have matched GitHub's OpenAPI description.
+ */
+export async function startGithub(o: GithubServerOptions): Promise<GithubServer> {
+  const server = await GithubServer.start(o);
+  onTestFinished(async () => {
+    await server.close();
+    expect(server.contractErrors).toEqual([]);
+  });
+  return server;
 }
 
 export class GithubServer {

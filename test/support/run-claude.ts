@@ -4,10 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+import { cleanEnv } from './env.js';
+import { tempDir } from './tmp.js';
 
 export const CLAUDE_BIN = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 
@@ -18,7 +18,7 @@ export interface RunClaudeOptions {
   apiUrl: string;
   cwd: string;
   prompt: string;
-  /** CLAUDE_CONFIG_DIR; a fresh temp dir (removed afterwards) when omitted. */
+  /** CLAUDE_CONFIG_DIR; a fresh temp dir when omitted. */
   configDir?: string;
   model?: string;
   sessionId?: string;
@@ -50,35 +50,18 @@ export interface StartedClaude {
 }
 
 /**
- * The environment ccasp gives claude: the caller's env minus anything that
- * could leak a real Claude Code/Anthropic setup into the test (an enclosing
- * Claude Code session sets CLAUDECODE/CLAUDE_CODE_ENTRYPOINT; real credentials
- * or a different base URL would bypass the scripted server).
+ * The environment claude runs in for a test: the test run's minus anything that could leak a real
+ * Claude Code/Anthropic setup into it (see cleanEnv), pointed at the scripted server.
  */
 export function claudeEnv(apiUrl: string, configDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k === 'CLAUDECODE' || k.startsWith('CLAUDE_') || k.startsWith('ANTHROPIC_')) continue;
-    env[k] = v;
-  }
-  return {
-    ...env,
+  return cleanEnv({
     ANTHROPIC_BASE_URL: apiUrl,
     ANTHROPIC_API_KEY: 'test-key',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CONFIG_DIR: configDir,
     ...extra,
-  };
-}
-
-/** A temp dir, realpath'd because claude reports (and prompts with) the resolved cwd. */
-export function makeTempDir(prefix: string): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-}
-
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 export function claudeArgs(model: string, sessionId: string, extra: string[] = []): string[] {
@@ -98,14 +81,16 @@ export function claudeArgs(model: string, sessionId: string, extra: string[] = [
 }
 
 export function startClaude(opts: RunClaudeOptions): StartedClaude {
-  const ownConfig = opts.configDir === undefined;
-  const configDir = opts.configDir ?? makeTempDir('ccasp-claude-config-');
+  const configDir = opts.configDir ?? tempDir('ccasp-claude-config-');
   const sessionId = opts.sessionId ?? randomUUID();
   const started = Date.now();
   const child = spawn(CLAUDE_BIN, claudeArgs(opts.model ?? 'claude-sonnet-4-5', sessionId, opts.extraArgs), {
     cwd: opts.cwd,
     env: claudeEnv(opts.apiUrl, configDir, opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
   let stdout = '';
@@ -128,7 +113,6 @@ export function startClaude(opts: RunClaudeOptions): StartedClaude {
     });
     child.once('close', (exitCode, signal) => {
       clearTimeout(timer);
-      if (ownConfig) removeDir(configDir);
       const lines = stdout.split('\n').filter((l) => l.trim().length > 0);
       resolve({
         exitCode,

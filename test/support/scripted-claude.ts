@@ -2,17 +2,23 @@
  * What the tests that drive the real claude CLI against the scripted API share: a server and temp
  * folders per test, cleaned up after it, and ways to look at what claude printed.
  *
- * UPDATE_STREAM_FIXTURES=1 makes `saveFixture` rewrite test/fixtures/stream/<name>.jsonl.
+ * UPDATE_STREAM_FIXTURES=1 makes `saveFixture` rewrite test/fixtures/stream/<name>.jsonl (see RECORDING).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { startScriptedApi, type ScriptedApi, type ScriptedApiOptions, type ScriptSource } from './scripted-api.js';
-import { makeTempDir, removeDir, runClaude, sanitizeLines, type ClaudeRun, type RunClaudeOptions, type StreamLine } from './run-claude.js';
+import { runClaude, sanitizeLines, type ClaudeRun, type RunClaudeOptions, type StreamLine } from './run-claude.js';
+import { tempDir } from './tmp.js';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/stream/', import.meta.url));
-const UPDATE_FIXTURES = process.env['UPDATE_STREAM_FIXTURES'] === '1';
+/**
+ * Set when claude's behaviour is being recorded again (UPDATE_STREAM_FIXTURES=1, after a change of
+ * the pinned claude or of the scripted server): `saveFixture` rewrites the fixtures, and the checks of
+ * claude behaviour that ccasp does not rely on, the record behind docs/claude-stream.md, run too.
+ */
+export const RECORDING = process.env['UPDATE_STREAM_FIXTURES'] === '1';
 export const MODEL = 'claude-sonnet-4-5';
 /** A test's timeout; claude itself is killed 2 s sooner, so the test fails with what it printed. */
 export const T = 20_000;
@@ -25,46 +31,23 @@ export interface ClaudeEnv {
   run(prompt: string, extra?: Partial<RunClaudeOptions>): Promise<ClaudeRun>;
 }
 
-export interface ScriptedClaude {
-  /** Starts a scripted server and temp folders for the current test. */
-  setup(source: ScriptSource, options?: ScriptedApiOptions): Promise<ClaudeEnv>;
-  /** Closes `server` after the current test, for one started without `setup`. */
-  serve(server: ScriptedApi): ScriptedApi;
-  /** A temp folder removed after the current test. */
-  tempDir(prefix: string): string;
+/** A scripted server closed when the current test ends. */
+export async function scriptedServer(source: ScriptSource, options?: ScriptedApiOptions): Promise<ScriptedApi> {
+  const server = await startScriptedApi(source, options);
+  onTestFinished(() => server.close());
+  return server;
 }
 
-/** Call once at the top of a test file: registers the cleanup that runs after each test. */
-export function scriptedClaude(): ScriptedClaude {
-  let servers: ScriptedApi[] = [];
-  let dirs: string[] = [];
-  afterEach(async () => {
-    for (const s of servers) await s.close();
-    servers = [];
-    for (const d of dirs) removeDir(d);
-    dirs = [];
-  });
-  const serve = (server: ScriptedApi): ScriptedApi => (servers.push(server), server);
-  const tempDir = (prefix: string): string => {
-    const dir = makeTempDir(prefix);
-    dirs.push(dir);
-    return dir;
-  };
+/** A scripted server and the folders claude runs in against it, for the current test. */
+export async function setupClaude(source: ScriptSource, options?: ScriptedApiOptions): Promise<ClaudeEnv> {
+  const api = await scriptedServer(source, options);
+  const cwd = tempDir('ccasp-cwd-');
+  const configDir = tempDir('ccasp-cfg-');
   return {
-    serve,
-    tempDir,
-    async setup(source, options) {
-      const server = serve(await startScriptedApi(source, options));
-      const cwd = tempDir('ccasp-cwd-');
-      const configDir = tempDir('ccasp-cfg-');
-      return {
-        api: server,
-        cwd,
-        configDir,
-        run: (prompt, extra = {}) =>
-          runClaude({ apiUrl: server.url, cwd, configDir, prompt, model: MODEL, timeoutMs: T - 2_000, ...extra }),
-      };
-    },
+    api,
+    cwd,
+    configDir,
+    run: (prompt, extra = {}) => runClaude({ apiUrl: api.url, cwd, configDir, prompt, model: MODEL, timeoutMs: T - 2_000, ...extra }),
   };
 }
 
@@ -80,7 +63,7 @@ export function finalResult(run: ClaudeRun): StreamLine {
 
 /** Keeps `run`'s output as a committed fixture, with the test's temp paths and port made fixed. */
 export function saveFixture(name: string, run: ClaudeRun, env: ClaudeEnv): void {
-  if (!UPDATE_FIXTURES) return;
+  if (!RECORDING) return;
   mkdirSync(FIXTURE_DIR, { recursive: true });
   const lines = sanitizeLines(run.lines, { cwd: env.cwd, configDir: env.configDir, port: env.api.port });
   writeFileSync(join(FIXTURE_DIR, `${name}.jsonl`), lines.join('\n') + '\n');

@@ -1,12 +1,26 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
+import { processesIn } from './processes.js';
 
-/** A fresh directory removed when the current test ends. */
+/**
+ * A fresh directory, removed when the current test ends, once every process still working in it
+ * (an agent a failed test left behind, a git a test held in a hook) has been killed. Its real path
+ * (no symlink on the way), since ccasp and claude report and compare resolved paths.
+ */
 export function tempDir(prefix = 'ccasp-test-'): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+  onTestFinished(() => {
+    for (const pid of processesIn(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  });
   return dir;
 }
 

@@ -1,21 +1,20 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { onTestFinished } from 'vitest';
-import { isProcessAlive } from '../../src/process/alive.js';
 import { commitTaskWork, createTaskWorktree, type TaskWorktree } from '../../src/worktree/index.js';
-import { tempDir } from '../support/tmp.js';
+import { cleanEnv } from '../support/env.js';
+import { tempDir, writeFile } from '../support/tmp.js';
 
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+const env = cleanEnv({ LC_ALL: 'C' });
 
 /** `git -C dir ...args`, its stdout without the final newline; throws on a non-zero exit. */
 export function sh(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', dir, ...args], { env: { ...env, LC_ALL: 'C' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
+  return execFileSync('git', ['-C', dir, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
 }
 
 /** Starts `git -C dir ...args` in a process group of its own, as ccasp starts its merges, and does not wait for it. */
 export function startGit(dir: string, ...args: string[]): void {
-  spawn('git', ['-C', dir, ...args], { env: { ...env, LC_ALL: 'C' }, detached: true, stdio: 'ignore' }).unref();
+  spawn('git', ['-C', dir, ...args], { env, detached: true, stdio: 'ignore' }).unref();
 }
 
 /** Like `sh`, but returns the exit code instead of throwing. */
@@ -29,9 +28,7 @@ export function shStatus(dir: string, ...args: string[]): number {
 }
 
 export function put(dir: string, rel: string, content: string): void {
-  const file = path.join(dir, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
+  writeFile(dir, rel, content);
 }
 
 export function read(dir: string, rel: string): string {
@@ -41,20 +38,27 @@ export function read(dir: string, rel: string): string {
 export const SHARED = 'line 1\nline 2\nline 3\n';
 export const PLAN = 'plan/PROGRESS.json';
 
-/** A repository on `main` with a shared file, a plan file and one commit; its own identity, no signing. */
-export function newRepo(): string {
-  const root = path.join(tempDir('ccasp-wt-'), 'project');
-  mkdirSync(root);
+/** Makes `root` a repository on `main` with all it holds in one commit; its own identity, no signing. */
+export function initRepo(root: string): void {
   sh(root, 'init', '--quiet', '--initial-branch=main');
   sh(root, 'config', 'user.name', 'Test User');
   sh(root, 'config', 'user.email', 'test@example.com');
   sh(root, 'config', 'commit.gpgsign', 'false');
-  put(root, 'README.md', '# project\n');
-  put(root, 'src/shared.txt', SHARED);
-  put(root, PLAN, '{"name": "p", "status": "pending"}\n');
   sh(root, 'add', '--all');
   sh(root, 'commit', '--quiet', '-m', 'initial');
+}
+
+/** A repository on `main` holding `plan` (see writeFile) at plan/PROGRESS.json, a README and `files`, in one commit. */
+export function planRepo(plan: unknown, files: Readonly<Record<string, string>> = {}): string {
+  const root = path.join(tempDir('ccasp-wt-'), 'project');
+  for (const [rel, content] of Object.entries({ 'README.md': '# project\n', [PLAN]: plan, ...files })) writeFile(root, rel, content);
+  initRepo(root);
   return root;
+}
+
+/** A repository on `main` with a shared file, a plan file and one commit. */
+export function newRepo(): string {
+  return planRepo('{"name": "p", "status": "pending"}\n', { 'src/shared.txt': SHARED });
 }
 
 /** What an agent does: write files in its worktree, optionally committing on its own. */
@@ -84,6 +88,23 @@ export async function twoCommittedTasks(
   return [a, b];
 }
 
+/** Where `ccasp run --isolation worktree` keeps task `id`'s worktree in the project `root`. */
+export function worktreeOf(root: string, id: string): string {
+  return path.join(root, '.claude', 'worktrees', 'ccasp', id);
+}
+
+/** The `worktree <path>` lines of `git worktree list --porcelain` in `root`. */
+export function worktreeList(root: string): string[] {
+  return sh(root, 'worktree', 'list', '--porcelain')
+    .split('\n')
+    .filter((l) => l.startsWith('worktree '));
+}
+
+/** The local branches of `root`. */
+export function branches(root: string): string[] {
+  return sh(root, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
+}
+
 export function subjects(dir: string, rev = 'HEAD'): string[] {
   return sh(dir, 'log', '--format=%s', rev).split('\n');
 }
@@ -107,7 +128,7 @@ export interface ParkedRefUpdate {
  * branch moves (git then holds HEAD.lock and the branch's lock); `committed` is right after the
  * branch moved, before git is done. ccasp merges with --no-verify, which skips pre-merge-commit but
  * not this hook. Counting updates instead of waiting picks one moment without any timing; the hook
- * is inert once it has fired. Git still waiting in it when the test ends is killed.
+ * is inert once it has fired. Git still waiting in it when the test ends is killed (see tempDir).
  */
 export function parkRefUpdate(root: string, o: { readonly state: 'prepared' | 'committed'; readonly nth?: number; readonly ref?: string }): ParkedRefUpdate {
   const ctl = tempDir('ccasp-hook-');
@@ -138,18 +159,5 @@ export function parkRefUpdate(root: string, o: { readonly state: 'prepared' | 'c
     const [gitPid, hookPid] = readFileSync(path.join(ctl, 'parked'), 'utf8').trim().split(' ').map(Number);
     return { gitPid: gitPid!, hookPid: hookPid! };
   };
-  onTestFinished(() => {
-    const p = parked();
-    if (p && isProcessAlive(p.gitPid)) killGroup(p.gitPid);
-  });
   return { parked, release: () => writeFileSync(path.join(ctl, 'release'), '') };
-}
-
-/** SIGKILL for a whole process group; nothing if it is gone already. */
-export function killGroup(leader: number): void {
-  try {
-    process.kill(-leader, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }

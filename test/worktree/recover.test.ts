@@ -15,7 +15,8 @@ import {
 import { isProcessAlive } from '../../src/process/alive.js';
 import { tempDir } from '../support/tmp.js';
 import { until } from '../support/until.js';
-import { agentWrites, killGroup, newRepo, parkRefUpdate, put, read, sh, shStatus, startGit, twoCommittedTasks, type Parked } from './fixture.js';
+import { agentWrites, newRepo, parkRefUpdate, put, read, sh, shStatus, startGit, twoCommittedTasks, type Parked } from './fixture.js';
+import { killGroup } from '../support/processes.js';
 
 const plan = 'demo';
 const start = (root: string, taskId: string, attempt = 1) => createTaskWorktree(root, { planId: plan, taskId, attempt, base: 'main' });

@@ -9,27 +9,26 @@
  *   `ANTHROPIC_API_KEY`; the token only ever reaches the scripted server
  *   (strace showed no other connect() than to 127.0.0.1:<port>).
  *
- * UPDATE_STREAM_FIXTURES=1 rewrites test/fixtures/stream/rate-limit-*.jsonl.
+ * UPDATE_STREAM_FIXTURES=1 rewrites test/fixtures/stream/rate-limit-*.jsonl, and runs
+ * the checks of claude behaviour ccasp does not rely on (RECORDING).
  */
 import { describe, expect, it } from 'vitest';
 import {
   apiError,
-  startScriptedApi,
   text,
   turn,
   unifiedRateLimitHeaders,
   usageLimitReached,
   writeTool,
-} from './scripted-api.js';
-import type { ClaudeRun } from './run-claude.js';
-import { finalResult, ofType, saveFixture, scriptedClaude, T } from './scripted-claude.js';
+} from '../support/scripted-api.js';
+import type { ClaudeRun } from '../support/run-claude.js';
+import { finalResult, ofType, RECORDING, saveFixture, setupClaude, T } from '../support/scripted-claude.js';
 
 /** claude.ai-subscription auth, pointed at the scripted server like the API key is. */
 const OAUTH_ENV = { ANTHROPIC_API_KEY: '', CLAUDE_CODE_OAUTH_TOKEN: 'fake-oauth-token-for-scripted-api' };
 
 const RATE_LIMIT_MESSAGE = "This request would exceed your account's rate limit. Please try again later.";
 
-const { setup, serve } = scriptedClaude();
 
 const nowSec = (): number => Math.floor(Date.now() / 1000);
 
@@ -46,42 +45,9 @@ function kinds(run: ClaudeRun): string[] {
   });
 }
 
-describe('scripted API: rate-limit headers (no claude)', () => {
-  it('sends per-turn headers on streamed and non-streamed 200s, and on usageLimitReached 429s', async () => {
-    const h = unifiedRateLimitHeaders({ status: 'allowed_warning', resetsAt: 1_800_000_000, utilization: 0.92, surpassedThreshold: 0.9 });
-    expect(h).toEqual({
-      'anthropic-ratelimit-unified-status': 'allowed_warning',
-      'anthropic-ratelimit-unified-reset': '1800000000',
-      'anthropic-ratelimit-unified-5h-reset': '1800000000',
-      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-      'anthropic-ratelimit-unified-5h-utilization': '0.92',
-      'anthropic-ratelimit-unified-5h-surpassed-threshold': '0.9',
-    });
-    const s = serve(await startScriptedApi((_r, ctx) => (ctx.turn === 0 ? turn(text('hi'), { headers: h }) : usageLimitReached(1_800_000_000, { retryAfter: 5 }))));
-    const post = (body: Record<string, unknown>): Promise<Response> =>
-      fetch(`${s.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', tools: [{ name: 'Bash' }], ...body }) });
-
-    for (const stream of [true, false]) {
-      const res = await post({ stream, messages: [{ role: 'user', content: 'x' }] });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('anthropic-ratelimit-unified-status')).toBe('allowed_warning');
-      expect(res.headers.get('anthropic-ratelimit-unified-5h-surpassed-threshold')).toBe('0.9');
-      expect(res.headers.get('request-id')).toMatch(/^req_scripted_/);
-      await res.text();
-    }
-    const rejected = await post({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }, { role: 'user', content: 'z' }] });
-    expect(rejected.status).toBe(429);
-    expect(rejected.headers.get('anthropic-ratelimit-unified-status')).toBe('rejected');
-    expect(rejected.headers.get('anthropic-ratelimit-unified-reset')).toBe('1800000000');
-    expect(rejected.headers.get('anthropic-ratelimit-unified-representative-claim')).toBe('five_hour');
-    expect(rejected.headers.get('retry-after')).toBe('5');
-    expect(await rejected.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: RATE_LIMIT_MESSAGE } });
-  });
-});
-
 describe('API-key auth (what ccasp runs with in tests)', () => {
-  it('ignores unified rate-limit headers on a 200: no rate_limit_event', { timeout: T }, async () => {
-    const env = await setup([
+  it.runIf(RECORDING)('ignores unified rate-limit headers on a 200: no rate_limit_event', { timeout: T }, async () => {
+    const env = await setupClaude([
       turn(text('done'), { headers: unifiedRateLimitHeaders({ status: 'allowed_warning', resetsAt: nowSec() + 3600, utilization: 0.95, surpassedThreshold: 0.9 }) }),
     ]);
     const run = await env.run('x');
@@ -90,9 +56,9 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
     expect(run.events[0]).toMatchObject({ apiKeySource: 'ANTHROPIC_API_KEY' });
   });
 
-  it('429 + retry-after: api_retry with retry_delay_ms = retry-after × 1000, then the API error result', { timeout: T }, async () => {
+  it.runIf(RECORDING)('429 + retry-after: api_retry with retry_delay_ms = retry-after × 1000, then the API error result', { timeout: T }, async () => {
     // Headers as a subscriber's 429 would carry them: with an API key claude reads only retry-after.
-    const env = await setup(() => usageLimitReached(nowSec() + 3600, { retryAfter: 2 }));
+    const env = await setupClaude(() => usageLimitReached(nowSec() + 3600, { retryAfter: 2 }));
     const run = await env.run('x', { env: { CLAUDE_CODE_MAX_RETRIES: '1' } });
     saveFixture('rate-limit-429-retry-after', run, env);
 
@@ -131,8 +97,8 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
     });
   });
 
-  it('429 with retry-after > 60 s: no retry at all, even with retries left', { timeout: T }, async () => {
-    const env = await setup(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '61' }));
+  it.runIf(RECORDING)('429 with retry-after > 60 s: no retry at all, even with retries left', { timeout: T }, async () => {
+    const env = await setupClaude(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '61' }));
     const run = await env.run('x', { env: { CLAUDE_CODE_MAX_RETRIES: '3' } });
     saveFixture('rate-limit-429-retry-after-too-long', run, env);
 
@@ -143,8 +109,8 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
     expect(finalResult(run)).toMatchObject({ subtype: 'success', is_error: true, api_error_status: 429, result: `API Error: Request rejected (429) · ${RATE_LIMIT_MESSAGE}` });
   });
 
-  it('CLAUDE_CODE_RETRY_WATCHDOG=1: on a 429 claude sleeps until anthropic-ratelimit-unified-reset itself, then carries on', { timeout: T }, async () => {
-    const env = await setup((_r, ctx) => (ctx.attempt === 0 ? usageLimitReached(nowSec() + 4, { retryAfter: 1 }) : turn(text('after the reset'))));
+  it.runIf(RECORDING)('CLAUDE_CODE_RETRY_WATCHDOG=1: on a 429 claude sleeps until anthropic-ratelimit-unified-reset itself, then carries on', { timeout: T }, async () => {
+    const env = await setupClaude((_r, ctx) => (ctx.attempt === 0 ? usageLimitReached(nowSec() + 4, { retryAfter: 1 }) : turn(text('after the reset'))));
     // MAX_RETRIES does not bound watchdog retries; 0 here proves it.
     const run = await env.run('x', { env: { CLAUDE_CODE_RETRY_WATCHDOG: '1', CLAUDE_CODE_MAX_RETRIES: '0' } });
     saveFixture('rate-limit-watchdog-wait', run, env);
@@ -166,7 +132,7 @@ describe('API-key auth (what ccasp runs with in tests)', () => {
 describe('claude.ai subscription auth (CLAUDE_CODE_OAUTH_TOKEN)', () => {
   it('warning, then usage limit reached: rate_limit_event lines, no retry, "You\'ve hit your session limit"', { timeout: T }, async () => {
     const resetsAt = nowSec() + 2 * 3600;
-    const env = await setup((_r, ctx) =>
+    const env = await setupClaude((_r, ctx) =>
       ctx.turn === 0
         ? turn(writeTool(`${ctx.cwd}/a.txt`, 'a\n'), {
             headers: unifiedRateLimitHeaders({ status: 'allowed_warning', resetsAt, utilization: 0.92, surpassedThreshold: 0.9 }),
@@ -226,16 +192,16 @@ describe('claude.ai subscription auth (CLAUDE_CODE_OAUTH_TOKEN)', () => {
     expect(ofType(run, 'system', 'api_retry')).toEqual([]);
   });
 
-  it('every first response yields a rate_limit_event, even without any rate-limit header', { timeout: T }, async () => {
-    const env = await setup([turn(text('done'))]);
+  it.runIf(RECORDING)('every first response yields a rate_limit_event, even without any rate-limit header', { timeout: T }, async () => {
+    const env = await setupClaude([turn(text('done'))]);
     const run = await env.run('x', { env: OAUTH_ENV });
     expect(run.exitCode).toBe(0);
     expect(kinds(run)).toEqual(['system/init', 'assistant/text', 'rate_limit_event/allowed', 'result']);
     expect(ofType(run, 'rate_limit_event')[0]?.['rate_limit_info']).toEqual({ status: 'allowed', isUsingOverage: false });
   });
 
-  it('429 without unified headers: "not your usage limit" text, still a rejected rate_limit_event', { timeout: T }, async () => {
-    const env = await setup(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '1' }));
+  it.runIf(RECORDING)('429 without unified headers: "not your usage limit" text, still a rejected rate_limit_event', { timeout: T }, async () => {
+    const env = await setupClaude(() => apiError(429, 'rate_limit_error', RATE_LIMIT_MESSAGE, { 'retry-after': '1' }));
     const run = await env.run('x', { env: { ...OAUTH_ENV, CLAUDE_CODE_MAX_RETRIES: '1' } });
     saveFixture('rate-limit-oauth-429-plain', run, env);
 

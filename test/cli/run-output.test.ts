@@ -1,18 +1,18 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ndjsonLineSchema } from '../../src/orchestrator/event-schema.js';
 import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
-import { CCASP_BIN } from '../support/cli.js';
-import { completionReport, text, turn, writeTool, type Script } from '../support/scripted-api.js';
-import { makeTempDir, removeDir } from '../support/run-claude.js';
-import { playScreen } from '../cli/render/screen.js';
-import { honestAgent, project, runCcasp, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { scriptedAgent, type AgentStep } from '../support/agents.js';
+import { runCli } from '../support/cli.js';
+import { makeProject } from '../support/files.js';
+import { runCliInPty } from '../support/pty.js';
+import { tempDir } from '../support/tmp.js';
+import { playScreen } from './render/screen.js';
 
 /**
- * What `ccasp run` shows, run for real (the claude binary against the scripted API): spinners in a
+ * What `ccasp run` shows, through the built CLI with a scripted stand-in for claude: spinners in a
  * pseudo-terminal, plain stamped lines through a pipe or in CI, NDJSON that keeps to its schema with
  * `--json`, and the GitHub Actions step summary and annotations.
  */
@@ -21,48 +21,24 @@ const task = (id: string, file: string) => ({ id, title: `Make ${file}`, file, s
 
 const BLOCKED_REPORT = 'TASK_BLOCKED: T2\nBLOCKER: the STRIPE_KEY secret is not set\nSUGGESTED_ACTION: add STRIPE_KEY to .env';
 
-/** T1 is honest but slow (so spinners have time to turn), T2 is blocked. */
-function slowAgent(taskId: string, file: string, delayMs: number): Script {
-  return (_req, ctx) =>
-    ctx.turn === 0
-      ? turn(writeTool(path.join(ctx.cwd ?? '.', file), `// ${taskId}\n`), { delayMs })
-      : turn(text(completionReport({ taskId, artifacts: [file], summary: `wrote ${file}` })), { delayMs: delayMs / 2 });
-}
-
-/** T3 claims work it did not do, is rejected, and does it on the retry. */
-const liarThenHonest: Script = (_req, ctx) => {
-  if (!ctx.prompt.includes('Earlier attempts at this task')) return turn(text(completionReport({ taskId: 'T3', artifacts: ['c.txt'], summary: 'trust me' })));
-  return ctx.turn === 0 ? turn(writeTool(path.join(ctx.cwd!, 'c.txt'), 'c\n')) : turn(text(completionReport({ taskId: 'T3', artifacts: ['c.txt'], summary: 'really' })));
-};
-
-async function blockedRun(withRetry: boolean, delayMs = 0): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
+/**
+ * T1 is honest, T2 is blocked, and T3 (when asked for) claims work it did not do, is rejected, and
+ * does it on the retry. With `slowMs`, each agent takes its time, so that spinners turn while they work.
+ */
+function blockedRun(withRetry: boolean, slowMs = 0): { dir: string; env: NodeJS.ProcessEnv } {
   const tasks = [task('T1', 'a.txt'), task('T2', 'b.txt'), ...(withRetry ? [task('T3', 'c.txt')] : [])];
-  const dir = project({ name: 'Output plan', phases: [{ id: 'P1', name: 'Only', tasks }] });
-  const api = await scriptedApi({
-    [taskMarker('T1')]: delayMs > 0 ? slowAgent('T1', 'a.txt', delayMs) : honestAgent('T1', ['a.txt']),
-    [taskMarker('T2')]: () => turn(text(BLOCKED_REPORT)),
-    [taskMarker('T3')]: liarThenHonest,
+  const dir = makeProject({ name: 'Output plan', phases: [{ id: 'P1', name: 'Only', tasks }] });
+  const wait = (ms: number): AgentStep[] => (slowMs > 0 ? [{ sleep: ms }] : []);
+  const agent = scriptedAgent({
+    T1: [[...wait(slowMs), { write: 'a.txt' }, ...wait(slowMs / 2), { complete: {} }]],
+    T2: [[...wait(slowMs / 2), { report: BLOCKED_REPORT }]],
+    T3: [[{ complete: { artifacts: ['c.txt'], summary: 'trust me' } }], [...wait(slowMs), { write: 'c.txt' }, { complete: { summary: 'really' } }]],
   });
-  return { dir, env: runEnv(api.url) };
+  return { dir, env: agent.env() };
 }
 
 function summaryFile(): string {
-  const dir = makeTempDir('ccasp-summary-');
-  onTestFinished(() => removeDir(dir));
-  return path.join(dir, 'step-summary.md');
-}
-
-/** Runs ccasp in a real pseudo-terminal of the given size; the output is raw, as the terminal got it. */
-function runInPty(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, columns = 110): Promise<{ code: number | null; raw: string }> {
-  const quoted = [process.execPath, CCASP_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qefc', `stty cols ${columns} rows 40; exec ${quoted}`, '/dev/null'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let raw = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, raw }));
-  });
+  return path.join(tempDir('ccasp-summary-'), 'step-summary.md');
 }
 
 const ESC = '\u001b';
@@ -72,9 +48,9 @@ const STAMP = /^\d\d:\d\d:\d\d /;
 
 describe('ccasp run output', () => {
   it('--json: every stdout line is an event that fits the schema, nothing else; people and GitHub get stderr', async () => {
-    const { dir, env } = await blockedRun(true);
+    const { dir, env } = blockedRun(true);
     const summary = summaryFile();
-    const r = await runCcasp(['run', 'plan', '--json', '--concurrency', '2'], dir, { ...env, GITHUB_STEP_SUMMARY: summary });
+    const r = await runCli(['run', 'plan', '--json', '--concurrency', '2'], { cwd: dir, env: { ...env, GITHUB_STEP_SUMMARY: summary } });
     expect(r.code, r.stderr).toBe(4);
 
     expect(r.stdout.endsWith('\n')).toBe(true);
@@ -95,7 +71,7 @@ describe('ccasp run output', () => {
     expect(events[0]?.type).toBe('run.started');
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', outcome: 'blocked', completed: 2, total: 3 });
 
-    // Live progress ends at the attempt's real usage, from claude's result line.
+    // Live progress ends at the attempt's real usage, from the result line.
     const done = events.find((e): e is Extract<OrchestratorEvent, { type: 'task.completed' }> => e.type === 'task.completed' && e.taskId === 'T1')!;
     const progress = events.filter((e): e is Extract<OrchestratorEvent, { type: 'task.progress' }> => e.type === 'task.progress' && e.taskId === 'T1');
     const u = done.usage;
@@ -107,8 +83,8 @@ describe('ccasp run output', () => {
   });
 
   it('through a pipe: one plain stamped line per event, no escape codes, written as it happens', async () => {
-    const { dir, env } = await blockedRun(false);
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, env);
+    const { dir, env } = blockedRun(false);
+    const r = await runCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout + r.stderr).not.toContain(ESC);
     const lines = r.stdout.split('\n').filter(Boolean);
@@ -123,9 +99,9 @@ describe('ccasp run output', () => {
   });
 
   it('in GitHub Actions: annotations on stdout, a Markdown step summary, colour only when forced, never cursor movement', async () => {
-    const { dir, env } = await blockedRun(false);
+    const { dir, env } = blockedRun(false);
     const summary = summaryFile();
-    const r = await runCcasp(['run', 'plan'], dir, { ...env, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, FORCE_COLOR: '1' });
+    const r = await runCli(['run', 'plan'], { cwd: dir, env: { ...env, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, FORCE_COLOR: '1' } });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toMatch(/\u001b\[3\dm/);
     expect(r.stdout).not.toMatch(CURSOR_MOVES);
@@ -139,17 +115,17 @@ describe('ccasp run output', () => {
   });
 
   it('on a terminal with CI set: the plain lines, and NO_COLOR leaves no escape code at all', async () => {
-    const { dir, env } = await blockedRun(false);
-    const r = await runInPty(['run', 'plan'], dir, { ...env, TERM: 'xterm-256color', CI: '1', NO_COLOR: '1' });
+    const { dir, env } = blockedRun(false);
+    const r = await runCliInPty(['run', 'plan'], { cwd: dir, env: { ...env, TERM: 'xterm-256color', CI: '1', NO_COLOR: '1' } });
     expect(r.code, r.raw).toBe(4);
     expect(r.raw).not.toContain(ESC);
     for (const line of r.raw.split('\r\n').filter(Boolean)) expect(line).toMatch(STAMP);
   });
 
   it('on a terminal: a spinner per running agent, a line per finished task and a summary table on a clean screen', async () => {
-    const { dir, env } = await blockedRun(true, 1500);
+    const { dir, env } = blockedRun(true, 600);
     const columns = 110;
-    const r = await runInPty(['run', 'plan', '--concurrency', '2'], dir, { ...env, TERM: 'xterm-256color' }, columns);
+    const r = await runCliInPty(['run', 'plan', '--concurrency', '2'], { cwd: dir, env: { ...env, TERM: 'xterm-256color' }, columns });
     expect(r.code, r.raw).toBe(4);
 
     // Drawn, not printed: spinner frames, the cursor hidden and shown again, lines cleared in place.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ndjsonLineSchema } from '../../src/orchestrator/event-schema.js';
@@ -6,94 +6,38 @@ import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
 import { isProcessAlive } from '../../src/state/lock.js';
 import type { IntegrationMarker } from '../../src/worktree/integrate.js';
 import { integrationMarkerPath } from '../../src/worktree/names.js';
-import {
-  completionReport,
-  hang,
-  text,
-  toolResultsOf,
-  toolResultText,
-  toolUse,
-  turn,
-  writeTool,
-  type RecordedRequest,
-  type ScriptContext,
-  type ScriptedReply,
-} from '../support/scripted-api.js';
-import { killGroup, parkRefUpdate, sh, shStatus, type Parked } from '../worktree/fixture.js';
-import { honestAgent, processesWith, project, readPlan, readState, runCcasp, runEnv, scriptedApi, startCcasp, taskMarker, taskStatuses } from './harness.js';
+import { scriptedAgent, type AgentStep } from '../support/agents.js';
+import { runCli, startCli } from '../support/cli.js';
+import { readPlan, readStateJson as readState, taskStatuses } from '../support/files.js';
+import { killGroup, processesWith } from '../support/processes.js';
+import { writeFile } from '../support/tmp.js';
 import { until } from '../support/until.js';
+import { branches, parkRefUpdate, planRepo, sh, shStatus, worktreeList, worktreeOf, type Parked } from './fixture.js';
 
 /**
- * `--isolation worktree` end to end: real git, the real claude binary, a scripted model. Each task's
- * agent works in its own worktree; completed work is merged into the branch the run started on.
+ * `ccasp run --isolation worktree` through the built CLI: real git, a scripted stand-in for claude.
+ * Each task's agent works in its own worktree; completed work is merged into the branch the run
+ * started on; a run killed at any point, even inside a merge, is picked up cleanly by the next.
  */
 
 const task = (id: string, file: string, extra: Record<string, unknown> = {}) => ({ id, title: `Make ${file}`, file, status: 'pending', ...extra });
 const SHARED = 'src/shared.txt';
 
-/** A project that is a git repository with one commit (plan included), its own identity, no signing. */
-function gitProject(plan: unknown, files: Record<string, string> = {}): string {
-  const dir = project(plan);
-  for (const [rel, content] of Object.entries({ 'README.md': '# demo\n', ...files })) writeText(dir, rel, content);
-  sh(dir, 'init', '--quiet', '--initial-branch=main');
-  sh(dir, 'config', 'user.name', 'Test User');
-  sh(dir, 'config', 'user.email', 'test@example.com');
-  sh(dir, 'config', 'commit.gpgsign', 'false');
-  sh(dir, 'add', '--all');
-  sh(dir, 'commit', '--quiet', '-m', 'initial');
-  return dir;
-}
-
-function writeText(dir: string, rel: string, content: string): void {
-  const file = path.join(dir, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-}
-
-const worktreeOf = (dir: string, id: string) => path.join(dir, '.claude', 'worktrees', 'ccasp', id);
-const promptsOf = (api: { mainRequests(): RecordedRequest[] }, id: string) =>
-  api
-    .mainRequests()
-    .map((q) => q.messages[0]?.content.map((b) => b.text ?? '').join('') ?? '')
-    .filter((t) => t.includes(taskMarker(id)));
-const worktreeList = (dir: string) => sh(dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '));
-const branches = (dir: string) => sh(dir, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
 const events = (stdout: string): OrchestratorEvent[] =>
   stdout
     .split('\n')
     .filter(Boolean)
     .map((line) => ndjsonLineSchema.parse(JSON.parse(line)).event);
 
-/**
- * An agent that reads src/shared.txt, puts its own line in the middle, writes its file and reports.
- * On a retry after a conflict (the prompt says so) it reads the file git left with markers and
- * writes a version that keeps both tasks' lines, unless `resolve` is false: then it changes nothing.
- */
-function sharedEditor(taskId: string, own: string, resolve = true) {
-  return (_req: RecordedRequest, ctx: ScriptContext): ScriptedReply => {
-    const shared = path.join(ctx.cwd!, SHARED);
-    if (ctx.prompt.includes('## Merge conflict to resolve first')) {
-      if (!resolve) return turn(text(completionReport({ taskId, artifacts: [own], summary: 'left it as it was' })));
-      const steps = [
-        () => turn(toolUse('Read', { file_path: shared })),
-        () => turn(writeTool(shared, 'line 1\nT1 was here\nT2 was here\nline 3\n')),
-        () => turn(text(completionReport({ taskId, artifacts: [SHARED, own], summary: 'kept both changes' }))),
-      ];
-      return steps[Math.min(ctx.turn, steps.length - 1)]!();
-    }
-    const steps = [
-      () => turn(toolUse('Read', { file_path: shared })),
-      () => turn(writeTool(shared, `line 1\n${taskId} was here\nline 3\n`)),
-      () => turn(writeTool(path.join(ctx.cwd!, own), `${taskId}\n`)),
-      () => turn(text(completionReport({ taskId, artifacts: [SHARED, own], summary: `${taskId} edited the shared file` }))),
-    ];
-    return steps[Math.min(ctx.turn, steps.length - 1)]!();
-  };
-}
+/** Puts its own line in the middle of src/shared.txt and writes its file; its retry changes nothing. */
+const sharedEditor = (taskId: string, own: string): AgentStep[][] => [
+  [{ write: SHARED, content: `line 1\n${taskId} was here\nline 3\n` }, { write: own, content: `${taskId}\n` }, { complete: { summary: `${taskId} edited the shared file` } }],
+  [{ complete: { artifacts: [own], summary: 'left it as it was' } }],
+];
 
 function conflictPlan() {
   // Different declared files, so the scheduler runs both at once; both also edit the shared file.
-  return gitProject({ name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] }, { [SHARED]: 'line 1\nline 2\nline 3\n' });
+  return planRepo({ name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] }, { [SHARED]: 'line 1\nline 2\nline 3\n' });
 }
 
 const lockFiles = (dir: string) => readdirSync(path.join(dir, '.git'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lock'));
@@ -188,32 +132,29 @@ const FILE_OF: Readonly<Record<string, string>> = { T1: 'a.txt', T2: 'b.txt' };
 
 describe('ccasp run --isolation worktree', () => {
   it('runs parallel tasks in their own worktrees and merges both into the branch, leaving no worktree or branch', async () => {
-    const dir = gitProject({
+    const dir = planRepo({
       name: 'Parallel',
       phases: [
         { id: 'P1', name: 'Base', tasks: [task('P1.1', 'src/a.js'), task('P1.2', 'web/b.html')] },
         { id: 'P2', name: 'More', tasks: [task('P2.1', 'src/c.js', { dependencies: ['P1.1', 'P1.2'], verify: 'node --check src/c.js' })] },
       ],
     });
-    const api = await scriptedApi({
-      [taskMarker('P1.1')]: honestAgent('P1.1', ['src/a.js']),
-      [taskMarker('P1.2')]: honestAgent('P1.2', ['web/b.html']),
+    const agent = scriptedAgent({
+      'P1.1': [[{ sleep: 300 }, { write: 'src/a.js' }, { complete: {} }]],
+      'P1.2': [[{ sleep: 300 }, { write: 'web/b.html' }, { complete: {} }]],
       // Its dependencies' files must already be in its worktree.
-      [taskMarker('P2.1')]: (req, ctx) => {
-        if (ctx.turn === 0 && !(existsSync(path.join(ctx.cwd!, 'src/a.js')) && existsSync(path.join(ctx.cwd!, 'web/b.html')))) return turn(text('dependencies missing'));
-        return honestAgent('P2.1', ['src/c.js'])(req, ctx);
-      },
+      'P2.1': [[{ needs: ['src/a.js', 'web/b.html'] }, { write: 'src/c.js' }, { complete: {} }]],
     });
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2', '--json'], dir, runEnv(api.url));
+    const r = await runCli(['run', 'plan', '--concurrency', '2', '--json'], { cwd: dir, env: agent.env() });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(api.scriptErrors).toEqual([]);
     expect(taskStatuses(dir)).toEqual({ 'P1.1': 'completed', 'P1.2': 'completed', 'P2.1': 'completed' });
 
-    // Each agent ran in its own worktree and was told so; none wrote into the project folder itself.
-    for (const id of ['P1.1', 'P1.2', 'P2.1']) {
-      const first = api.mainRequests().find((q) => q.messages[0]?.content.some((b) => b.text?.includes(taskMarker(id))))!;
-      expect(first.systemText).toContain(`Primary working directory: ${worktreeOf(dir, id)}`);
-      expect(promptsOf(api, id)[0]).toContain(`- Project root: ${worktreeOf(dir, id)} `);
+    // Each agent ran in its own worktree and was told so.
+    const starts = agent.starts();
+    expect(starts.map((s) => s.taskId).sort()).toEqual(['P1.1', 'P1.2', 'P2.1']);
+    for (const s of starts) {
+      expect(s.cwd).toBe(worktreeOf(dir, s.taskId));
+      expect(s.prompt).toContain(`- Project root: ${worktreeOf(dir, s.taskId)} `);
     }
     // P1.1 and P1.2 ran at the same time: both started before either was merged.
     const seen = events(r.stdout);
@@ -242,11 +183,13 @@ describe('ccasp run --isolation worktree', () => {
 
   it('retries a task whose work conflicts, with the new tip merged in and the file named, then merges it', async () => {
     const dir = conflictPlan();
-    const api = await scriptedApi({ [taskMarker('T1')]: sharedEditor('T1', 'src/one.txt'), [taskMarker('T2')]: sharedEditor('T2', 'src/two.txt') });
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, runEnv(api.url));
+    const resolving = (taskId: string, own: string): AgentStep[][] => [
+      sharedEditor(taskId, own)[0]!,
+      [{ write: SHARED, content: 'line 1\nT1 was here\nT2 was here\nline 3\n' }, { complete: { artifacts: [SHARED, own], summary: 'kept both changes' } }],
+    ];
+    const agent = scriptedAgent({ T1: resolving('T1', 'src/one.txt'), T2: resolving('T2', 'src/two.txt') });
+    const r = await runCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env: agent.env() });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(api.scriptErrors).toEqual([]);
-
     // Whichever finished second conflicted and was retried; the other merged at once.
     const attempts = readState(dir).attempts;
     const loser = attempts.find((a) => a.outcome === 'retry')!.taskId;
@@ -255,25 +198,19 @@ describe('ccasp run --isolation worktree', () => {
       ['completed', undefined],
     ]);
     expect(r.stdout).toContain(`${loser} conflicts with the integration branch in ${SHARED}`);
-    const retryPrompt = promptsOf(api, loser).find((p) => p.includes('## Merge conflict to resolve first'))!;
-    expect(retryPrompt).toContain(`conflict with main in ${SHARED}`);
-    expect(retryPrompt).toContain(`- ${SHARED}\n`);
-    // The agent read git's markers in its own worktree.
-    const read = api.mainRequests().filter((q) => q.messages[0]?.content.some((b) => b.text?.includes('## Merge conflict to resolve first')))[1]!;
-    expect(toolResultText(toolResultsOf(read)[0]!)).toContain('<<<<<<<');
-
+    const retry = agent.starts().filter((s) => s.taskId === loser)[1]!;
+    expect(retry.prompt).toContain('## Merge conflict to resolve first');
+    expect(retry.prompt).toContain(SHARED);
+    // The retry found git's markers in its worktree, and its resolution is what main has.
     expect(sh(dir, 'show', `main:${SHARED}`)).toBe('line 1\nT1 was here\nT2 was here\nline 3');
-    for (const f of ['src/one.txt', 'src/two.txt']) expect(existsSync(path.join(dir, f))).toBe(true);
     expect(taskStatuses(dir)).toEqual({ T1: 'completed', T2: 'completed' });
-    expect(worktreeList(dir)).toHaveLength(1);
-    expect(branches(dir)).toEqual(['main']);
+    expect(worktreeList(dir)).toEqual([`worktree ${dir}`]);
   });
 
   it('blocks a task whose retry leaves the conflict, naming the file and the kept worktree; status lists it and clean --all removes it', async () => {
     const dir = conflictPlan();
-    const api = await scriptedApi({ [taskMarker('T1')]: sharedEditor('T1', 'src/one.txt', false), [taskMarker('T2')]: sharedEditor('T2', 'src/two.txt', false) });
-    const env = runEnv(api.url);
-    const r = await runCcasp(['run', 'plan', '--concurrency', '2', '--max-retries', '1'], dir, env);
+    const env = scriptedAgent({ T1: sharedEditor('T1', 'src/one.txt'), T2: sharedEditor('T2', 'src/two.txt') }).env();
+    const r = await runCli(['run', 'plan', '--concurrency', '2', '--max-retries', '1'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     const loser = readState(dir).blockedTasks[0]!.taskId;
     const wt = worktreeOf(dir, loser);
@@ -284,39 +221,39 @@ describe('ccasp run --isolation worktree', () => {
     // main has only the winner's change; the user's tree has no markers.
     expect(readFileSync(path.join(dir, SHARED), 'utf8')).not.toContain('<<<<<<<');
 
-    const status = await runCcasp(['status', 'plan', '--json'], dir, env);
+    const status = await runCli(['status', 'plan', '--json'], { cwd: dir, env });
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).worktrees).toEqual([
       { taskId: loser, taskStatus: 'blocked', condition: 'ready', path: `.claude/worktrees/ccasp/${loser}`, branch: `ccasp/conflict/${loser}`, ahead: 1, uncommitted: expect.any(Number), saved: [] },
     ]);
-    expect((await runCcasp(['status', 'plan'], dir, env)).stdout).toContain(`Worktrees (1), kept for inspection:\n  ${loser}  .claude/worktrees/ccasp/${loser}`);
+    expect((await runCli(['status', 'plan'], { cwd: dir, env })).stdout).toContain(`Worktrees (1), kept for inspection:\n  ${loser}  .claude/worktrees/ccasp/${loser}`);
 
-    const keep = await runCcasp(['clean', 'plan'], dir, env);
+    const keep = await runCli(['clean', 'plan'], { cwd: dir, env });
     expect(keep.code, keep.stderr).toBe(0);
     expect(keep.stdout).toContain(`kept (blocked or failed; --all removes them too): ${loser}`);
     expect(existsSync(wt)).toBe(true);
-    const all = await runCcasp(['clean', 'plan', '--all', '--json'], dir, env);
+    const all = await runCli(['clean', 'plan', '--all', '--json'], { cwd: dir, env });
     expect(all.code, all.stderr).toBe(0);
     expect(JSON.parse(all.stdout)).toEqual({ removed: [loser], kept: [], recovered: [] });
     expect(worktreeList(dir)).toEqual([`worktree ${dir}`]);
     expect(branches(dir)).toEqual(['main']);
-    expect(JSON.parse((await runCcasp(['status', 'plan', '--json'], dir, env)).stdout).worktrees).toEqual([]);
+    expect(JSON.parse((await runCli(['status', 'plan', '--json'], { cwd: dir, env })).stdout).worktrees).toEqual([]);
   });
 
   it('refuses a dirty working tree, naming the paths, unless --allow-dirty', async () => {
-    const dir = gitProject({ name: 'Dirty', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/a.js')] }] });
-    writeText(dir, 'README.md', '# changed by the user\n');
-    writeText(dir, 'notes.txt', 'mine\n');
-    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['src/a.js']) });
-    const env = runEnv(api.url);
-    const refused = await runCcasp(['run', 'plan', '--isolation', 'worktree'], dir, env);
+    const dir = planRepo({ name: 'Dirty', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/a.js')] }] });
+    writeFile(dir, 'README.md', '# changed by the user\n');
+    writeFile(dir, 'notes.txt', 'mine\n');
+    const agent = scriptedAgent();
+    const env = agent.env();
+    const refused = await runCli(['run', 'plan', '--isolation', 'worktree'], { cwd: dir, env });
     expect(refused.code, refused.stdout + refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/uncommitted changes in .*: README\.md, notes\.txt\. /);
     expect(refused.stderr).toContain('--allow-dirty');
-    expect(api.mainRequests()).toEqual([]);
+    expect(agent.starts()).toEqual([]);
     expect(taskStatuses(dir)).toEqual({ T1: 'pending' });
 
-    const r = await runCcasp(['run', 'plan', '--isolation', 'worktree', '--allow-dirty'], dir, env);
+    const r = await runCli(['run', 'plan', '--isolation', 'worktree', '--allow-dirty'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(sh(dir, 'show', 'main:src/a.js')).toContain('export const done = true;');
     // The user's changes are still theirs: uncommitted and as they were.
@@ -325,20 +262,10 @@ describe('ccasp run --isolation worktree', () => {
   });
 
   it('resumes after kill -9 in worktree mode and finishes, with nothing left behind', async () => {
-    const dir = gitProject({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
-    let hungSession: string | null | undefined;
-    const honestT2 = honestAgent('T2', ['b.txt']);
-    const api = await scriptedApi({
-      [taskMarker('T1')]: honestAgent('T1', ['a.txt']),
-      // The first T2 conversation writes a draft and then hangs; the next one is honest.
-      [taskMarker('T2')]: (req, ctx) => {
-        hungSession ??= ctx.sessionId;
-        if (ctx.sessionId !== hungSession) return honestT2(req, ctx);
-        return ctx.turn === 0 ? turn(writeTool(path.join(ctx.cwd!, 'draft.txt'), 'half\n')) : hang();
-      },
-    });
-    const env = runEnv(api.url);
-    const first = startCcasp(['run', 'plan', '--concurrency', '2'], dir, env);
+    const dir = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
+    // The first T2 agent writes a draft and then hangs; the next one is honest.
+    const env = scriptedAgent({ T2: [[{ write: 'draft.txt', content: 'half\n' }, { hang: true }], [{ write: 'b.txt' }, { complete: {} }]] }).env();
+    const first = startCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env });
     const pid = await until(() => {
       const s = readState(dir);
       return s.completedTasks.includes('T1') ? s.activeAgents.find((a) => a.taskId === 'T2')?.pid : undefined;
@@ -347,7 +274,7 @@ describe('ccasp run --isolation worktree', () => {
     first.child.kill('SIGKILL');
     await first.done;
 
-    const second = await runCcasp(['run', 'plan', '--concurrency', '2'], dir, env);
+    const second = await runCli(['run', 'plan', '--concurrency', '2'], { cwd: dir, env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(second.stderr).toContain(`ended agent pid ${pid} for T2`);
     expect(isProcessAlive(pid)).toBe(false);
@@ -363,12 +290,11 @@ describe('ccasp run --isolation worktree', () => {
   });
 
   it.each(KILL_WINDOWS)('resumes cleanly after kill -9 during integration: $name', async (w) => {
-    const dir = gitProject({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
-    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
-    const env = runEnv(api.url);
+    const dir = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt')] }] });
+    const env = scriptedAgent().env();
     const hook = parkRefUpdate(dir, { state: w.state, nth: w.nth });
     const args = ['run', 'plan', '--isolation', 'worktree', '--concurrency', '2'];
-    const first = startCcasp(args, dir, env);
+    const first = startCli(args, { cwd: dir, env });
     const parked = await until(hook.parked, 'ccasp to reach the parked integration');
     const marker = JSON.parse(readFileSync(integrationMarkerPath(dir), 'utf8')) as IntegrationMarker;
     expect(marker.pid).toBe(first.child.pid);
@@ -383,9 +309,8 @@ describe('ccasp run --isolation worktree', () => {
     else await until(() => (gone() ? true : undefined), 'git and the hook to be gone');
     w.atKill(dir, marker, taskId);
 
-    const second = await runCcasp(args, dir, env);
+    const second = await runCli(args, { cwd: dir, env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
-    expect(api.scriptErrors).toEqual([]);
     const [outcome, ...more] = w.recovered(FILE_OF[taskId]!, parked);
     expect(second.stdout + second.stderr).toContain(`recovered: the integration of ${marker.taskBranch} ${outcome}`);
     for (const line of more) expect(second.stdout + second.stderr).toContain(`recovered: ${line}`);

@@ -1,21 +1,17 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { GithubServer } from '../support/github-server.js';
-import { honestAgent, project, readState, runCcasp, runEnv, scriptedApi, taskMarker } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { startGithub, type GithubServer } from '../support/github-server.js';
+import { scriptedAgent } from '../support/agents.js';
+import { runCli } from '../support/cli.js';
+import { makeProject, readStateJson as readState } from '../support/files.js';
 
 const TOKEN = 'ghp_EndToEndToken0123456789abcdefghijkl';
 
-async function github(): Promise<GithubServer> {
-  const server = await GithubServer.start({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
-  onTestFinished(async () => {
-    await server.close();
-    // Every request ccasp sent, and every answer the fake gave, matched GitHub's OpenAPI description.
-    expect(server.contractErrors).toEqual([]);
-  });
-  return server;
+function github(): Promise<GithubServer> {
+  return startGithub({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
 }
 
 function twoPhases() {
-  return project({
+  return makeProject({
     plan_id: 'gh-plan',
     name: 'Synced plan',
     github: { owner: 'acme', repo: 'widgets', issue: 12 },
@@ -26,13 +22,13 @@ function twoPhases() {
   });
 }
 
+/** `ccasp run` with GitHub sync, through the built CLI with a stand-in for claude and a fake GitHub. */
 describe('ccasp run with GitHub sync', () => {
   it('keeps one status comment, reports phases, labels progress, closes the issue, and never shows the token', async () => {
     const dir = twoPhases();
     const gh = await github();
-    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
-    const env = runEnv(api.url, { GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
-    const r = await runCcasp(['run', 'plan'], dir, env);
+    const env = scriptedAgent().env({ GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
+    const r = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
 
     const issue = gh.issues.get(12)!;
@@ -52,7 +48,7 @@ describe('ccasp run with GitHub sync', () => {
     expect(readState(dir).githubConfig?.lastSyncAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     // A second run of the finished plan posts nothing new.
     const before = issue.comments.length;
-    const again = await runCcasp(['run', 'plan'], dir, env);
+    const again = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(again.code).toBe(0);
     expect(issue.comments.length).toBe(before);
     expect(JSON.stringify(readState(dir))).not.toContain(TOKEN);
@@ -62,15 +58,14 @@ describe('ccasp run with GitHub sync', () => {
     const dir = twoPhases();
     const gh = await github();
     gh.inject({ kind: 'status', status: 503 }, { times: 1000 });
-    const api = await scriptedApi({ [taskMarker('T1')]: honestAgent('T1', ['a.txt']), [taskMarker('T2')]: honestAgent('T2', ['b.txt']) });
-    const env = runEnv(api.url, { GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
-    const r = await runCcasp(['run', 'plan'], dir, env);
+    const env = scriptedAgent().env({ GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
+    const r = await runCli(['run', 'plan'], { cwd: dir, env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(gh.issues.get(12)!.comments).toEqual([]);
     expect(readState(dir).githubConfig?.pending).toBeGreaterThan(0);
 
     const healed = await github();
-    const sync = await runCcasp(['sync', 'plan', '--json'], dir, { ...env, GITHUB_API_URL: healed.baseUrl });
+    const sync = await runCli(['sync', 'plan', '--json'], { cwd: dir, env: { ...env, GITHUB_API_URL: healed.baseUrl } });
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     const issue = healed.issues.get(12)!;
     expect(issue.comments.length).toBeGreaterThan(0);
