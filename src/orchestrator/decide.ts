@@ -145,17 +145,21 @@ function givenUp(ctx: AttemptContext, last: Extract<Outcome, { kind: 'retry' }>)
     const ws = ctx.workspace;
     return {
       kind: 'blocked',
-      blocker: `gave up after ${ctx.attempt} attempts: the work conflicts with the integration branch in ${paths.join(', ')}; it is kept in ${ws.cwd} (branch ${ws.branch})`,
+      blocker: `gave up after ${attempts(ctx.attempt)}: the work conflicts with the integration branch in ${paths.join(', ')}; it is kept in ${ws.cwd} (branch ${ws.branch})`,
       suggestedAction: `merge ${ws.branch} by hand (or resolve the files in that worktree), then run \`ccasp unblock ${ctx.taskId}\``,
       conflictPaths: paths,
     };
   }
   return {
     kind: 'blocked',
-    blocker: `gave up after ${ctx.attempt} attempts; last: ${last.reason}`,
+    blocker: `gave up after ${attempts(ctx.attempt)}; last: ${last.reason}`,
     suggestedAction: `look at the agent logs, fix the cause, then run \`ccasp unblock ${ctx.taskId}\``,
     ...withConflict(paths),
   };
+}
+
+function attempts(n: number): string {
+  return n === 1 ? '1 attempt' : `${n} attempts`;
 }
 
 function withConflict(paths: readonly string[] | undefined): { conflictPaths?: readonly string[] } {

@@ -52,6 +52,12 @@ describe('decide asks only for the facts the outcome needs', () => {
     expect(settle(facts, { ...ctx, lastFailure: { ...lastFailure, fingerprint: undefined } }, { fingerprint: { value: undefined } }).outcome).toMatchObject({ kind: 'retry' });
   });
 
+  it('gives up on the last try, counting attempts as people do', () => {
+    const facts = { result: answer(request, 'nothing') };
+    expect(settle(facts, { ...ctx, lastTry: true }, { fingerprint: { value: 'f' } }).outcome).toMatchObject({ kind: 'blocked', blocker: expect.stringMatching(/^gave up after 1 attempt; last: /) });
+    expect(settle(facts, { ...ctx, attempt: 3, lastTry: true }, { fingerprint: { value: 'f' } }).outcome).toMatchObject({ blocker: expect.stringMatching(/^gave up after 3 attempts; /) });
+  });
+
   it('a refused merge blocks the task, saying where its work is kept', () => {
     const r = settle({ result: complete(request) }, { ...ctx, workspace: WS }, { check: OK, integration: { kind: 'refused', reason: 'local changes', suggestedAction: 'commit them' } });
     expect(r.outcome).toEqual({ kind: 'blocked', blocker: 'local changes', suggestedAction: 'commit them (its work is kept in /wt/A, branch ccasp/A)' });
