@@ -7,7 +7,8 @@ import { acquireLock } from '../state/lock.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
 import { readState } from '../state/read-state.js';
-import { newBooks, RunState } from '../orchestrator/run-state.js';
+import { RunState } from '../orchestrator/run-state.js';
+import { newState } from '../state/new-state.js';
 import { RunFiles } from '../state/run-files.js';
 
 /**
@@ -32,7 +33,7 @@ export async function reopenTask(planDir: string, taskId: string, allowed: reado
     if (read.kind === 'invalid') throw new InvalidPlanError([...read.problems]);
     const planPath = path.relative(root, doc.file) || doc.file;
     const now = new Date().toISOString();
-    const run = new RunState(doc.plan, read.kind === 'ok' && read.state.planId === doc.plan.id ? read.state : newBooks(doc.plan, planPath, now));
+    const run = new RunState(doc.plan, read.kind === 'ok' && read.state.planId === doc.plan.id ? read.state : newState(doc.plan, planPath, now));
     run.reopened(taskId, now);
     await new RunFiles(() => run.files(doc, stateFile, now)).save();
     return task.status;

@@ -1,5 +1,5 @@
 import { InvalidPlanError, StateConflictError } from '../errors.js';
-import { newBooks } from '../orchestrator/run-state.js';
+import { newState } from '../state/new-state.js';
 import type { Plan } from '../plan/model.js';
 import { readState } from '../state/read-state.js';
 import type { OrchestratorState } from '../state/schema.js';
@@ -17,7 +17,7 @@ export async function loadBooks(
   options: { readonly fresh: boolean; readonly cwd: string; readonly now: string },
 ): Promise<{ books: OrchestratorState; resumed: boolean }> {
   const existing = await readState(stateFile);
-  if (options.fresh || existing.kind === 'absent') return { books: newBooks(plan, planPath, options.now), resumed: false };
+  if (options.fresh || existing.kind === 'absent') return { books: newState(plan, planPath, options.now), resumed: false };
   if (existing.kind === 'invalid') throw new InvalidPlanError([...existing.problems]);
   const { planId, planPath: recordedPath } = existing.state;
   if (planId !== plan.id || recordedPath !== planPath) {

@@ -1,4 +1,3 @@
-import type { AttemptResult } from '../agents/attempt.js';
 import type { PlanDocument, ProgressChanges } from '../plan/document.js';
 import { isDone, type PhaseStatus, type Plan, type Task, type TaskStatus } from '../plan/model.js';
 import { phasesPercent, phaseStatusOf, planStatusOf } from '../plan/progress.js';
@@ -9,7 +8,7 @@ import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import { STATE_VERSION } from '../state/version.js';
 import type { BudgetPolicy } from './budget.js';
 import type { RunOutcome } from './events.js';
-import type { Outcome } from './outcome.js';
+import { attemptRecord, type AttemptEnd } from './attempt-record.js';
 import { Schedule } from './schedule.js';
 
 /** A task's progress as PROGRESS.json records it. */
@@ -375,43 +374,6 @@ export class RunState {
   }
 }
 
-/** How an attempt ended, as the run records it. */
-export interface AttemptEnd {
-  readonly attempt: number;
-  readonly outcome: Outcome;
-  /** The agent's run; absent when no agent ran (its worktree could not be made). */
-  readonly result?: AttemptResult;
-  readonly startedAt: string;
-  readonly at: string;
-  /** Who completed it (the specialist), for PROGRESS.json's `completedBy`. */
-  readonly completedBy: string;
-}
-
-function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord {
-  const { outcome, result } = ended;
-  const reason = outcome.kind === 'retry' || outcome.kind === 'fatal' ? outcome.reason : outcome.kind === 'blocked' ? outcome.blocker : undefined;
-  const summary = outcome.kind === 'completed' || outcome.kind === 'retry' ? outcome.summary : undefined;
-  const artifacts = outcome.kind === 'completed' ? outcome.artifacts : [];
-  const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? (outcome.conflictPaths ?? []) : [];
-  const sessionId = result?.result?.sessionId ?? result?.sessionId;
-  return {
-    taskId,
-    attempt: ended.attempt,
-    outcome: outcome.kind === 'wait' ? 'rate-limited' : outcome.kind,
-    ...(reason ? { reason } : {}),
-    ...(summary ? { summary } : {}),
-    ...(artifacts.length > 0 ? { artifacts: [...artifacts] } : {}),
-    ...(sessionId ? { sessionId } : {}),
-    startedAt: result?.startedAt ?? ended.startedAt,
-    finishedAt: result?.finishedAt ?? ended.at,
-    durationMs: result?.durationMs ?? Math.max(0, Date.parse(ended.at) - Date.parse(ended.startedAt)),
-    costUsd: result?.result?.costUsd ?? 0,
-    usage: result?.result?.usage ?? { ...ZERO_USAGE },
-    ...(result ? { log: result.logFile } : {}),
-    ...(conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
-  };
-}
-
 /** Attempts that failed on their own account: not those a stop or a usage limit cut short. */
 function isRejected(a: AttemptRecord): boolean {
   return a.outcome !== 'completed' && a.outcome !== 'interrupted' && a.outcome !== 'rate-limited';
@@ -423,29 +385,4 @@ function progressOf(task: Task): TaskProgress {
 
 function sameProgress(a: TaskProgress, b: TaskProgress): boolean {
   return a.status === b.status && a.completedAt === b.completedAt && a.completedBy === b.completedBy && a.blocker === b.blocker && a.attempts === b.attempts;
-}
-
-/** A state for a plan that has none yet. */
-export function newBooks(plan: Plan, planPath: string, now: string): OrchestratorState {
-  return {
-    version: STATE_VERSION,
-    planId: plan.id,
-    planPath,
-    initialized: now,
-    lastUpdated: now,
-    status: 'active',
-    currentPhase: null,
-    activeAgents: [],
-    completedTasks: [],
-    pendingTasks: [],
-    failedTasks: [],
-    blockedTasks: [],
-    attempts: [],
-    tokenBudget: { used: 0, limit: null, costLimitUsd: null, compactionThreshold: 0.8, lastCompaction: null, costUsd: 0, usage: { ...ZERO_USAGE } },
-    githubConfig:
-      plan.github?.owner && plan.github.repo
-        ? { enabled: true, owner: plan.github.owner, repo: plan.github.repo, issueNumber: plan.github.issue, lastSyncAt: null, lastResult: null, pending: 0 }
-        : null,
-    metrics: { tasksCompleted: 0, tasksFailed: 0, totalAgentsSpawned: 0, averageTaskDuration: 0 },
-  };
 }

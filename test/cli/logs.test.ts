@@ -6,7 +6,7 @@ import { logsCommand, taskLogs } from '../../src/cli/commands/logs.js';
 import { renderTranscript, toolSummary } from '../../src/cli/render/transcript.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { logPath, statePath } from '../../src/state/paths.js';
-import { newBooks } from '../../src/orchestrator/run-state.js';
+import { newState } from '../../src/state/new-state.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { runCommand } from '../support/command.js';
 import { makeProject } from '../support/files.js';
@@ -38,7 +38,7 @@ async function project(): Promise<string> {
   copyFileSync(fixture('api-error-500.jsonl'), logPath(dir, 'P1.11', 1));
   const doc = await loadPlan(path.join(dir, 'plan'));
   const usage = { inputTokens: 1, outputTokens: 1, cacheCreationTokens: 0, cacheReadTokens: 0 };
-  const state = newBooks(doc.plan, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
+  const state = newState(doc.plan, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
   state.attempts.push(
     { taskId: 'P1.1', attempt: 1, outcome: 'retry', reason: 'no completion report', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000, costUsd: 0.0001, usage },
     { taskId: 'P1.1', attempt: 2, outcome: 'completed', startedAt: '2026-01-01T00:00:05.000Z', finishedAt: '2026-01-01T00:00:07.500Z', durationMs: 2500, costUsd: 0.0015, usage },

@@ -5,7 +5,8 @@ import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
 import type { WorkCheck } from '../../src/orchestrator/judge.js';
 import type { RunPorts, RunSettings } from '../../src/orchestrator/ports.js';
 import { runPlan, type RunResult } from '../../src/orchestrator/run-plan.js';
-import { newBooks, RunState } from '../../src/orchestrator/run-state.js';
+import { RunState } from '../../src/orchestrator/run-state.js';
+import { newState } from '../../src/state/new-state.js';
 import type { Phase, Plan, Task } from '../../src/plan/model.js';
 import type { OrchestratorState } from '../../src/state/schema.js';
 import type { Integration, Workspace } from '../../src/worktree/workspace.js';
@@ -115,7 +116,7 @@ export interface HarnessOptions {
 }
 
 export function harness(p: Plan, options: HarnessOptions): Harness {
-  const books = options.books ?? newBooks(p, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
+  const books = options.books ?? newState(p, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
   const run = new RunState(p, books);
   const events: OrchestratorEvent[] = [];
   const requests: AgentRequest[] = [];

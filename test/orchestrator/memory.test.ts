@@ -4,7 +4,7 @@ import { renderTaskPrompt } from '../../src/agents/prompt.js';
 import { routeTask } from '../../src/agents/route.js';
 import type { Plan, Task } from '../../src/plan/model.js';
 import type { AttemptRecord, OrchestratorState } from '../../src/state/schema.js';
-import { newBooks } from '../../src/orchestrator/run-state.js';
+import { newState } from '../../src/state/new-state.js';
 
 function task(id: string): Task {
   return { id, title: `Task ${id}`, files: [`src/${id}.ts`], simple: false, dependencies: [], status: 'pending', at: 'x', dependencyField: 'dependencies' };
@@ -17,7 +17,7 @@ function bigRun(tasks: number) {
     shape: 'canonical',
     phases: [{ id: 'P1', name: 'All', status: 'in_progress', at: 'phases[0]', tasks: Array.from({ length: tasks }, (_, i) => task(`T${i}`)) }],
   };
-  const state = newBooks(plan, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
+  const state = newState(plan, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
   state.attempts = plan.phases[0]!.tasks.map(
     (t, i): AttemptRecord => ({
       taskId: t.id,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newBooks, RunState } from '../../src/orchestrator/run-state.js';
+import { RunState } from '../../src/orchestrator/run-state.js';
+import { newState } from '../../src/state/new-state.js';
 import type { Outcome } from '../../src/orchestrator/outcome.js';
 import type { Task } from '../../src/plan/model.js';
 import { phase, plan, task } from './harness.js';
@@ -9,7 +10,7 @@ const LATER = '2026-02-01T11:00:00.000Z';
 const POLICY = { tokenLimit: null, maxCostUsd: null, compactionThreshold: 0.8, hardLimit: false };
 
 function stateOf(p: ReturnType<typeof plan>): RunState {
-  return new RunState(p, newBooks(p, 'plan/PROGRESS.json', AT));
+  return new RunState(p, newState(p, 'plan/PROGRESS.json', AT));
 }
 
 function start(run: RunState, taskId: string, attempt = 1): void {

@@ -1,0 +1,42 @@
+import type { AttemptResult } from '../agents/attempt.js';
+import type { AttemptRecord } from '../state/schema.js';
+import { ZERO_USAGE } from '../state/usage.js';
+import type { Outcome } from './outcome.js';
+
+/** How an attempt ended, as the run records it. */
+export interface AttemptEnd {
+  readonly attempt: number;
+  readonly outcome: Outcome;
+  /** The agent's run; absent when no agent ran (its worktree could not be made). */
+  readonly result?: AttemptResult;
+  readonly startedAt: string;
+  readonly at: string;
+  /** Who completed it (the specialist), for PROGRESS.json's `completedBy`. */
+  readonly completedBy: string;
+}
+
+/** The attempt as state.json keeps it: what the agent did, what it came to, what it cost. */
+export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord {
+  const { outcome, result } = ended;
+  const reason = outcome.kind === 'retry' || outcome.kind === 'fatal' ? outcome.reason : outcome.kind === 'blocked' ? outcome.blocker : undefined;
+  const summary = outcome.kind === 'completed' || outcome.kind === 'retry' ? outcome.summary : undefined;
+  const artifacts = outcome.kind === 'completed' ? outcome.artifacts : [];
+  const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? (outcome.conflictPaths ?? []) : [];
+  const sessionId = result?.result?.sessionId ?? result?.sessionId;
+  return {
+    taskId,
+    attempt: ended.attempt,
+    outcome: outcome.kind === 'wait' ? 'rate-limited' : outcome.kind,
+    ...(reason ? { reason } : {}),
+    ...(summary ? { summary } : {}),
+    ...(artifacts.length > 0 ? { artifacts: [...artifacts] } : {}),
+    ...(sessionId ? { sessionId } : {}),
+    startedAt: result?.startedAt ?? ended.startedAt,
+    finishedAt: result?.finishedAt ?? ended.at,
+    durationMs: result?.durationMs ?? Math.max(0, Date.parse(ended.at) - Date.parse(ended.startedAt)),
+    costUsd: result?.result?.costUsd ?? 0,
+    usage: result?.result?.usage ?? { ...ZERO_USAGE },
+    ...(result ? { log: result.logFile } : {}),
+    ...(conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
+  };
+}
