@@ -33,10 +33,10 @@ describe('ending an agent, through the real claude binary', () => {
     // keeps its default (minutes), so a slow machine cannot make it fire first.
     const busy: Script = (_req, ctx) => turn(toolUse('Read', { file_path: path.join(ctx.cwd!, 'plan', 'PROGRESS.json') }), { delayMs: 500 });
     const api = await scriptedApi({ [taskMarker('T1')]: busy });
-    const r = await runCli(['run', 'plan', '--task-timeout', '3s', '--max-retries', '0'], { cwd: dir, env: runEnv(api.url) });
+    const r = await runCli(['run', 'plan', '--task-timeout', '5s', '--max-retries', '0'], { cwd: dir, env: runEnv(api.url) });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     const state = readState(dir);
-    expect(state.attempts).toEqual([expect.objectContaining({ taskId: 'T1', attempt: 1, reason: expect.stringContaining('the agent ran past the 3 s time limit and was stopped') })]);
+    expect(state.attempts).toEqual([expect.objectContaining({ taskId: 'T1', attempt: 1, reason: expect.stringContaining('the agent ran past the 5 s time limit and was stopped') })]);
     // It really was busy: several turns before it was stopped.
     expect(api.mainRequests().length).toBeGreaterThan(2);
     expect(processesWith(state.attempts[0]!.sessionId!)).toEqual([]);
