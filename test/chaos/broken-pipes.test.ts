@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgent, type AgentStep, type ScriptedAgent } from '../support/agents.js';
-import { runCli, type CliOptions, type CliResult } from '../support/cli.js';
+import { runCli, startCli, type CliOptions, type CliResult } from '../support/cli.js';
 import { lockFile, makeProject, readPlan, readStateJson } from '../support/files.js';
 import { processesIn } from '../support/processes.js';
 import { startCliInPty } from '../support/pty.js';
@@ -13,7 +13,7 @@ import { until } from '../support/until.js';
  * Output nobody reads any more: a reader that goes away (`ccasp run | head -1`, a consumer that
  * dies), stderr closed too, a terminal that closes. Output stops and nothing else does: a run goes
  * on to its end and exit code, a command finishes with the code it would have had, and nothing
- * prints a stack.
+ * prints a stack. The terminal closing on a run in it (SIGHUP) stops the run as SIGTERM does.
  */
 
 const BLOCKED = 'TASK_BLOCKED: T3\nBLOCKER: the STRIPE_KEY secret is not set\nSUGGESTED_ACTION: add STRIPE_KEY to .env';
@@ -146,8 +146,34 @@ describe('one-shot commands with nobody reading', () => {
 });
 
 describe('a terminal that closes', () => {
-  /** T1 takes a while, so that the terminal can close while its agent works. */
+  /** T1 takes a while (or hangs), so that the terminal can close while its agent works. */
   const slowFirst = (first: readonly AgentStep[]) => scriptedAgent({ T1: [first] });
+
+  it('with ccasp in its session (SIGHUP): agents ended, state paused, lock released', async () => {
+    const project = chainProject();
+    const agent = slowFirst([{ hang: true }]);
+    const pty = startCliInPty(['run', 'plan'], { cwd: project, env: agent.env({ TERM: 'xterm-256color' }), columns: 100 });
+    await until(() => (agent.starts().length > 0 ? true : undefined), 'the first agent');
+    await until(() => (pty.raw().includes('T1') ? true : undefined), 'the spinner');
+    pty.close();
+    await until(() => (processesIn(project).length === 0 ? true : undefined), 'ccasp and its agent to end');
+    expect(readStateJson(project)).toMatchObject({ status: 'paused', activeAgents: [] });
+    expect(readPlan(project).phases[0]!.tasks.map((t) => t.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(existsSync(lockFile(project))).toBe(false);
+  });
+
+  it('SIGHUP stops a run as SIGTERM does, with exit 129', async () => {
+    const project = chainProject();
+    const running = startCli(['run', 'plan', '--json'], { cwd: project, env: slowFirst([{ hang: true }]).env() });
+    expect(await running.waitForEvent('task.started')).toBe(true);
+    running.child.kill('SIGHUP');
+    const r = await running.done;
+    expect(r.stderr).toContain('SIGHUP: stopping agents and saving state');
+    expect(r.code, r.stderr).toBe(129);
+    expect(readStateJson(project)).toMatchObject({ status: 'paused', activeAgents: [] });
+    expect(existsSync(lockFile(project))).toBe(false);
+    expect(processesIn(project)).toEqual([]);
+  });
 
   it('with ccasp outside its session (setsid): its writes fail, the run goes on and completes', async () => {
     const project = chainProject();
