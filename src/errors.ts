@@ -13,6 +13,7 @@ export const ExitCode = {
   rateLimited: 7,
   stateConflict: 8,
   writeFailed: 9,
+  hangup: 129,
   interrupted: 130,
   terminated: 143,
 } as const;

@@ -9,7 +9,21 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  dropOutputOnFailure(process.stdout);
+  dropOutputOnFailure(process.stderr);
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/**
+ * Output that cannot be delivered (the reader of a pipe is gone, as with `| head -1`; the terminal
+ * closed; the disk under a redirect is full) is dropped, and nothing else changes: a run goes on to its
+ * end and exit code, a command finishes its work. Node ignores SIGPIPE and reports a failed write to
+ * stdout or stderr as an 'error' event on the stream, never a throw; unheard, that event would crash
+ * the process with the run's lock held and its agents working. The stream stays open, so each later
+ * write fails the same way and is dropped here too.
+ */
+function dropOutputOnFailure(stream: NodeJS.WriteStream): void {
+  stream.on('error', () => undefined);
 }
 
 /**

@@ -101,15 +101,14 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     if (github) bus.subscribe(github.listener);
 
     const stop = new AbortController();
-    let stoppedBy: NodeJS.Signals | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
+    let stoppedBy: StopSignal | undefined;
+    const onSignal = (signal: StopSignal) => {
       if (stoppedBy) return;
       stoppedBy = signal;
       writeLine(io.stderr, c.yellow(`\n${signal}: stopping agents and saving state…`));
       stop.abort();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
     const claude = {
       bin: options.claudeBin ?? 'claude',
@@ -143,8 +142,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       return outcomeExitCode(result.outcome, stoppedBy);
     } finally {
       output.end();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       if (isolation.mode === 'worktree' && worktrees) {
         for (const w of await finishWorktreeRun(isolation, plan.name, worktrees.integrated())) writeLine(io.stderr, c.yellow(`warning: ${w}`));
       }
@@ -168,7 +166,17 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   }
 }
 
-function outcomeExitCode(outcome: RunOutcome, stoppedBy: NodeJS.Signals | undefined): number {
+/**
+ * The signals that stop a run: agents ended, state saved as paused. SIGHUP (the run's terminal
+ * closed) among them: left to its default it would kill ccasp at once and leave the agents, each in
+ * its own process group, working unsupervised.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
+const SIGNAL_EXIT: Record<StopSignal, number> = { SIGINT: ExitCode.interrupted, SIGTERM: ExitCode.terminated, SIGHUP: ExitCode.hangup };
+
+function outcomeExitCode(outcome: RunOutcome, stoppedBy: StopSignal | undefined): number {
   switch (outcome) {
     case 'completed':
       return ExitCode.ok;
@@ -177,7 +185,8 @@ function outcomeExitCode(outcome: RunOutcome, stoppedBy: NodeJS.Signals | undefi
     case 'failed':
       return ExitCode.phaseFailed;
     case 'paused':
-      return stoppedBy === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+      // Only a stop signal pauses a run.
+      return SIGNAL_EXIT[stoppedBy ?? 'SIGINT'];
     case 'rate-limited':
       return ExitCode.rateLimited;
     case 'budget':

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 import { cleanEnv } from './env.js';
@@ -29,6 +30,16 @@ export interface CliOptions {
   readonly nodeArgs?: readonly string[];
   /** Another ccasp than the repository's bin/ccasp. */
   readonly bin?: string;
+  /**
+   * The reader of stdout goes away after this many lines, as `| head -n N` does: the pipe is closed
+   * and what ccasp writes later fails (0: closed before ccasp writes anything). `stdout()` keeps
+   * the lines read.
+   */
+  readonly stdoutLines?: number;
+  /** The same for stderr. */
+  readonly stderrLines?: number;
+  /** A file descriptor for stdout instead of a pipe (an open /dev/full, say: every write fails with ENOSPC). */
+  readonly stdoutFd?: number;
 }
 
 export interface RunningCli {
@@ -53,7 +64,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`could not start ${bin}`);
   onTestFinished(() => {
@@ -65,7 +76,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   let ended = false;
   const events: RunEvent[] = [];
   const waiters: { type: string; resolve: (seen: boolean) => void }[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+  const onStdout = (d: string) => {
     out += d;
     partial += d;
     let nl: number;
@@ -79,8 +90,9 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
         w.resolve(true);
       }
     }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  };
+  if (child.stdout) readHead(child.stdout, options.stdoutLines, onStdout);
+  readHead(child.stderr!, options.stderrLines, (d) => (err += d));
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -108,6 +120,26 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
 /** Runs the built CLI to its end; see `startCli`. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
+}
+
+/**
+ * Hands `stream`'s text to `onData`; with a limit, only its first `lines` lines, and then closes the
+ * pipe's end as a reader that goes away does, which is what makes ccasp's later writes fail (EPIPE).
+ */
+function readHead(stream: Readable, lines: number | undefined, onData: (text: string) => void): void {
+  stream.setEncoding('utf8');
+  if (lines === undefined) {
+    stream.on('data', onData);
+    return;
+  }
+  let seen = 0;
+  if (lines === 0) stream.destroy();
+  stream.on('data', (d: string) => {
+    let cut = 0;
+    while (seen < lines && (cut = d.indexOf('\n', cut) + 1) > 0) seen++;
+    onData(seen < lines ? d : d.slice(0, cut));
+    if (seen >= lines) stream.destroy();
+  });
 }
 
 function parseEvent(line: string): RunEvent | undefined {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { onTestFinished } from 'vitest';
 import { CCASP_BIN, type CliResult } from './cli.js';
 import { cleanEnv } from './env.js';
@@ -9,15 +9,36 @@ export interface PtyResult extends CliResult {
   readonly raw: string;
 }
 
+export interface PtyOptions {
+  readonly cwd: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly columns?: number;
+  /**
+   * Start ccasp in a session of its own (`setsid`): it still writes to the terminal, but is not one
+   * of the terminal's processes, so the terminal closing sends it no SIGHUP; its writes just fail.
+   */
+  readonly ownSession?: boolean;
+}
+
+export interface RunningPty {
+  /** `script`, which holds the terminal; ccasp runs under it. */
+  readonly script: ChildProcess;
+  readonly done: Promise<PtyResult>;
+  /** What the terminal got so far. */
+  raw(): string;
+  /** Closes the terminal, as closing its window does: `script` is killed and the terminal hangs up. */
+  close(): void;
+}
+
 /**
- * Runs the CLI inside a real pseudo-terminal through util-linux `script`, so that stdout.isTTY is
+ * Starts the CLI inside a real pseudo-terminal through util-linux `script`, so that stdout.isTTY is
  * true exactly as in a user's terminal, `columns` wide when given. stdout and stderr both reach the
- * terminal: `stdout` is all of it with the terminal's "\r\n" turned back into "\n".
+ * terminal.
  */
-export async function runCliInPty(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; columns?: number }): Promise<PtyResult> {
-  const quoted = [process.execPath, CCASP_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+export function startCliInPty(args: readonly string[], options: PtyOptions): RunningPty {
+  const quoted = [...(options.ownSession ? ['setsid', '-w'] : []), process.execPath, CCASP_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const command = options.columns === undefined ? quoted : `stty cols ${options.columns} rows 40; exec ${quoted}`;
-  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+  const script = spawn('script', ['-qefc', command, '/dev/null'], {
     cwd: options.cwd,
     env: options.env ?? cleanEnv({ TERM: 'xterm-256color' }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,14 +46,19 @@ export async function runCliInPty(args: readonly string[], options: { cwd: strin
     detached: true,
   });
   onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) killGroup(child.pid);
+    if (script.exitCode === null && script.signalCode === null && script.pid !== undefined) killGroup(script.pid);
   });
   let raw = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (raw += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (raw += d));
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (c, s) => resolve({ code: c, signal: s }));
+  script.stdout.setEncoding('utf8').on('data', (d: string) => (raw += d));
+  script.stderr.setEncoding('utf8').on('data', (d: string) => (raw += d));
+  const done = new Promise<PtyResult>((resolve, reject) => {
+    script.on('error', reject);
+    script.on('close', (code, signal) => resolve({ code, signal, stdout: raw.replace(/\r\n/g, '\n'), stderr: '', raw }));
   });
-  return { code, signal, stdout: raw.replace(/\r\n/g, '\n'), stderr: '', raw };
+  return { script, done, raw: () => raw, close: () => script.kill('SIGKILL') };
+}
+
+/** Runs the CLI in a pseudo-terminal to its end; `stdout` is all the terminal got, with its "\r\n" turned back into "\n". */
+export function runCliInPty(args: readonly string[], options: PtyOptions): Promise<PtyResult> {
+  return startCliInPty(args, options).done;
 }

@@ -112,6 +112,11 @@ export function ttyRenderer(stream: TerminalStream, c: ChalkInstance, options: T
   const stop = () => {
     if (spinner.isSpinning) spinner.stop();
   };
+  // A terminal that is gone fails every write (the process-wide handler drops them): stop redrawing.
+  stream.once('error', () => {
+    over = true;
+    stop();
+  });
 
   return {
     onEvent(e) {
