@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { procStat } from './identity.js';
 
 /**
  * Whether a process is running. A zombie (exited, not yet reaped by its parent) counts as gone: it
@@ -10,15 +10,5 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return !isZombie(pid);
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    // The state is the first field after the parenthesised command name, which may hold spaces.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
+  return procStat(pid)?.state !== 'Z';
 }
