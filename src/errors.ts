@@ -55,6 +55,13 @@ export class UsageError extends CcaspError {
   }
 }
 
+/** Where ccasp keeps a file of its own there is something else: a folder, a pipe, a link, a device. */
+export class NotAFileError extends CcaspError {
+  constructor(file: string, what: string, remedy: string) {
+    super(`${file} is ${what}, not a file ccasp wrote; ${remedy}`, ExitCode.invalidInput);
+  }
+}
+
 export class LockHeldError extends CcaspError {
   constructor(message: string) {
     super(message, ExitCode.locked);

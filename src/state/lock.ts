@@ -1,18 +1,24 @@
+import { constants, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { LockHeldError } from '../errors.js';
+import { LockHeldError, NotAFileError } from '../errors.js';
 import { isProcessAlive } from '../process/alive.js';
+import { processStartOf } from '../process/identity.js';
+import { describeFileType } from './file-type.js';
 
 /**
  * One `ccasp run` per project. proper-lockfile and its kin judge staleness by mtime and need a
  * heartbeat; this lock records pid and host so a dead owner is recognised at once and a live one on
- * another machine (a shared folder) is never taken over.
+ * another machine (a shared folder) is never taken over, and the owner's process start time so a
+ * pid reused by another process since is not mistaken for the owner.
  */
 export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly startedAt: string;
+  /** The owner's start time (see ProcessIdentity); absent in locks of older versions and where /proc is not. */
+  readonly processStart?: number;
   readonly command?: string;
 }
 
@@ -35,13 +41,17 @@ export interface LockOptions {
 export { isProcessAlive };
 
 export async function acquireLock(file: string, options: LockOptions = {}): Promise<HeldLock> {
+  const pid = options.pid ?? process.pid;
+  const processStart = processStartOf(pid);
   const owner: LockOwner = {
-    pid: options.pid ?? process.pid,
+    pid,
     host: options.host ?? hostname(),
     startedAt: (options.now?.() ?? new Date()).toISOString(),
+    ...(processStart !== undefined ? { processStart } : {}),
     ...(options.command ? { command: options.command } : {}),
   };
   const isAlive = options.isAlive ?? isProcessAlive;
+  const running = (o: LockOwner): boolean => isAlive(o.pid) && !pidReused(o);
   await mkdir(path.dirname(file), { recursive: true });
   let tookOverFrom: LockOwner | undefined;
   for (let round = 0; round < 20; round++) {
@@ -54,7 +64,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       // A run killed between creating and writing the file; give a live writer a moment first.
       await new Promise((r) => setTimeout(r, 50));
       if ((await readOwner(file)) !== 'unreadable') continue;
-      await takeOver(file, null, owner, isAlive);
+      await takeOver(file, null, owner, running);
       continue;
     }
     if (current.host !== owner.host) {
@@ -63,12 +73,12 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
           'It cannot be checked from this host; if that run is gone, delete the lock file.',
       );
     }
-    if (isAlive(current.pid) && current.pid !== owner.pid) {
+    if (running(current) && current.pid !== owner.pid) {
       throw new LockHeldError(
         `Another ccasp run is active in this project (pid ${current.pid}, since ${current.startedAt}); lock ${file}.`,
       );
     }
-    if (await takeOver(file, current, owner, isAlive)) tookOverFrom = current;
+    if (await takeOver(file, current, owner, running)) tookOverFrom = current;
   }
   throw new LockHeldError(`Could not take the lock ${file}: it keeps changing hands.`);
 }
@@ -95,10 +105,17 @@ async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
   }
 }
 
+/** Whether the owner's pid now names another process: one started at another time. */
+function pidReused(owner: LockOwner): boolean {
+  if (owner.processStart === undefined) return false;
+  const now = processStartOf(owner.pid);
+  return now !== undefined && now !== owner.processStart;
+}
+
 async function readOwner(file: string): Promise<LockOwner | 'gone' | 'unreadable'> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readLockText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw error;
@@ -106,12 +123,40 @@ async function readOwner(file: string): Promise<LockOwner | 'gone' | 'unreadable
   try {
     const value = JSON.parse(text) as Partial<LockOwner>;
     if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.startedAt === 'string') {
-      return { pid: value.pid, host: value.host, startedAt: value.startedAt };
+      const start = value.processStart;
+      const processStart = typeof start === 'number' && Number.isSafeInteger(start) && start >= 0 ? { processStart: start } : {};
+      return { pid: value.pid, host: value.host, startedAt: value.startedAt, ...processStart };
     }
   } catch {
     // fall through
   }
   return 'unreadable';
+}
+
+/**
+ * The lock file's text, once it is known to be a regular file: reading a pipe put in its place
+ * would wait forever, and a folder or a link there is not ccasp's. Checked before the open, and
+ * again on the opened file (not following a link, not waiting on a pipe) in case it was swapped.
+ */
+async function readLockText(file: string): Promise<string> {
+  const refuse = (info: Stats): void => {
+    if (!info.isFile()) throw new NotAFileError(file, describeFileType(info), 'remove it (ccasp creates its lock itself) and run the command again.');
+  };
+  refuse(await lstat(file));
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    // ELOOP: a link appeared since the check.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') refuse(await lstat(file));
+    throw error;
+  }
+  try {
+    refuse(await handle.stat());
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -122,11 +167,11 @@ async function readOwner(file: string): Promise<LockOwner | 'gone' | 'unreadable
  * deletes it only while it is still the one judged stale. Only the holder of that guard deletes a
  * lock it does not own, so nothing can replace the lock between the check and the delete.
  */
-async function takeOver(file: string, stale: LockOwner | null, me: LockOwner, isAlive: (pid: number) => boolean): Promise<boolean> {
+async function takeOver(file: string, stale: LockOwner | null, me: LockOwner, running: (owner: LockOwner) => boolean): Promise<boolean> {
   const guard = `${file}.takeover`;
   if (!(await tryCreate(guard, me))) {
     const holder = await readOwner(guard);
-    if (holder === 'unreadable' || (typeof holder === 'object' && holder.host === me.host && !isAlive(holder.pid))) {
+    if (holder === 'unreadable' || (typeof holder === 'object' && holder.host === me.host && !running(holder))) {
       // A run died within the few milliseconds of a takeover: clear its guard, then look again.
       await unlink(guard).catch(() => undefined);
     } else if (holder !== 'gone') {
@@ -149,7 +194,8 @@ async function takeOver(file: string, stale: LockOwner | null, me: LockOwner, is
 }
 
 async function releaseLock(file: string, owner: LockOwner): Promise<void> {
-  const current = await readOwner(file);
+  // Whatever is there now that cannot be read is not this run's lock to remove.
+  const current = await readOwner(file).catch(() => 'unreadable' as const);
   if (typeof current === 'object' && current.pid === owner.pid && current.startedAt === owner.startedAt) {
     await unlink(file).catch(() => undefined);
   }

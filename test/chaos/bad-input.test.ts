@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { makeProject, planFile, readPlan } from '../support/files.js';
-import { tempDir } from '../support/tmp.js';
+import { mkfifo, tempDir } from '../support/tmp.js';
 import { CHAOS_AGENT, chaosOptions, startCounts } from './support.js';
 
 /**
@@ -127,11 +126,6 @@ const SPECIAL_FILE_CASES: BadCase[] = [
   { name: 'a FIFO where the file should be', make: (file) => mkfifo(file), message: /not a regular file/ },
   { name: 'a symlink to /dev/zero', make: (file) => symlinkSync('/dev/zero', file), message: /not a regular file/ },
 ];
-
-function mkfifo(file: string): void {
-  const r = spawnSync('mkfifo', [file]);
-  if (r.status !== 0) throw new Error(`mkfifo failed: ${r.stderr}`);
-}
 
 /** What the plan path holds, compared before and after: bytes, or for big files and folders their identity. */
 function snapshot(file: string): string {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -7,7 +7,8 @@ import { runCli, startCli } from '../support/cli.js';
 import { lockFile, makeProject, orchestratorDir, planFile, readStateJson, stateFile, taskStatuses } from '../support/files.js';
 import { deadPid, killGroup } from '../support/processes.js';
 import { until } from '../support/until.js';
-import { tempDir } from '../support/tmp.js';
+import { mkfifo, tempDir } from '../support/tmp.js';
+import { processStartOf } from '../../src/process/identity.js';
 import { CHAOS_AGENT, chaosOptions, liveAgents, startCounts, within, type PlanSpec } from './support.js';
 
 /**
@@ -39,7 +40,7 @@ function setup(plan: PlanSpec = threeParallel): { project: string; startsDir: st
   return { project: makeProject(plan, dir), startsDir, dir };
 }
 
-function writeLock(project: string, owner: { pid: number; host: string; startedAt?: string }): Buffer {
+function writeLock(project: string, owner: { pid: number; host: string; startedAt?: string; processStart?: number }): Buffer {
   mkdirSync(orchestratorDir(project), { recursive: true });
   const bytes = Buffer.from(`${JSON.stringify({ startedAt: '2026-01-01T00:00:00.000Z', command: 'ccasp run', ...owner })}\n`);
   writeFileSync(lockFile(project), bytes);
@@ -115,6 +116,18 @@ describe('the project lock, through the CLI', () => {
     expect(startCounts(startsDir).size).toBe(0);
   });
 
+  it('takes over a lock whose pid now names another process (its start time differs), with the same warning', async () => {
+    const { project, startsDir } = setup();
+    // This test process is alive on this host, but it is not the run that wrote the lock: that one
+    // started earlier, and its pid was given to this process since.
+    writeLock(project, { pid: process.pid, host: hostname(), processStart: processStartOf(process.pid)! - 1 });
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`warning: took over the lock of a ccasp run that is gone (pid ${process.pid}`);
+    expect(existsSync(lockFile(project))).toBe(false);
+    expect(Object.values(taskStatuses(project))).toEqual(['completed', 'completed', 'completed']);
+  });
+
   it('takes over a hand-written lock of a dead process on this host, and a damaged lock', async () => {
     for (const content of ['dead', 'garbage', 'empty'] as const) {
       const { project, startsDir } = setup();
@@ -131,6 +144,33 @@ describe('the project lock, through the CLI', () => {
       expect(Object.values(taskStatuses(project))).toEqual(['completed', 'completed', 'completed']);
     }
   });
+});
+
+describe('a lock path that is not a regular file', () => {
+  // Reading a FIFO waits for a writer forever: every command that takes the lock once hung on one.
+  const holders: readonly (readonly [string, (file: string) => void])[] = [
+    ['a FIFO', mkfifo],
+    ['a folder', (file) => mkdirSync(file)],
+    ['a symlink to a file outside the project', (file) => symlinkSync('/etc/hostname', file)],
+  ];
+  const commands: readonly (readonly string[])[] = [RUN, ['reset', 'T1', 'plan'], ['unblock', 'T1', 'plan']];
+  it.each(holders)('%s: run, reset and unblock exit 2 naming the path, start nothing and leave it alone', async (_name, make) => {
+    const { project, startsDir } = setup();
+    mkdirSync(orchestratorDir(project), { recursive: true });
+    make(lockFile(project));
+    const plan = readFileSync(planFile(project));
+    const before = lstatSync(lockFile(project));
+    for (const args of commands) {
+      const r = await within(runCli(args, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir })), 20_000, `ccasp ${args[0]}`);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`${lockFile(project)} is `);
+      expect(r.stderr).toContain('not a file ccasp wrote');
+    }
+    expect(lstatSync(lockFile(project)).ino).toBe(before.ino);
+    expect(readFileSync(planFile(project)).equals(plan), 'the plan is untouched').toBe(true);
+    expect(existsSync(stateFile(project))).toBe(false);
+    expect(startCounts(startsDir).size).toBe(0);
+  }, 60_000);
 });
 
 describe('bugs this suite found', () => {

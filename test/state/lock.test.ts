@@ -1,11 +1,12 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, LockHeldError } from '../../src/errors.js';
+import { ExitCode, LockHeldError, NotAFileError } from '../../src/errors.js';
+import { processStartOf } from '../../src/process/identity.js';
 import { acquireLock, isProcessAlive, type HeldLock, type LockOwner } from '../../src/state/lock.js';
 import { deadPid } from '../support/processes.js';
-import { tempDir, writeFile } from '../support/tmp.js';
+import { mkfifo, tempDir, writeFile } from '../support/tmp.js';
 
 function readLock(file: string): LockOwner {
   return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
@@ -25,11 +26,13 @@ function lockFile(): string {
 }
 
 describe('acquireLock', () => {
-  it('creates the lock file (and its folder) with pid, host and start time; release removes it', async () => {
+  it('creates the lock file (and its folder) with pid, host, start times and command; release removes it', async () => {
     const file = lockFile();
     const lock = await acquireLock(file, { command: 'ccasp run', now: () => new Date('2026-01-02T03:04:05.000Z') });
     expect(lock.file).toBe(file);
-    expect(lock.owner).toEqual({ pid: process.pid, host: hostname(), startedAt: '2026-01-02T03:04:05.000Z', command: 'ccasp run' });
+    const processStart = processStartOf(process.pid);
+    expect(processStart).toBeTypeOf('number');
+    expect(lock.owner).toEqual({ pid: process.pid, host: hostname(), startedAt: '2026-01-02T03:04:05.000Z', processStart, command: 'ccasp run' });
     expect(lock.tookOverFrom).toBeUndefined();
     expect(readLock(file)).toEqual(lock.owner);
     await lock.release();
@@ -78,6 +81,32 @@ describe('acquireLock', () => {
     expect(readdirSync(path.dirname(file))).toEqual(['run.lock']);
   });
 
+  it('takes over a lock whose pid now names another process (one started at another time), and says from whom', async () => {
+    const file = lockFile();
+    // This test process is alive, but not the process that wrote the lock: that one started earlier.
+    const reused: LockOwner = { pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', processStart: processStartOf(process.pid)! - 1 };
+    writeFile(path.dirname(file), 'run.lock', reused);
+    const lock = await acquireLock(file, { pid: 999_999 });
+    expect(lock.tookOverFrom).toEqual(reused);
+    expect(readLock(file).pid).toBe(999_999);
+  });
+
+  it('respects a live owner whose lock has no start time (written by an older version)', async () => {
+    const file = lockFile();
+    const old: LockOwner = { pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' };
+    writeFile(path.dirname(file), 'run.lock', old);
+    await expect(acquireLock(file, { pid: 999_999 })).rejects.toBeInstanceOf(LockHeldError);
+    expect(readLock(file)).toEqual(old);
+  });
+
+  it('does not take over a lock from another host whose pid names another process here', async () => {
+    const file = lockFile();
+    const other: LockOwner = { pid: process.pid, host: `not-${hostname()}`, startedAt: '2026-01-01T00:00:00.000Z', processStart: 1 };
+    writeFile(path.dirname(file), 'run.lock', other);
+    await expect(acquireLock(file, { pid: 999_999 })).rejects.toBeInstanceOf(LockHeldError);
+    expect(readLock(file)).toEqual(other);
+  });
+
   it('does not take over a lock from another host, even with a pid that looks dead here', async () => {
     const file = lockFile();
     const pid = deadPid();
@@ -119,6 +148,35 @@ describe('acquireLock', () => {
     for (const r of lost) expect(r.reason).toBeInstanceOf(LockHeldError);
     expect(readLock(file).pid).toBe(won[0]!.value.owner.pid);
     expect(readdirSync(path.dirname(file))).toEqual(['run.lock']);
+  });
+});
+
+describe('a lock path that is not a regular file', () => {
+  // Reading a FIFO waits for a writer forever; a folder, a link or a device is not a lock ccasp wrote.
+  it.each([
+    ['a FIFO', 'a named pipe (FIFO)', (file: string) => mkfifo(file)],
+    ['a folder', 'a folder', (file: string) => mkdirSync(file)],
+    ['a symlink to a file elsewhere', 'a symbolic link', (file: string) => symlinkSync('/etc/passwd', file)],
+    ['a symlink to a device', 'a symbolic link', (file: string) => symlinkSync('/dev/zero', file)],
+    ['a dangling symlink', 'a symbolic link', (file: string) => symlinkSync('/nonexistent/lock', file)],
+  ])('is refused with exit 2 naming the path when it is %s, and left alone', async (_name, what, make) => {
+    const file = lockFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    make(file);
+    const before = lstatSync(file);
+    const error = await rejection(acquireLock(file));
+    expect(error).toBeInstanceOf(NotAFileError);
+    expect((error as NotAFileError).exitCode).toBe(ExitCode.invalidInput);
+    expect((error as NotAFileError).message).toContain(`${file} is ${what}`);
+    expect(readdirSync(path.dirname(file))).toEqual(['run.lock']);
+    expect(lstatSync(file).ino).toBe(before.ino);
+  });
+
+  it('is refused when the takeover guard is a FIFO', async () => {
+    const file = lockFile();
+    writeFile(path.dirname(file), 'run.lock', { pid: deadPid(), host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' });
+    mkfifo(`${file}.takeover`);
+    await expect(acquireLock(file)).rejects.toThrow(`${file}.takeover is a named pipe (FIFO)`);
   });
 });
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,4 +32,10 @@ export function writeFile(dir: string, rel: string, content: unknown): string {
   const data = typeof content === 'string' || content instanceof Uint8Array ? content : `${JSON.stringify(content, null, 2)}\n`;
   writeFileSync(file, data);
   return file;
+}
+
+/** A named pipe (FIFO) at `file`: reading it waits for a writer that never comes. */
+export function mkfifo(file: string): void {
+  const r = spawnSync('mkfifo', [file]);
+  if (r.status !== 0) throw new Error(`mkfifo failed: ${r.stderr}`);
 }
