@@ -11,6 +11,7 @@ import type { ReportFormat } from './report.js';
 import { reportSchemaArgument } from './structured-report.js';
 import { loadRole } from './roles.js';
 import { endGroup, trackGroup } from '../process/group.js';
+import { startedProcess, type StartedProcess } from '../process/identity.js';
 import { StreamReader, type StreamLine } from './stream.js';
 import { Watchdog } from './watchdog.js';
 
@@ -121,7 +122,7 @@ export async function delegateToClaude(
   request: AgentRequest,
   options: ClaudeOptions,
   signal: AbortSignal,
-  onSpawn: (pid: number) => void = () => undefined,
+  onSpawn: (agent: StartedProcess) => void = () => undefined,
 ): Promise<AttemptResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
@@ -198,7 +199,7 @@ export async function delegateToClaude(
 
   if (child.pid !== undefined) {
     trackGroup(child.pid, exited);
-    onSpawn(child.pid);
+    onSpawn(startedProcess(child.pid));
   }
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL * 2);

@@ -3,6 +3,7 @@ import type { Report } from '../agents/report.js';
 import type { AgentRequest } from '../agents/request.js';
 import type { Route } from '../agents/route.js';
 import type { Phase, Task } from '../plan/model.js';
+import type { StartedProcess } from '../process/identity.js';
 import type { Integration, Workspace } from '../worktree/workspace.js';
 import type { BudgetPolicy } from './budget.js';
 import type { OrchestratorEvent } from './events.js';
@@ -11,8 +12,11 @@ import type { WorkCheck } from './judge.js';
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */
 export interface RunPorts {
   route(task: Task): Route;
-  /** Runs one attempt; `onSpawn` hears the agent's pid so state.json can show it while it works. */
-  delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (pid: number) => void): Promise<AttemptResult>;
+  /**
+   * Runs one attempt; `onSpawn` hears which process the agent is (pid, group, start time, user) so
+   * state.json can show it while it works, and a later run can end it if this one is killed.
+   */
+  delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (agent: StartedProcess) => void): Promise<AttemptResult>;
   /** Checks the claimed work in `cwd` (the task's worktree), or the project root when absent. */
   checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal, cwd?: string): Promise<WorkCheck>;
   /** A CCASP gate step: the plan's test command, or undefined when there is none. */

@@ -2,6 +2,7 @@ import type { PlanDocument, ProgressChanges } from '../plan/document.js';
 import { isDone, type PhaseStatus, type Plan, type Task, type TaskStatus } from '../plan/model.js';
 import { phasesPercent, phaseStatusOf, planStatusOf } from '../plan/progress.js';
 import type { PhasePatch, TaskPatch } from '../plan/shapes/shape.js';
+import type { StartedProcess } from '../process/identity.js';
 import type { FileSnapshot } from '../state/run-files.js';
 import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from '../state/schema.js';
 import { totalTokens, ZERO_USAGE } from '../state/usage.js';
@@ -187,10 +188,10 @@ export class RunState {
     this.change(agent.taskId, { ...progress, status: 'in_progress', completedAt: undefined, completedBy: undefined, blocker: undefined, attempts: agent.attempt }, agent.spawnedAt);
   }
 
-  /** For people reading state.json while an agent works. */
-  agentSpawned(taskId: string, pid: number): void {
+  /** For people reading state.json while an agent works, and for the next run if this one is killed. */
+  agentSpawned(taskId: string, started: StartedProcess): void {
     const agent = this.agents.get(taskId);
-    if (agent) this.agents.set(taskId, { ...agent, pid });
+    if (agent) this.agents.set(taskId, { ...agent, ...started });
   }
 
   /** Records how an attempt ended and what becomes of its task; returns its phase's status if that moved. */

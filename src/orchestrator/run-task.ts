@@ -65,8 +65,8 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
         ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
       },
       control.agents.signal,
-      (pid) => {
-        run.agentSpawned(task.id, pid);
+      (agent) => {
+        run.agentSpawned(task.id, agent);
         pidSaved = ports.save();
         // Awaited below, once the agent is done; its failure must not go unhandled meanwhile.
         pidSaved.catch(() => undefined);

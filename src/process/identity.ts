@@ -58,3 +58,10 @@ export function processIdentity(pid: number): ProcessIdentity | undefined {
   if (!Number.isSafeInteger(uid)) return undefined;
   return { pid, pgid: stat.pgid, processStart: stat.processStart, uid };
 }
+
+/** A process ccasp just started: its identity where /proc tells it, else its pid alone. */
+export type StartedProcess = Pick<ProcessIdentity, 'pid'> & Partial<ProcessIdentity>;
+
+export function startedProcess(pid: number): StartedProcess {
+  return processIdentity(pid) ?? { pid };
+}

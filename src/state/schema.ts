@@ -21,8 +21,18 @@ const schemas = once(() => {
     attempt: z.number().int().positive(),
     specialist: z.string(),
     model: z.string(),
-    sessionId: z.string().optional(),
+    // The next run ends an agent a killed run left by this id, so it must be exactly what ccasp gave
+    // claude: a hand-edited short value could otherwise name unrelated processes.
+    sessionId: z
+      .uuid({
+        error: 'is not a UUID. ccasp writes the session UUID it gave the agent here, and ends an agent a killed run left by it; restore the value, or delete this entry from activeAgents (its task runs again)',
+      })
+      .optional(),
+    /** The agent's process, once it has started: pid, process group, start time and user (see process/identity.ts). */
     pid: z.number().int().optional(),
+    pgid: z.number().int().optional(),
+    processStart: z.number().int().nonnegative().optional(),
+    uid: z.number().int().nonnegative().optional(),
   });
 
   const usage = z.object({

@@ -130,7 +130,7 @@ export function harness(p: Plan, options: HarnessOptions): Harness {
     route: (t) => ({ specialist: 'l2-general-specialist', model: t.simple ? 'haiku' : 'sonnet', domain: 'general', inferred: false }),
     async delegate(request, signal, onSpawn) {
       requests.push(request);
-      onSpawn(1000 + requests.length);
+      onSpawn({ pid: 1000 + requests.length });
       return options.agent(request, signal);
     },
     async checkWork(t) {
