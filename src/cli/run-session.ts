@@ -69,7 +69,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     const planPath = path.relative(root, doc.file) || doc.file;
     const { books: state, resumed } = await loadBooks(stateFile, plan, planPath, { fresh: options.fresh ?? false, cwd: io.cwd, now: new Date().toISOString() });
 
-    const orphans = await endOrphans(state.activeAgents);
+    const claudeBin = options.claudeBin ?? 'claude';
+    const orphans = await endOrphans(state.activeAgents, { command: claudeBin, searchPath: io.env.PATH });
     for (const o of orphans) {
       writeLine(io.stderr, c.yellow(`warning: ended agent pid ${o.pid} for ${o.taskId}, left running by a ccasp run that was killed`));
     }
@@ -111,7 +112,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
     const claude = {
-      bin: options.claudeBin ?? 'claude',
+      bin: claudeBin,
       projectRoot: root,
       permissionMode: options.permissionMode,
       env: io.env,

@@ -1,14 +1,18 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli, startCli } from '../support/cli.js';
 import { lockFile, makeProject, orchestratorDir, planFile, readStateJson, stateFile, taskStatuses } from '../support/files.js';
 import { deadPid, killGroup } from '../support/processes.js';
+import { isProcessAlive } from '../../src/process/alive.js';
 import { until } from '../support/until.js';
 import { mkfifo, tempDir } from '../support/tmp.js';
-import { processStartOf } from '../../src/process/identity.js';
+import { processIdentity, processStartOf } from '../../src/process/identity.js';
+import { cleanEnv } from '../support/env.js';
 import { CHAOS_AGENT, chaosOptions, liveAgents, startCounts, within, type PlanSpec } from './support.js';
 
 /**
@@ -60,6 +64,8 @@ describe('the project lock, through the CLI', () => {
 
     const lock = JSON.parse(readFileSync(lockFile(project), 'utf8')) as { pid: number; host: string };
     expect(lock).toMatchObject({ pid: first.pid, host: hostname() });
+    // Each agent's process as the killed run recorded it: its own group's leader, its start time, its user.
+    for (const a of agents) expect(a).toMatchObject({ pgid: a.pid, processStart: processStartOf(a.pid!), uid: process.getuid!() });
     const orphans = liveAgents(dir);
     for (const a of agents) expect(orphans.get(a.sessionId!), `agent for ${a.taskId} outlives ccasp until someone ends it`).toBe(a.pid);
 
@@ -171,6 +177,100 @@ describe('a lock path that is not a regular file', () => {
     expect(existsSync(stateFile(project))).toBe(false);
     expect(startCounts(startsDir).size).toBe(0);
   }, 60_000);
+});
+
+describe('the orphan reaper ends only the agents ccasp started', () => {
+  interface Case {
+    readonly name: string;
+    /** Default: the stand-in agent, the claude of these runs. */
+    readonly command?: string;
+    readonly args: (session: string) => string[];
+    readonly uid?: number;
+    /** What state.json records of its process: all of it, nothing yet, or its pid with another start time. */
+    readonly record: 'process' | 'nothing' | 'another start time';
+    readonly ended: boolean;
+  }
+
+  const asAgent = (session: string): string[] => ['-p', `--session-id=${session}`];
+  const NOBODY = 65534;
+  const cases: readonly Case[] = [
+    { name: 'an agent the killed run recorded', args: asAgent, record: 'process', ended: true },
+    { name: 'an agent started just before the kill, its process not yet recorded', args: asAgent, record: 'nothing', ended: true },
+    { name: 'the session id inside another argument', args: (s) => ['-p', `--note=--session-id=${s}`], record: 'nothing', ended: false },
+    { name: 'the exact argument, but not claude', command: process.execPath, args: (s) => ['-e', 'setTimeout(() => {}, 120000)', '--', ...asAgent(s)], record: 'nothing', ended: false },
+    // In a group of its own that a shell leads, so that a reaper ending the wrong group ends only these two.
+    { name: 'claude, but not leading its process group', command: '/bin/sh', args: (s) => ['-c', `"${CHAOS_AGENT}" -p --session-id=${s} & wait`], record: 'nothing', ended: false },
+    { name: 'the recorded pid, but a process started at another time', args: asAgent, record: 'another start time', ended: false },
+    // Only root can start a process as another user; ccasp often runs as root.
+    ...(process.getuid?.() === 0 ? [{ name: 'claude as another user', args: asAgent, uid: NOBODY, record: 'process', ended: false } as const] : []),
+  ];
+
+  /** Starts `c` with a new session id; killed when the test ends, and by tempDir's clean-up at the latest. */
+  function start(c: Case, dir: string): { session: string; child: ChildProcess; pid: number; gone: () => boolean } {
+    const session = randomUUID();
+    const child = spawn(c.command ?? CHAOS_AGENT, c.args(session), {
+      // Another user cannot enter the test's private folder.
+      cwd: c.uid === undefined ? dir : '/',
+      detached: true,
+      stdio: 'ignore',
+      env: cleanEnv({ CHAOS_SLEEP_MS: '120000' }),
+      ...(c.uid !== undefined ? { uid: c.uid, gid: c.uid } : {}),
+    });
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`could not start ${c.name}`);
+    onTestFinished(() => killGroup(pid));
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    return { session, child, pid, gone: () => exited || !isProcessAlive(pid) };
+  }
+
+  it('ends the stand-ins a killed run left, and no process that only looks like one', async () => {
+    const { project, startsDir, dir } = setup({ name: 'Reaper', phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Only task', status: 'pending', file: 'out/T1.txt' }] }] });
+    const first = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '10' }));
+    expect(first.code, first.stderr).toBe(0);
+
+    const started = cases.map((c) => ({ c, ...start(c, dir) }));
+    const state = JSON.parse(readFileSync(stateFile(project), 'utf8')) as { activeAgents: unknown[] };
+    state.activeAgents = await Promise.all(
+      started.map(async ({ c, session, pid }, i) => {
+        // The process as it runs: wait until the stand-in has been exec'd and /proc shows it.
+        const identity = await until(() => processIdentity(pid), `the process of ${c.name}`);
+        const recorded = c.record === 'nothing' ? {} : c.record === 'process' ? identity : { ...identity, processStart: identity.processStart + 1 };
+        return { agentId: session, taskId: 'T1', spawnedAt: new Date().toISOString(), status: 'running', attempt: i + 1, specialist: 'l2-general-specialist', model: 'sonnet', sessionId: session, ...recorded };
+      }),
+    );
+    writeFileSync(stateFile(project), JSON.stringify(state));
+
+    const second = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
+    expect(second.code, second.stderr).toBe(0);
+    for (const { c, pid, gone } of started) {
+      if (c.ended) {
+        expect(second.stderr, c.name).toContain(`warning: ended agent pid ${pid} for T1`);
+        await until(() => gone() || undefined, `${c.name} (pid ${pid}) to be gone`);
+      } else {
+        expect(second.stderr, c.name).not.toContain(`pid ${pid} `);
+        expect(gone(), `${c.name} (pid ${pid}) was ended`).toBe(false);
+      }
+    }
+  }, 60_000);
+
+  it('refuses a state.json whose agent session id is not a UUID, saying what to do, and ends nothing', async () => {
+    const { project, startsDir, dir } = setup({ name: 'Edited', phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Only task', status: 'pending', file: 'out/T1.txt' }] }] });
+    // A hand-edited id would once have ended every process whose command line holds it (a short one:
+    // most processes). This one is unique, so that the test run against such a version ends no other.
+    const id = `edited-${randomUUID().slice(0, 8)}`;
+    const decoy = start({ name: 'a process holding the edited id', args: () => ['-p', `--session-id=${id}`], record: 'nothing', ended: false }, dir);
+    const first = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '10' }));
+    expect(first.code, first.stderr).toBe(0);
+    const state = JSON.parse(readFileSync(stateFile(project), 'utf8')) as { activeAgents: unknown[] };
+    state.activeAgents = [{ agentId: 'a', taskId: 'T1', spawnedAt: '2026-01-01T00:00:00.000Z', status: 'running', attempt: 1, specialist: 'l2-general-specialist', model: 'sonnet', sessionId: id }];
+    writeFileSync(stateFile(project), JSON.stringify(state));
+    const r = await runCli(RUN, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir }));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${stateFile(project)}: activeAgents[0].sessionId: is not a UUID`);
+    expect(r.stderr).toContain('delete this entry from activeAgents');
+    expect(decoy.gone()).toBe(false);
+  });
 });
 
 describe('bugs this suite found', () => {
