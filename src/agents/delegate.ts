@@ -14,16 +14,18 @@ import { endGroup, trackGroup } from '../process/group.js';
 import { startedProcess, type StartedProcess } from '../process/identity.js';
 import { StreamReader, type StreamLine } from './stream.js';
 import { Watchdog } from './watchdog.js';
+import type { Redactor } from '../secrets/redact.js';
 
 export interface ClaudeOptions {
   readonly bin: string;
   /** Where logs are kept and specialist roles are read; agents run in `request.cwd` when it is set. */
   readonly projectRoot: string;
   readonly permissionMode: string;
+  /** The agent's whole environment (secrets/agent-env.ts), less the variables a nested claude refuses. */
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
   /** Scrubs secrets an agent prints from what ccasp keeps and shows of it (logs, reports, errors). */
-  readonly redact?: (text: string) => string;
+  readonly redact: Redactor;
   /** Ends an agent that prints nothing for this long. */
   readonly stallTimeoutMs: number;
   readonly maxTurns?: number;
@@ -89,7 +91,7 @@ export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: 
 }
 
 /** What the agent said, scrubbed: the report's fields end up in state, PROGRESS.json and GitHub. */
-export function redactResult(result: AgentResult, redact: (text: string) => string): AgentResult {
+export function redactResult(result: AgentResult, redact: Redactor): AgentResult {
   return {
     ...result,
     text: redact(result.text),
@@ -98,7 +100,7 @@ export function redactResult(result: AgentResult, redact: (text: string) => stri
   };
 }
 
-function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+function redactStrings(value: unknown, redact: Redactor): unknown {
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
   if (typeof value === 'object' && value !== null) {
@@ -134,15 +136,16 @@ export async function delegateToClaude(
   const reader = new StreamReader();
   let stderrTail = '';
 
-  const redact = options.redact ?? ((text: string) => text);
+  const redact = options.redact;
   const reportFormat = options.reportFormat ?? 'text';
   const finish = (end: ProcessEnd): AttemptResult => ({
-    end,
+    end: end.kind === 'not-started' ? { ...end, message: redact(end.message) } : end,
     ...(reader.result ? { result: redactResult(reader.result, redact) } : {}),
     apiRetries: reader.apiRetries,
     sessionId: reader.sessionId ?? request.sessionId,
     logFile,
-    stderrTail: redact(stderrTail.slice(-STDERR_TAIL)),
+    // Scrubbed before it is cut, so that no secret keeps its end for want of its start.
+    stderrTail: redact(stderrTail).slice(-STDERR_TAIL),
     startedAt,
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,

@@ -11,7 +11,7 @@ import { writeAtomic } from '../state/atomic-write.js';
 import { orchestratorDir } from '../state/paths.js';
 import type { RunFiles } from '../state/run-files.js';
 import { checkProjectPaths } from '../verify/paths.js';
-import { runVerify } from '../verify/run-verify.js';
+import { runVerify, type CheckOptions } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import { worktreesDir } from '../worktree/names.js';
 import type { WorktreePorts } from '../worktree/run-ports.js';
@@ -31,20 +31,24 @@ export interface LocalRun {
   readonly cwd: string;
 }
 
-/** The run loop's ports on this machine: claude processes, checks in the project or a worktree, files. */
+/**
+ * The run loop's ports on this machine: claude processes, checks in the project or a worktree, files.
+ * Checks run with what agents get: the same environment, the same redactor.
+ */
 export function localRunPorts(local: LocalRun): RunPorts {
   const { root, doc, options, claude, files, bus, worktrees } = local;
   const memoryFile = path.join(orchestratorDir(root), 'memory.md');
+  const check: CheckOptions = { timeoutMs: VERIFY_TIMEOUT_MS, env: claude.env, redact: claude.redact };
   return {
     route: (task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel }),
     delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
     async checkWork(task, report, signal, cwd = root) {
       const paths = await checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
       if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;
-      return { ...paths, verify: await runVerify(task.verify, cwd, VERIFY_TIMEOUT_MS, signal) };
+      return { ...paths, verify: await runVerify(task.verify, cwd, check, signal) };
     },
     async runGate(_phase, signal) {
-      return doc.plan.testCommand ? runVerify(doc.plan.testCommand, root, VERIFY_TIMEOUT_MS, signal) : undefined;
+      return doc.plan.testCommand ? runVerify(doc.plan.testCommand, root, check, signal) : undefined;
     },
     // The plan file changes with every write ccasp makes; in a worktree it is the committed copy.
     fingerprint: (cwd = root) => treeFingerprint(cwd, [path.join(cwd, path.relative(root, doc.file)), worktreesDir(cwd)]),

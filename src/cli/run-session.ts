@@ -11,7 +11,7 @@ import { RunState } from '../orchestrator/run-state.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
 import type { Task } from '../plan/model.js';
-import { createRedactor, secretsFromEnv } from '../secrets/redact.js';
+import { createRedactor, redactError, secretsFromEnv } from '../secrets/redact.js';
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
@@ -74,6 +74,12 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     for (const o of orphans) {
       writeLine(io.stderr, c.yellow(`warning: ended agent pid ${o.pid} for ${o.taskId}, left running by a ccasp run that was killed`));
     }
+    // The token is known from here on, and the run's one redactor knows it.
+    const { resolveGithubTarget, startGithubSync } = await import('../github/start.js');
+    const target = await resolveGithubTarget({ plan, projectRoot: root, flags: options, env: io.env });
+    const tokens = [options.githubToken, target.kind === 'on' ? target.token.token : undefined];
+    const redact = createRedactor([...secretsFromEnv(io.env), ...tokens]);
+
     // Only now: an orphaned agent could still be writing in its worktree while git recovers it.
     const isolation = await setUpIsolation({
       root,
@@ -83,20 +89,22 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       completedTasks: plan.phases.flatMap((p) => p.tasks.filter((t) => t.status === 'completed').map((t) => t.id)),
       concurrency: options.concurrency,
       options: isolationOptions,
+    }).catch((error: unknown) => {
+      // Git's own words (a hook's, say) end up on stderr.
+      throw redactError(error, redact);
     });
-    const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id) : undefined;
+    const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id, redact) : undefined;
     const run = new RunState(plan, state);
     run.isolated(isolation.mode, isolation.mode === 'worktree' ? isolation.branch : undefined);
     const files = new RunFiles(() => run.files(doc, stateFile, new Date().toISOString()));
     const bus = new EventBus();
     const output = await createRunOutput(io, { json: options.json ?? false, color: globalColor(cmd), config: options.output });
     output.attach(bus);
-    const { startGithubSync } = await import('../github/start.js');
-    const github = await startGithubSync({
+    const github = await startGithubSync(target, {
       plan,
       projectRoot: root,
       flags: options,
-      env: io.env,
+      redact,
       notify: (n) => bus.emit({ type: 'run.notice', level: n.level, message: n.message }),
     });
     if (github) bus.subscribe(github.listener);
@@ -121,7 +129,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
       reportFormat: options.reportFormat,
       onProgress: (p: AgentProgress) => bus.emit({ type: 'task.progress', ...p }),
-      redact: createRedactor([...secretsFromEnv(io.env), options.githubToken]),
+      redact,
     };
     const ports = localRunPorts({ root, doc, options, claude, files, bus, cwd: io.cwd, ...(worktrees ? { worktrees } : {}) });
 
@@ -145,7 +153,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       output.end();
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       if (isolation.mode === 'worktree' && worktrees) {
-        for (const w of await finishWorktreeRun(isolation, plan.name, worktrees.integrated())) writeLine(io.stderr, c.yellow(`warning: ${w}`));
+        for (const w of await finishWorktreeRun(isolation, plan.name, worktrees.integrated())) writeLine(io.stderr, c.yellow(`warning: ${redact(w)}`));
       }
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
       if (github) {

@@ -1,15 +1,11 @@
 import type { GithubDeliveryFlags } from './options.js';
-import { createRedactor, secretsFromEnv, type Redactor } from '../secrets/redact.js';
 import { ghHostFor, resolveApiUrl, resolveToken, type GhAuthToken, type ResolvedToken } from './token.js';
 
 export type Connection =
-  | { readonly kind: 'ok'; readonly apiUrl: string; readonly token: ResolvedToken; readonly redact: Redactor }
+  | { readonly kind: 'ok'; readonly apiUrl: string; readonly token: ResolvedToken }
   | { readonly kind: 'off'; readonly message: string };
 
-/**
- * The API address and the token, shared by `ccasp run` and `ccasp sync`, and the redactor that knows
- * the token's value from then on.
- */
+/** The API address and the token, shared by `ccasp run` and `ccasp sync`. */
 export async function connect(flags: GithubDeliveryFlags, env: NodeJS.ProcessEnv, ghAuthToken?: GhAuthToken, webHost?: string): Promise<Connection> {
   const api = resolveApiUrl(flags.githubApiUrl, env, webHost);
   if (api.kind === 'invalid') return { kind: 'off', message: api.message };
@@ -20,7 +16,7 @@ export async function connect(flags: GithubDeliveryFlags, env: NodeJS.ProcessEnv
       message: 'no GitHub token: pass --github-token, set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login`',
     };
   }
-  return { kind: 'ok', apiUrl: api.url, token, redact: createRedactor([token.token, ...secretsFromEnv(env)]) };
+  return { kind: 'ok', apiUrl: api.url, token };
 }
 
 export function describeToken(token: ResolvedToken): string {

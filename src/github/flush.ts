@@ -1,3 +1,4 @@
+import { createRedactor, secretsFromEnv } from '../secrets/redact.js';
 import type { ClientOptions } from './client.js';
 import { connect, describeToken } from './connection.js';
 import { deliverWith } from './deliver.js';
@@ -36,12 +37,14 @@ export async function flushOutbox(o: FlushOptions): Promise<FlushResult> {
   // Entries name their issue's web host when the run knew it; the oldest one stands for the rest.
   const conn = await connect(o.flags, o.env, o.ghAuthToken, outbox.first()?.target.host);
   if (conn.kind === 'off') return { kind: 'off', file, pending: outbox.size, message: conn.message };
-  const notify = (n: Notice) => o.notify({ level: n.level, message: conn.redact(n.message) });
+  const redact = createRedactor([conn.token.token, ...secretsFromEnv(o.env)]);
+  const notify = (n: Notice) => o.notify({ level: n.level, message: redact(n.message) });
   const { createClient } = await import('./client.js');
   const worker = new DeliveryWorker({
     outbox,
     deliver: deliverWith(createClient({ token: conn.token.token, baseUrl: conn.apiUrl, ...o.client })),
     notify,
+    redact,
     tokenDescription: describeToken(conn.token),
     ...(o.backoff ? { backoff: o.backoff } : {}),
   });

@@ -1,3 +1,4 @@
+import type { Redactor } from '../secrets/redact.js';
 import type { OutboxEntry } from './entries.js';
 import { classifyFailure, type Failure } from './failure.js';
 import type { Outbox } from './outbox.js';
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   readonly deliver: (entry: OutboxEntry, signal: AbortSignal) => Promise<boolean>;
   /** Hears notices; messages are already redacted by the caller's `notify`. */
   readonly notify: (notice: Notice) => void;
+  /** Scrubs GitHub's words in a failure before they reach a notice or `lastResult` (state.json). */
+  readonly redact: Redactor;
   /** e.g. "the token from GH_TOKEN", for the notice when GitHub refuses it. */
   readonly tokenDescription: string;
   /** Background retry delays after transient failures: doubling from `firstMs` up to `maxMs`. */
@@ -155,7 +158,8 @@ export class DeliveryWorker {
         this.delivered.push({ entry, posted });
         this.succeeded();
       } catch (error) {
-        if (!this.failed(entry, classifyFailure(error))) return;
+        const failure = classifyFailure(error);
+        if (!this.failed(entry, { ...failure, message: this.o.redact(failure.message) })) return;
       } finally {
         this.persist();
       }

@@ -1,13 +1,27 @@
 import { execa } from 'execa';
 import { endGroup, trackGroup } from '../process/group.js';
+import type { Redactor } from '../secrets/redact.js';
 
 export interface VerifyOutcome {
   readonly ok: boolean;
   readonly detail: string;
 }
 
+export interface CheckOptions {
+  readonly timeoutMs: number;
+  /** The command's whole environment (secrets/agent-env.ts: what agents get). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Scrubs the output before its tail is kept: it ends up in blockers, state and GitHub. */
+  readonly redact: Redactor;
+}
+
 const SHELL_SYNTAX = /[|&;<>()$`\\"'*?[\]#~=%{}\n]/;
 const TAIL_CHARS = 1500;
+/**
+ * How much of the output's end is scrubbed: scrubbing only the kept tail could keep the end of a
+ * secret whose start was cut off; a whole private key block fits many times over.
+ */
+const SCRUBBED_CHARS = 64 * 1024;
 const KILL_GRACE_MS = 2000;
 
 /**
@@ -16,10 +30,11 @@ const KILL_GRACE_MS = 2000;
  * since the plan's author wrote it for one. The time limit and a cancel end the command's whole
  * process group: killing only the shell would leave a pipeline's stages holding the output open.
  */
-export async function runVerify(command: string, cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<VerifyOutcome> {
+export async function runVerify(command: string, cwd: string, options: CheckOptions, signal?: AbortSignal): Promise<VerifyOutcome> {
+  const { timeoutMs } = options;
   const needsShell = SHELL_SYNTAX.test(command);
   const [file, ...args] = needsShell ? ['sh', '-c', command] : command.trim().split(/\s+/);
-  const subprocess = execa(file!, args, { cwd, reject: false, all: true, stdin: 'ignore', detached: true });
+  const subprocess = execa(file!, args, { cwd, env: options.env, extendEnv: false, reject: false, all: true, stdin: 'ignore', detached: true });
   const exited = subprocess.then(
     () => undefined,
     () => undefined,
@@ -39,7 +54,7 @@ export async function runVerify(command: string, cwd: string, timeoutMs: number,
   const result = await subprocess;
   clearTimeout(timer);
   signal?.removeEventListener('abort', onAbort);
-  const tail = (result.all ?? '').slice(-TAIL_CHARS).trim();
+  const tail = options.redact((result.all ?? '').slice(-SCRUBBED_CHARS)).slice(-TAIL_CHARS).trim();
   if (!stopped && result.exitCode === 0 && !result.failed) return { ok: true, detail: tail };
   const why =
     stopped === 'timed-out'

@@ -1,4 +1,5 @@
 import type { Task } from '../plan/model.js';
+import { redactError, type Redactor } from '../secrets/redact.js';
 import { commitTaskWork, integrate as mergeIntoBranch, mergeTipIntoTask } from './integrate.js';
 import type { WorktreeIsolation } from './isolation.js';
 import { listPaths } from './list-paths.js';
@@ -20,8 +21,16 @@ export interface WorktreePorts {
   integrated(): number;
 }
 
-export function worktreePorts(iso: WorktreeIsolation, planId: string): WorktreePorts {
+/**
+ * The ports on `iso`'s worktrees. What they throw carries git's own words into blockers, state and
+ * notices, so it passes `redact` on the way out.
+ */
+export function worktreePorts(iso: WorktreeIsolation, planId: string, redact: Redactor): WorktreePorts {
   let integrated = 0;
+  const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+    fn(...args).catch((error: unknown) => {
+      throw redactError(error, redact);
+    });
   const commitOptions = (task: Task, summary: string) => ({ taskId: task.id, summary, protect: iso.planFiles, integrationBranch: iso.branch });
 
   async function workspace(task: Task, attempt: number, options: { readonly afterConflict: boolean }): Promise<Workspace> {
@@ -42,10 +51,10 @@ export function worktreePorts(iso: WorktreeIsolation, planId: string): WorktreeP
       cwd,
       branch: made.branch,
       ...(conflict ? { conflict } : {}),
-      async release(outcome) {
+      release: scrubbed(async (outcome) => {
         // Kept worktrees are for the next attempt or for a person; `ccasp clean` removes them.
         if (outcome === 'integrated') await removeTaskWorktree(iso.top, { planId, taskId: task.id });
-      },
+      }),
     };
   }
 
@@ -70,5 +79,5 @@ export function worktreePorts(iso: WorktreeIsolation, planId: string): WorktreeP
     }
   }
 
-  return { workspace, integrate, integrated: () => integrated };
+  return { workspace: scrubbed(workspace), integrate: scrubbed(integrate), integrated: () => integrated };
 }

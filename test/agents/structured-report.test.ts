@@ -150,6 +150,7 @@ describe('claude arguments', () => {
     env: {},
     timeoutMs: 1000,
     stallTimeoutMs: 1000,
+    redact: (text) => text,
     ...fields,
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgent, type ScriptedAgent } from '../support/agents.js';
@@ -6,13 +6,15 @@ import { runCli, type CliOptions } from '../support/cli.js';
 import { makeProject, orchestratorDir, planFile, readPlan, readStateJson } from '../support/files.js';
 import { startGithub, type GithubServer } from '../support/github-server.js';
 import { tempDir } from '../support/tmp.js';
+import { planRepo } from '../worktree/fixture.js';
 import { chaosOptions, filesUnder, type PlanSpec } from './support.js';
 
 /**
  * Security checks through `ccasp run` with a scripted stand-in for claude, which records its argv and
  * its prompt and reports what it is told to: claimed artifacts and declared files that lead out of
  * the project are refused; task text that looks like flags or shell reaches the agent only on stdin,
- * as prompt text; the GitHub token and ANTHROPIC_API_KEY never show up in what ccasp writes or posts.
+ * as prompt text; the GitHub token, ANTHROPIC_API_KEY and secret-shaped strings never show up in what
+ * ccasp writes, shows or posts, whoever printed them (an agent, a check, git, GitHub).
  */
 
 const TOKEN = 'ghp_ChaosSecretToken0123456789abcdefghijk';
@@ -28,9 +30,21 @@ const reporting = (summary: string): ScriptedAgent => scriptedAgent({ T1: [[{ wr
 
 const onePhase = (tasks: PlanSpec['phases'][number]['tasks'], extra: Record<string, unknown> = {}): PlanSpec => ({ name: 'Security', ...extra, phases: [{ id: 'P1', name: 'Only', tasks }] });
 
+const OTHER_TOKEN = 'ghp_ChaosSecretEnvToken9876543210zyxwvutsrq';
+
+/** Everything ccasp wrote or printed for a run in `project`. */
+function everything(project: string, output: string): { where: string; text: string }[] {
+  const found = [{ where: 'stdout + stderr (NDJSON and human lines)', text: output }, { where: 'PROGRESS.json', text: readFileSync(planFile(project), 'utf8') }];
+  for (const rel of filesUnder(orchestratorDir(project))) found.push({ where: `.claude/orchestrator/${rel}`, text: readFileSync(path.join(orchestratorDir(project), rel), 'utf8') });
+  return found;
+}
+
+function expectNoSecrets(places: { where: string; text: string }[], secrets: readonly string[] = [TOKEN, OTHER_TOKEN, API_KEY]): void {
+  for (const p of places) for (const secret of secrets) expect(p.text, p.where).not.toContain(secret);
+}
+
 describe('security', () => {
   describe('secrets', () => {
-    const OTHER_TOKEN = 'ghp_ChaosSecretEnvToken9876543210zyxwvutsrq';
     /**
      * A GitHub that refuses every request as a bad token: sync turns off at once and every update stays
      * in the outbox, where its text can be read (a GitHub that answers paces comments 3 s apart).
@@ -39,17 +53,6 @@ describe('security', () => {
       const server = await startGithub({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
       server.inject({ kind: 'bad-token' }, { times: 100_000 });
       return server;
-    }
-
-    /** Everything ccasp wrote or printed for a run in `project`. */
-    function everything(project: string, output: string): { where: string; text: string }[] {
-      const found = [{ where: 'stdout + stderr (NDJSON and human lines)', text: output }, { where: 'PROGRESS.json', text: readFileSync(planFile(project), 'utf8') }];
-      for (const rel of filesUnder(orchestratorDir(project))) found.push({ where: `.claude/orchestrator/${rel}`, text: readFileSync(path.join(orchestratorDir(project), rel), 'utf8') });
-      return found;
-    }
-
-    function expectNoSecrets(places: { where: string; text: string }[]): void {
-      for (const p of places) for (const secret of [TOKEN, OTHER_TOKEN, API_KEY]) expect(p.text, p.where).not.toContain(secret);
     }
 
     /** A one-task plan linked to issue 12. */
@@ -115,6 +118,128 @@ describe('security', () => {
       expectNoSecrets(everything(project, r.stdout + r.stderr));
     });
   });
+  describe('secrets from checks, git and GitHub', () => {
+    /** Known to ccasp by its variable's name only: no shape gives it away. */
+    const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYChaosSecretKey';
+    /** Secrets no variable holds: only their shapes give them away. */
+    const SHAPED = {
+      github: 'ghp_ChaosShapedToken0123456789abcdefghijklm',
+      awsKeyId: 'AKIACHAOSSHAPED12345',
+      openai: 'sk-proj-ChaosShaped0123456789abcdefghijklmnop',
+      slack: 'xoxb-1234567890-ChaosShapedSlackToken',
+      jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaGFvcyJ9.ChaosShapedSignature0123',
+      password: 'ChaosShapedPassword99',
+      pemBody: 'MIIChaosShapedPrivateKeyBody0123456789abcdefghijklmnopqrstuvwxyzAB',
+    };
+    const SECRETS = [TOKEN, API_KEY, AWS_SECRET, ...Object.values(SHAPED)];
+    const ENV = { GH_TOKEN: TOKEN, ANTHROPIC_API_KEY: API_KEY, AWS_SECRET_ACCESS_KEY: AWS_SECRET };
+
+    /** What a check prints before it fails: the secrets of its environment and secret-shaped strings. */
+    const LEAK_SCRIPT = [
+      `const e = process.env;`,
+      `console.log('check output begins');`,
+      `console.log('environment:', e.GH_TOKEN, e.ANTHROPIC_API_KEY, e.AWS_SECRET_ACCESS_KEY);`,
+      `console.log('shapes:', ${JSON.stringify([SHAPED.github, SHAPED.awsKeyId, SHAPED.openai, SHAPED.slack, SHAPED.jwt].join(' '))});`,
+      `console.log(${JSON.stringify(`DB_PASSWORD=${SHAPED.password}`)});`,
+      `console.log(${JSON.stringify(`-----BEGIN RSA PRIVATE KEY-----\n${SHAPED.pemBody}\n-----END RSA PRIVATE KEY-----`)});`,
+      `console.log('check output ends');`,
+      `process.exit(1);`,
+    ].join('\n');
+
+    /** Everything ccasp wrote or printed for `project`, `ccasp status` (human and --json) and `ccasp logs` included. */
+    async function shown(project: string, output: string, taskId: string): Promise<{ where: string; text: string }[]> {
+      const places = everything(project, output);
+      for (const args of [['status', 'plan'], ['status', 'plan', '--json'], ['logs', taskId, 'plan'], ['logs', taskId, 'plan', '--json']]) {
+        const r = await runCli(args, chaosOptions(project));
+        places.push({ where: `ccasp ${args.join(' ')}`, text: r.stdout + r.stderr });
+      }
+      return places;
+    }
+
+    // Found here: a check's output was kept raw (its last 1,500 characters), and reached the blocker in
+    // PROGRESS.json and state.json, the --json events, the output and `ccasp status`.
+    it('keeps what a failing verify prints out of PROGRESS.json, state, NDJSON, output, status and logs', async () => {
+      const project = makeProject(onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt', verify: 'node leak.mjs' }]), caseDir());
+      writeFileSync(path.join(project, 'leak.mjs'), LEAK_SCRIPT);
+      const r = await runCli(['run', 'plan', '--json', '--no-github', '--max-retries', '0'], withAgent(project, scriptedAgent(), ENV));
+      expect(r.code, r.stderr).toBe(4);
+      const blocker = readPlan(project).phases[0]!.tasks[0]!.blocker ?? '';
+      expect(blocker).toContain("the task's check failed");
+      expect(blocker).toContain('check output ends');
+      expect(blocker).toContain(`environment: [REDACTED] [REDACTED] [REDACTED]`);
+      expect(blocker).toContain('DB_PASSWORD=[REDACTED]');
+      expectNoSecrets(await shown(project, r.stdout + r.stderr, 'T1'), SECRETS);
+    });
+
+    it('keeps what a failing gate prints out of PROGRESS.json, state, NDJSON, output, status and logs', async () => {
+      const plan = {
+        project: { name: 'Security' },
+        metadata: { version: '3.0' },
+        testing_config: { ralph_loop: { testCommand: 'node leak.mjs' } },
+        phases: [
+          {
+            id: 1,
+            name: 'Only',
+            tasks: [
+              { id: '1.1', title: 'First', status: 'pending', files: ['out/a.txt'] },
+              { id: '1.99-gate', title: 'Phase gate', status: 'pending' },
+            ],
+          },
+        ],
+      };
+      const project = makeProject(plan, caseDir());
+      writeFileSync(path.join(project, 'leak.mjs'), LEAK_SCRIPT);
+      const r = await runCli(['run', 'plan', '--json', '--no-github'], withAgent(project, scriptedAgent(), ENV));
+      expect(r.code, r.stderr).toBe(4);
+      const gate = readPlan(project).phases[0]!.tasks.find((t) => t.id === '1.99-gate')!;
+      expect(gate.status).toBe('blocked');
+      expect(gate.blocker).toContain('phase validation failed');
+      expect(gate.blocker).toContain('check output ends');
+      expectNoSecrets(await shown(project, r.stdout + r.stderr, '1.1'), SECRETS);
+    });
+
+    /** A repository whose post-checkout hook (run by `git worktree add` and `git checkout`) prints secrets and fails. */
+    function leakingRepo(): string {
+      const project = planRepo(onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt' }]));
+      const hook = path.join(project, '.git', 'hooks', 'post-checkout');
+      writeFileSync(hook, `#!/bin/sh\necho "hook saw $AWS_SECRET_ACCESS_KEY ${SHAPED.github} DB_PASSWORD=${SHAPED.password}" >&2\nexit 1\n`);
+      chmodSync(hook, 0o755);
+      return project;
+    }
+
+    // Found here: git's own words (here a post-checkout hook's) reached the blocker unredacted.
+    it("keeps what git prints out of a task's blocker and everything else", async () => {
+      const project = leakingRepo();
+      const r = await runCli(['run', 'plan', '--json', '--no-github', '--isolation', 'worktree'], withAgent(project, scriptedAgent(), ENV));
+      expect(r.code, r.stderr).toBe(4);
+      const blocker = readPlan(project).phases[0]!.tasks[0]!.blocker ?? '';
+      expect(blocker).toContain('its git worktree could not be prepared');
+      expect(blocker).toContain('hook saw [REDACTED] [REDACTED] DB_PASSWORD=[REDACTED]');
+      expectNoSecrets(await shown(project, r.stdout + r.stderr, 'T1'), SECRETS);
+    });
+
+    it('keeps what git prints while the run sets up its worktrees out of the error it stops with', async () => {
+      const project = leakingRepo();
+      // A new --branch is created and checked out, which runs the hook.
+      const r = await runCli(['run', 'plan', '--no-github', '--isolation', 'worktree', '--branch', 'integration'], withAgent(project, scriptedAgent(), ENV));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('hook saw [REDACTED] [REDACTED] DB_PASSWORD=[REDACTED]');
+      expectNoSecrets(everything(project, r.stdout + r.stderr), SECRETS);
+    });
+
+    // Found here: a GitHub error's text went into state.json (github.lastResult) unredacted.
+    it("keeps what GitHub's errors say out of state, notices and the outbox", async () => {
+      const project = makeProject(onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt' }], { github: { owner: 'acme', repo: 'widgets', issue: 12 } }), caseDir());
+      const server = await startGithub({ token: TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
+      server.inject({ kind: 'reply', status: 401, body: { message: `Bad credentials: ${TOKEN} for ${SHAPED.slack}` } }, { times: 100_000 });
+      const r = await runCli(['run', 'plan', '--json', '--github-mode', 'comments'], withAgent(project, scriptedAgent(), { ...ENV, GITHUB_API_URL: server.baseUrl }));
+      expect(r.code, r.stderr).toBe(0);
+      expect(readStateJson(project).githubConfig?.lastResult).toBe('auth: Bad credentials: [REDACTED] for [REDACTED]');
+      expect(r.stdout).toContain('GitHub refused the token from GH_TOKEN (401: Bad credentials: [REDACTED] for [REDACTED])');
+      expectNoSecrets(await shown(project, r.stdout + r.stderr, 'T1'), SECRETS);
+    });
+  });
+
   describe('paths that escape the project', () => {
     interface EscapeCase {
       readonly name: string;

@@ -28,6 +28,7 @@ export interface TaskSpec {
   readonly dependencies?: string[];
   readonly details?: string;
   readonly model?: string;
+  readonly verify?: string;
 }
 
 export interface PlanSpec {

@@ -2,7 +2,8 @@ import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
 import type { Phase, Plan, Task, TaskStatus } from '../../src/plan/model.js';
 import type { LimitEvent } from '../../src/github/client.js';
 import type { GithubFlags } from '../../src/github/options.js';
-import { startGithubSync, type GithubSync, type StartOptions } from '../../src/github/start.js';
+import { resolveGithubTarget, startGithubSync, type GithubSync, type StartOptions } from '../../src/github/start.js';
+import { createRedactor, secretsFromEnv } from '../../src/secrets/redact.js';
 import type { Notice } from '../../src/github/worker.js';
 import { startGithub, type GithubServer } from '../support/github-server.js';
 import { tempDir } from '../support/tmp.js';
@@ -50,20 +51,24 @@ export async function startHarness(
   const root = extra.root ?? tempDir('ccasp-github-');
   const notices: Notice[] = [];
   const limits: LimitEvent[] = [];
-  const sync = await startGithubSync({
-    plan: twoPhasePlan(),
+  const plan = extra.plan ?? twoPhasePlan();
+  const allFlags: GithubFlags = {
+    github: { owner: 'acme', repo: 'widgets', issue: 7 },
+    githubToken: TOKEN,
+    githubApiUrl: server.baseUrl,
+    githubMode: 'comments',
+    close: true,
+    ...flags,
+  };
+  const env = { ANTHROPIC_API_KEY: ANTHROPIC_KEY };
+  // As a run does: the target first, then one redactor that knows its token.
+  const target = await resolveGithubTarget({ plan, projectRoot: root, flags: allFlags, env, ghAuthToken: async () => undefined });
+  const sync = await startGithubSync(target, {
+    plan,
     projectRoot: root,
-    flags: {
-      github: { owner: 'acme', repo: 'widgets', issue: 7 },
-      githubToken: TOKEN,
-      githubApiUrl: server.baseUrl,
-      githubMode: 'comments',
-      close: true,
-      ...flags,
-    },
-    env: { ANTHROPIC_API_KEY: ANTHROPIC_KEY },
+    flags: allFlags,
+    redact: createRedactor([...secretsFromEnv(env), target.kind === 'on' ? target.token.token : undefined]),
     notify: (n) => notices.push(n),
-    ghAuthToken: async () => undefined,
     client: { retryAfterBaseMs: 1, paceWrites: false, onLimit: (e) => limits.push(e) },
     backoff: { firstMs: 5, maxMs: 20 },
     ...extra,

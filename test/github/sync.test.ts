@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { GithubFlags } from '../../src/github/options.js';
 import { outboxPath } from '../../src/github/outbox.js';
+import type { Plan } from '../../src/plan/model.js';
+import { createRedactor } from '../../src/secrets/redact.js';
 import { ev, markerIds, startHarness, startServer, successfulRun, twoPhasePlan } from './helpers.js';
 
 describe('GitHub sync from run events', () => {
@@ -150,14 +153,17 @@ describe('GitHub sync from run events', () => {
   });
 
   it('is off, with one notice, when the plan links an issue but no token is found; and silent without a link', async () => {
-    const { startGithubSync } = await import('../../src/github/start.js');
+    const { resolveGithubTarget, startGithubSync } = await import('../../src/github/start.js');
     const notices: string[] = [];
-    const base = { projectRoot: '/nowhere', env: {}, notify: (n: { message: string }) => notices.push(n.message), ghAuthToken: async () => undefined };
+    const start = async (plan: Plan, flags: GithubFlags) => {
+      const target = await resolveGithubTarget({ plan, projectRoot: '/nowhere', flags, env: {}, ghAuthToken: async () => undefined });
+      return startGithubSync(target, { plan, projectRoot: '/nowhere', flags, redact: createRedactor([]), notify: (n) => notices.push(n.message) });
+    };
     const linked = { ...twoPhasePlan(), github: { owner: 'acme', repo: 'widgets', issue: 7 } };
-    expect(await startGithubSync({ ...base, plan: linked, flags: { githubMode: 'sticky', close: true } })).toBeUndefined();
+    expect(await start(linked, { githubMode: 'sticky', close: true })).toBeUndefined();
     expect(notices).toEqual([expect.stringMatching(/^GitHub sync is off for acme\/widgets#7: no GitHub token: pass --github-token, set GH_TOKEN/)]);
-    expect(await startGithubSync({ ...base, plan: twoPhasePlan(), flags: { githubMode: 'sticky', close: true } })).toBeUndefined();
-    expect(await startGithubSync({ ...base, plan: linked, flags: { github: false, githubMode: 'sticky', close: true } })).toBeUndefined();
+    expect(await start(twoPhasePlan(), { githubMode: 'sticky', close: true })).toBeUndefined();
+    expect(await start(linked, { github: false, githubMode: 'sticky', close: true })).toBeUndefined();
     expect(notices).toHaveLength(1);
   });
 });
