@@ -11,6 +11,7 @@ import { RunState } from '../orchestrator/run-state.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
 import type { Task } from '../plan/model.js';
+import { agentEnv } from '../secrets/agent-env.js';
 import { createRedactor, redactError, secretsFromEnv } from '../secrets/redact.js';
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
@@ -74,7 +75,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     for (const o of orphans) {
       writeLine(io.stderr, c.yellow(`warning: ended agent pid ${o.pid} for ${o.taskId}, left running by a ccasp run that was killed`));
     }
-    // The token is known from here on, and the run's one redactor knows it.
+    // The token is known from here on: the run's one redactor knows it, and agents do not get it.
     const { resolveGithubTarget, startGithubSync } = await import('../github/start.js');
     const target = await resolveGithubTarget({ plan, projectRoot: root, flags: options, env: io.env });
     const tokens = [options.githubToken, target.kind === 'on' ? target.token.token : undefined];
@@ -123,7 +124,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       bin: claudeBin,
       projectRoot: root,
       permissionMode: options.permissionMode,
-      env: io.env,
+      env: agentEnv(io.env, tokens, options.agentEnv ?? []),
       timeoutMs: options.taskTimeout,
       stallTimeoutMs: options.stallTimeout,
       ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),

@@ -14,7 +14,8 @@ import { chaosOptions, filesUnder, type PlanSpec } from './support.js';
  * its prompt and reports what it is told to: claimed artifacts and declared files that lead out of
  * the project are refused; task text that looks like flags or shell reaches the agent only on stdin,
  * as prompt text; the GitHub token, ANTHROPIC_API_KEY and secret-shaped strings never show up in what
- * ccasp writes, shows or posts, whoever printed them (an agent, a check, git, GitHub).
+ * ccasp writes, shows or posts, whoever printed them (an agent, a check, git, GitHub); agents and checks
+ * do not get the GitHub token unless it is passed through.
  */
 
 const TOKEN = 'ghp_ChaosSecretToken0123456789abcdefghijk';
@@ -161,7 +162,8 @@ describe('security', () => {
     it('keeps what a failing verify prints out of PROGRESS.json, state, NDJSON, output, status and logs', async () => {
       const project = makeProject(onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt', verify: 'node leak.mjs' }]), caseDir());
       writeFileSync(path.join(project, 'leak.mjs'), LEAK_SCRIPT);
-      const r = await runCli(['run', 'plan', '--json', '--no-github', '--max-retries', '0'], withAgent(project, scriptedAgent(), ENV));
+      // Passed through, so that the check has the token to print.
+      const r = await runCli(['run', 'plan', '--json', '--no-github', '--max-retries', '0', '--agent-env', 'GH_TOKEN'], withAgent(project, scriptedAgent(), ENV));
       expect(r.code, r.stderr).toBe(4);
       const blocker = readPlan(project).phases[0]!.tasks[0]!.blocker ?? '';
       expect(blocker).toContain("the task's check failed");
@@ -189,7 +191,7 @@ describe('security', () => {
       };
       const project = makeProject(plan, caseDir());
       writeFileSync(path.join(project, 'leak.mjs'), LEAK_SCRIPT);
-      const r = await runCli(['run', 'plan', '--json', '--no-github'], withAgent(project, scriptedAgent(), ENV));
+      const r = await runCli(['run', 'plan', '--json', '--no-github', '--agent-env', 'GH_TOKEN'], withAgent(project, scriptedAgent(), ENV));
       expect(r.code, r.stderr).toBe(4);
       const gate = readPlan(project).phases[0]!.tasks.find((t) => t.id === '1.99-gate')!;
       expect(gate.status).toBe('blocked');
@@ -237,6 +239,90 @@ describe('security', () => {
       expect(readStateJson(project).githubConfig?.lastResult).toBe('auth: Bad credentials: [REDACTED] for [REDACTED]');
       expect(r.stdout).toContain('GitHub refused the token from GH_TOKEN (401: Bad credentials: [REDACTED] for [REDACTED])');
       expectNoSecrets(await shown(project, r.stdout + r.stderr, 'T1'), SECRETS);
+    });
+  });
+
+  describe('what agents and checks can reach', () => {
+    const FLAG_TOKEN = 'ghp_ChaosFlagToken0123456789abcdefghijklmn';
+    const GH_CLI_TOKEN = 'gho_ChaosGhCliToken0123456789abcdefghijklm';
+    /** Writes the check's environment to check-env.json, for the test to read. */
+    const RECORD_ENV = `require('node:fs').writeFileSync('check-env.json', JSON.stringify(process.env));`;
+    const GITHUB_NAMES = ['GH_TOKEN', 'GITHUB_TOKEN', 'GH_ENTERPRISE_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+
+    /** A one-task project whose check records its environment. */
+    function recordingProject(extra: Record<string, unknown> = {}): string {
+      const project = makeProject(onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt', verify: 'node record-env.cjs' }], extra), caseDir());
+      writeFileSync(path.join(project, 'record-env.cjs'), RECORD_ENV);
+      return project;
+    }
+
+    /** The agent's and the check's environments. */
+    function envs(project: string, agent: ScriptedAgent): { where: string; env: Readonly<Record<string, string>> }[] {
+      const starts = agent.starts();
+      expect(starts).toHaveLength(1);
+      return [
+        { where: 'agent', env: starts[0]!.env },
+        { where: 'check', env: JSON.parse(readFileSync(path.join(project, 'check-env.json'), 'utf8')) as Record<string, string> },
+      ];
+    }
+
+    const given = {
+      GH_TOKEN: TOKEN,
+      GITHUB_TOKEN: 'ghs_ChaosActionsToken0123456789abcdefghijk',
+      GH_ENTERPRISE_TOKEN: 'ghp_ChaosEnterpriseToken0123456789abcdefg',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'chaos-oidc-request-token',
+      // The token given by --github-token, also held by a variable of another name.
+      DEPLOY_BOT_PAT: FLAG_TOKEN,
+      ANTHROPIC_API_KEY: API_KEY,
+    };
+
+    // Found here: every agent and check inherited GH_TOKEN, GITHUB_TOKEN and the token ccasp syncs with.
+    it("withholds GitHub's tokens and the one ccasp uses from agents and checks, and keeps what claude needs", async () => {
+      const project = recordingProject();
+      const agent = scriptedAgent();
+      const r = await runCli(['run', 'plan', '--no-github', '--github-token', FLAG_TOKEN], withAgent(project, agent, given));
+      expect(r.code, r.stderr).toBe(0);
+      for (const { where, env } of envs(project, agent)) {
+        for (const name of [...GITHUB_NAMES, 'DEPLOY_BOT_PAT']) expect(env, `${where}: ${name}`).not.toHaveProperty(name);
+        expect(Object.values(env), where).not.toContain(FLAG_TOKEN);
+        expect(env.ANTHROPIC_API_KEY, where).toBe(API_KEY);
+        expect(env.PATH, where).toBe(process.env.PATH);
+      }
+    });
+
+    it('passes the variables --agent-env names through, and CCASP_AGENT_ENV alike', async () => {
+      for (const [args, extra] of [
+        [['--agent-env', 'GH_TOKEN,DEPLOY_BOT_PAT'], {}],
+        [[], { CCASP_AGENT_ENV: 'GH_TOKEN, DEPLOY_BOT_PAT' }],
+      ] as const) {
+        const project = recordingProject();
+        const agent = scriptedAgent();
+        const r = await runCli(['run', 'plan', '--no-github', '--github-token', FLAG_TOKEN, ...args], withAgent(project, agent, { ...given, ...extra }));
+        expect(r.code, r.stderr).toBe(0);
+        for (const { where, env } of envs(project, agent)) {
+          expect(env.GH_TOKEN, where).toBe(TOKEN);
+          expect(env.DEPLOY_BOT_PAT, where).toBe(FLAG_TOKEN);
+          expect(env, where).not.toHaveProperty('GITHUB_TOKEN');
+        }
+      }
+    });
+
+    it('withholds the token `gh auth token` gave ccasp, wherever else it is', async () => {
+      const project = recordingProject({ github: { owner: 'acme', repo: 'widgets', issue: 12 } });
+      const bin = path.join(caseDir(), 'bin');
+      mkdirSync(bin);
+      writeFileSync(path.join(bin, 'gh'), `#!/bin/sh\necho ${GH_CLI_TOKEN}\n`);
+      chmodSync(path.join(bin, 'gh'), 0o755);
+      // Refusing the token turns sync off at once: this test is about the token, not the delivery.
+      const server = await startGithub({ token: GH_CLI_TOKEN, owner: 'acme', repo: 'widgets', issues: [12] });
+      server.inject({ kind: 'bad-token' }, { times: 100_000 });
+      const agent = scriptedAgent();
+      const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, GITHUB_API_URL: server.baseUrl, SYNC_COPY: GH_CLI_TOKEN };
+      const r = await runCli(['run', 'plan', '--json'], withAgent(project, agent, env));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('with the token from gh auth token');
+      for (const { where, env: seen } of envs(project, agent)) expect(seen, where).not.toHaveProperty('SYNC_COPY');
+      expect(r.stdout + r.stderr).not.toContain(GH_CLI_TOKEN);
     });
   });
 

@@ -40,6 +40,8 @@ export interface AgentStart {
   readonly args: readonly string[];
   /** Its stdin, as given. */
   readonly prompt: string;
+  /** Its environment, as given. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 export interface ScriptedAgent {

@@ -26,6 +26,8 @@ export interface RunSettings {
   readonly reportFormat: ReportFormat;
   /** How the run is shown; render/choose.ts weighs it against `--json`, `CI` and the terminal. */
   readonly output: DisplayPreference | undefined;
+  /** Variables agents and checks get although ccasp withholds them (secrets/agent-env.ts). */
+  readonly agentEnv: readonly string[] | undefined;
 }
 export type RunSettingKey = keyof RunSettings;
 
@@ -135,6 +137,22 @@ function choiceKind<T extends string>(choices: readonly T[], options: { ignoreCa
     choices,
   };
 }
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Variable names: a comma-separated list in a flag or variable, a list of strings in the file. */
+const variableNames: ValueKind<readonly string[]> = {
+  fromFile: (value) =>
+    variableNames.is(value)
+      ? { ok: true, value }
+      : { ok: false, message: `expected a list of variable names such as ["GH_TOKEN", "NPM_TOKEN"], got ${Array.isArray(value) ? JSON.stringify(value) : got(value)}` },
+  parse(value) {
+    const names = value.split(',').map((n) => n.trim());
+    return variableNames.is(names) ? { ok: true, value: names } : { ok: false, message: `expected variable names such as "GH_TOKEN" or "GH_TOKEN,NPM_TOKEN", got "${value}"` };
+  },
+  is: (value): value is readonly string[] => Array.isArray(value) && value.length > 0 && value.every((n) => typeof n === 'string' && VARIABLE_NAME.test(n)),
+  show: (value) => value.join(','),
+};
 
 /** Spelled out here rather than in agents/, so that every command can load settings without the report parsers. */
 export const REPORT_FORMATS = ['text', 'json-schema'] as const satisfies readonly ReportFormat[];
@@ -280,6 +298,15 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     unset: 'tty on a terminal, else plain',
     lenientEnv: true,
     description: 'how a run is shown: tty (spinners), plain (lines) or silent; CI and --json come first',
+  },
+  agentEnv: {
+    key: 'agentEnv',
+    flag: { name: '--agent-env', value: 'names' },
+    env: 'CCASP_AGENT_ENV',
+    kind: variableNames,
+    default: undefined,
+    unset: 'none',
+    description: 'variables to pass to agents and checks although ccasp withholds them (GitHub tokens), comma-separated',
   },
 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../../src/cli/config/file.js';
+import { parseConfigFile } from '../../../src/cli/config/file-schema.js';
 import { resolveSettings, type SettingLayers } from '../../../src/cli/config/resolve.js';
 import { RUN_SETTING_KEYS, RUN_SETTINGS } from '../../../src/cli/config/settings.js';
 
@@ -71,5 +72,16 @@ describe('resolveSettings', () => {
     expect([fromEnv.values.output, fromEnv.sources.output]).toEqual(['plain', { kind: 'env', name: 'CCASP_OUTPUT' }]);
     const bad = resolve({ env: { CCASP_OUTPUT: 'fancy' }, file: { path: file.path, run: { output: 'silent' } } });
     expect([bad.values.output, bad.sources.output]).toEqual(['silent', { kind: 'file', file: file.path }]);
+  });
+
+  it('reads the variables agents may have as a list in the file, comma-separated in CCASP_AGENT_ENV, and refuses what names none', () => {
+    const fromFile = resolve({ file: { path: file.path, run: { agentEnv: ['GH_TOKEN'] } } });
+    expect([fromFile.values.agentEnv, fromFile.sources.agentEnv]).toEqual([['GH_TOKEN'], { kind: 'file', file: file.path }]);
+    expect(resolve({ env: { CCASP_AGENT_ENV: 'GH_TOKEN, NPM_TOKEN' } }).values.agentEnv).toEqual(['GH_TOKEN', 'NPM_TOKEN']);
+    expect(resolve({}).values.agentEnv).toBeUndefined();
+    expect(() => resolve({ env: { CCASP_AGENT_ENV: 'GH_TOKEN,$HOME' } })).toThrow(InvalidConfigError);
+    const bad = parseConfigFile({ run: { agentEnv: 'GH_TOKEN' } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toBe('expected a list of variable names such as ["GH_TOKEN", "NPM_TOKEN"], got "GH_TOKEN"');
   });
 });
