@@ -39,13 +39,27 @@ export function formatProblem(p: Problem): string {
   return p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`;
 }
 
-/** The plan (or another input file) is unreadable or invalid; carries every problem found. */
-export class InvalidPlanError extends CcaspError {
+/** Files that are unreadable or invalid, each problem listed under a heading that says which files. */
+export class FileProblemsError extends CcaspError {
   readonly problems: readonly Problem[];
-  constructor(problems: readonly Problem[]) {
-    const head = problems.length === 1 ? 'Invalid plan' : `Invalid plan (${problems.length} problems)`;
+  constructor(heading: string, problems: readonly Problem[]) {
+    const head = problems.length === 1 ? heading : `${heading} (${problems.length} problems)`;
     super(`${head}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, ExitCode.invalidInput);
     this.problems = problems;
+  }
+}
+
+/** The plan is unreadable or invalid; carries every problem found. */
+export class InvalidPlanError extends FileProblemsError {
+  constructor(problems: readonly Problem[]) {
+    super('Invalid plan', problems);
+  }
+}
+
+/** A file ccasp keeps under `.claude/orchestrator/` (state.json, the outbox, memory, logs) cannot be used as it is. */
+export class InvalidStateError extends FileProblemsError {
+  constructor(problems: readonly Problem[]) {
+    super('Invalid orchestrator state', problems);
   }
 }
 

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidPlanError, UsageError } from '../errors.js';
+import { InvalidStateError, UsageError } from '../errors.js';
 import { loadPlan } from '../plan/load.js';
 import type { TaskStatus } from '../plan/model.js';
 import { acquireLock } from '../state/lock.js';
@@ -30,7 +30,7 @@ export async function reopenTask(planDir: string, taskId: string, allowed: reado
     }
     const stateFile = statePath(root);
     const read = await readState(stateFile);
-    if (read.kind === 'invalid') throw new InvalidPlanError([...read.problems]);
+    if (read.kind === 'invalid') throw new InvalidStateError([...read.problems]);
     const planPath = path.relative(root, doc.file) || doc.file;
     const now = new Date().toISOString();
     const run = new RunState(doc.plan, read.kind === 'ok' && read.state.planId === doc.plan.id ? read.state : newState(doc.plan, planPath, now));

@@ -1,4 +1,4 @@
-import { InvalidPlanError, StateConflictError } from '../errors.js';
+import { InvalidStateError, StateConflictError } from '../errors.js';
 import { newState } from '../state/new-state.js';
 import type { Plan } from '../plan/model.js';
 import { readState } from '../state/read-state.js';
@@ -18,7 +18,7 @@ export async function loadBooks(
 ): Promise<{ books: OrchestratorState; resumed: boolean }> {
   const existing = await readState(stateFile);
   if (options.fresh || existing.kind === 'absent') return { books: newState(plan, planPath, options.now), resumed: false };
-  if (existing.kind === 'invalid') throw new InvalidPlanError([...existing.problems]);
+  if (existing.kind === 'invalid') throw new InvalidStateError([...existing.problems]);
   const { planId, planPath: recordedPath } = existing.state;
   if (planId !== plan.id || recordedPath !== planPath) {
     throw new StateConflictError(

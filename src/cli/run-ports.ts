@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { delegateToClaude, type ClaudeOptions } from '../agents/delegate.js';
@@ -7,8 +6,9 @@ import { routeTask } from '../agents/route.js';
 import type { EventBus } from '../orchestrator/events.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { PlanDocument } from '../plan/document.js';
+import { readRegularFile } from '../regular-file.js';
 import { writeAtomic } from '../state/atomic-write.js';
-import { orchestratorDir } from '../state/paths.js';
+import { memoryPath } from '../state/paths.js';
 import type { RunFiles } from '../state/run-files.js';
 import { checkProjectPaths } from '../verify/paths.js';
 import { runVerify, type CheckOptions } from '../verify/run-verify.js';
@@ -37,7 +37,7 @@ export interface LocalRun {
  */
 export function localRunPorts(local: LocalRun): RunPorts {
   const { root, doc, options, claude, files, bus, worktrees } = local;
-  const memoryFile = path.join(orchestratorDir(root), 'memory.md');
+  const memoryFile = memoryPath(root);
   const check: CheckOptions = { timeoutMs: VERIFY_TIMEOUT_MS, env: claude.env, redact: claude.redact };
   return {
     route: (task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel }),
@@ -52,7 +52,11 @@ export function localRunPorts(local: LocalRun): RunPorts {
     },
     // The plan file changes with every write ccasp makes; in a worktree it is the committed copy.
     fingerprint: (cwd = root) => treeFingerprint(cwd, [path.join(cwd, path.relative(root, doc.file)), worktreesDir(cwd)]),
-    readMemory: () => readFile(memoryFile, 'utf8').catch(() => undefined),
+    // Checked to be a regular file when the run started; anything else now reads as no summary rather than hanging the run.
+    readMemory: async () => {
+      const read = await readRegularFile(memoryFile, 'a Markdown file');
+      return read.kind === 'ok' ? read.bytes.toString('utf8') : undefined;
+    },
     async writeMemory(text) {
       await writeAtomic(memoryFile, text);
       return displayPath(memoryFile, local.cwd);

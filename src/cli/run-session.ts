@@ -16,6 +16,7 @@ import { createRedactor, redactError, secretsFromEnv } from '../secrets/redact.j
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
+import { checkOrchestratorFiles } from '../state/orchestrator-files.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
 import { RunFiles } from '../state/run-files.js';
@@ -66,6 +67,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     if (lock.tookOverFrom) {
       writeLine(io.stderr, c.yellow(`warning: took over the lock of a ccasp run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`));
     }
+    await checkOrchestratorFiles(root);
     const stateFile = statePath(root);
     const planPath = path.relative(root, doc.file) || doc.file;
     const { books: state, resumed } = await loadBooks(stateFile, plan, planPath, { fresh: options.fresh ?? false, cwd: io.cwd, now: new Date().toISOString() });

@@ -3,7 +3,8 @@ import type { ClientOptions } from './client.js';
 import { connect, describeToken } from './connection.js';
 import { deliverWith } from './deliver.js';
 import type { GithubDeliveryFlags } from './options.js';
-import { Outbox, outboxPath } from './outbox.js';
+import { outboxPath } from '../state/paths.js';
+import { Outbox } from './outbox.js';
 import type { GhAuthToken } from './token.js';
 import { DeliveryWorker, type Notice, type SyncStatus, type WorkerOptions } from './worker.js';
 

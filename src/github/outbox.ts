@@ -1,13 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidStateError } from '../errors.js';
+import { readRegularFile } from '../regular-file.js';
 import { SerialWriter } from '../state/serial-writer.js';
 import { writeAtomic } from '../state/atomic-write.js';
-import { orchestratorDir } from '../state/paths.js';
 import { entryKey, entrySchema, type OutboxEntry } from './entries.js';
-
-export function outboxPath(projectRoot: string): string {
-  return path.join(orchestratorDir(projectRoot), 'outbox.jsonl');
-}
 
 /**
  * GitHub work not yet done, one JSON entry per line, oldest first.
@@ -39,13 +36,11 @@ export class Outbox {
     });
   }
 
+  /** Throws InvalidStateError when the file is there but cannot be read (a folder, a pipe, no permission). */
   static async open(file: string): Promise<Outbox> {
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const read = await readRegularFile(file, 'a JSON Lines file');
+    if (read.kind === 'not-a-file' || read.kind === 'unreadable') throw new InvalidStateError([{ file, path: '', message: read.message }]);
+    const text = read.kind === 'ok' ? read.bytes.toString('utf8') : '';
     const items: OutboxEntry[] = [];
     let damaged = 0;
     for (const line of text.split('\n')) {

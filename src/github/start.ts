@@ -1,3 +1,4 @@
+import { formatProblem, InvalidStateError } from '../errors.js';
 import type { Listener } from '../orchestrator/events.js';
 import type { Plan } from '../plan/model.js';
 import type { Redactor } from '../secrets/redact.js';
@@ -7,7 +8,8 @@ import { deliverWith } from './deliver.js';
 import { readOriginUrl, type ReadText } from './git-remote.js';
 import { formatIssueRef, resolveLink, type IssueRef } from './link.js';
 import type { GithubFlags } from './options.js';
-import { Outbox, outboxPath } from './outbox.js';
+import { outboxPath } from '../state/paths.js';
+import { Outbox } from './outbox.js';
 import { githubListener } from './sync.js';
 import { readTechStackRepo } from './tech-stack.js';
 import { DEFAULT_API_URL, type GhAuthToken, type ResolvedToken } from './token.js';
@@ -100,7 +102,8 @@ export async function startGithubSync(target: GithubTarget, o: StartOptions): Pr
   try {
     outbox = await Outbox.open(outboxPath(o.projectRoot));
   } catch (error) {
-    notify({ level: 'warning', message: `GitHub sync is off: cannot read ${outboxPath(o.projectRoot)}: ${String(error)}` });
+    if (!(error instanceof InvalidStateError)) throw error;
+    notify({ level: 'warning', message: `GitHub sync is off: ${error.problems.map(formatProblem).join('; ')}` });
     return undefined;
   }
   if (outbox.damagedLines > 0) notify({ level: 'warning', message: `GitHub sync: skipped ${outbox.damagedLines} unreadable line(s) in ${outbox.file}.` });

@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
+import { readRegularFile } from '../regular-file.js';
 import { jsonErrorOffset } from './json-error-offset.js';
 
 export const PLAN_FILE_NAME = 'PROGRESS.json';
@@ -34,22 +35,14 @@ export async function resolvePlanFile(input: string): Promise<string> {
 }
 
 export async function readJsonFile(file: string): Promise<JsonFileResult> {
+  const read = await readRegularFile(file, 'a JSON file', { bytes: MAX_PLAN_BYTES, what: 'plans' });
+  if (read.kind === 'ok') return parseJsonBytes(file, read.bytes);
+  return { ok: false, problem: { file, path: '', message: read.kind === 'absent' ? 'not found' : read.message } };
+}
+
+/** A JSON file's bytes, checked to be UTF-8 text holding one JSON value, with the layout it was written in. */
+export function parseJsonBytes(file: string, bytes: Buffer): JsonFileResult {
   const fail = (message: string): JsonFileResult => ({ ok: false, problem: { file, path: '', message } });
-  let bytes: Buffer;
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) return fail('is a directory, expected a JSON file');
-    // A pipe or a device would block the read or never end.
-    if (!info.isFile()) return fail('is not a regular file (a pipe, socket or device), expected a JSON file');
-    if (info.size > MAX_PLAN_BYTES) return fail(`is ${info.size} bytes; plans larger than ${MAX_PLAN_BYTES} bytes are refused`);
-    bytes = await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return fail('not found');
-    if (code === 'EACCES' || code === 'EPERM') return fail('cannot be read (permission denied)');
-    if (code === 'ENOTDIR') return fail('not found (a parent path is not a directory)');
-    return fail(`cannot be read (${code ?? String(error)})`);
-  }
   if (!isUtf8(bytes)) return fail(`is not valid UTF-8 text (first bad byte at offset ${firstInvalidUtf8Byte(bytes)})`);
   let text = bytes.toString('utf8');
   const bom = text.charCodeAt(0) === 0xfeff;

@@ -13,6 +13,20 @@ export function lockPath(projectRoot: string): string {
   return path.join(orchestratorDir(projectRoot), 'lock');
 }
 
+/** The compaction summary given to agents once the budget's threshold is passed. */
+export function memoryPath(projectRoot: string): string {
+  return path.join(orchestratorDir(projectRoot), 'memory.md');
+}
+
+/** GitHub updates not yet delivered. */
+export function outboxPath(projectRoot: string): string {
+  return path.join(orchestratorDir(projectRoot), 'outbox.jsonl');
+}
+
+export function logsDir(projectRoot: string): string {
+  return path.join(orchestratorDir(projectRoot), 'logs');
+}
+
 export function logPath(projectRoot: string, taskId: string, attempt: number): string {
-  return path.join(orchestratorDir(projectRoot), 'logs', `${taskId.replace(/[^\w.-]/g, '_')}.${attempt}.jsonl`);
+  return path.join(logsDir(projectRoot), `${taskId.replace(/[^\w.-]/g, '_')}.${attempt}.jsonl`);
 }

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { InvalidStateError } from '../errors.js';
 import { isProcessAlive } from '../process/alive.js';
 import { signalGroup } from '../process/group.js';
+import { readRegularFile } from '../regular-file.js';
 import { git, gitOk, serial, splitZ } from './git.js';
 import type { IntegrationMarker } from './integrate.js';
 import { integrationMarkerPath, slug, worktreesDir } from './names.js';
@@ -118,11 +120,12 @@ async function recoverNow(root: string, o: RecoverOptions): Promise<RecoveryRepo
 
 async function finishIntegration(root: string, removedLocks: string[], graceMs: number): Promise<RecoveryReport['integration']> {
   const markerFile = integrationMarkerPath(root);
-  if (!existsSync(markerFile)) return undefined;
-  let marker: IntegrationMarker;
-  try {
-    marker = JSON.parse(await readFile(markerFile, 'utf8')) as IntegrationMarker;
-  } catch {
+  const read = await readRegularFile(markerFile, 'a JSON file');
+  if (read.kind === 'absent') return undefined;
+  // A folder cannot be removed as a marker, and a pipe would hang the read: neither is ccasp's.
+  if (read.kind === 'not-a-file') throw new InvalidStateError([{ file: markerFile, path: '', message: read.message }]);
+  const marker = read.kind === 'ok' ? parseMarker(read.bytes) : undefined;
+  if (marker === undefined) {
     // Killed while writing the marker: the merge had not started.
     await rm(markerFile, { force: true });
     return { taskBranch: '?', outcome: 'not-started', restored: [] };
@@ -156,6 +159,14 @@ async function finishIntegration(root: string, removedLocks: string[], graceMs: 
   }
   await rm(markerFile, { force: true });
   return { taskBranch: marker.taskBranch, outcome, restored, ...(ended.length > 0 ? { ended } : {}) };
+}
+
+function parseMarker(bytes: Buffer): IntegrationMarker | undefined {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as IntegrationMarker;
+  } catch {
+    return undefined;
+  }
 }
 
 async function ownMergeInProgress(root: string, marker: IntegrationMarker): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { flushOutbox } from '../../src/github/flush.js';
-import { outboxPath } from '../../src/github/outbox.js';
+import { outboxPath } from '../../src/state/paths.js';
 import type { Notice } from '../../src/github/worker.js';
 import { ANTHROPIC_KEY, ev, markerIds, startHarness, startServer, successfulRun, TOKEN } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { syncCommand } from '../../src/cli/commands/sync.js';
 import type { Io } from '../../src/cli/io.js';
 import { CcaspError } from '../../src/errors.js';
-import { outboxPath } from '../../src/github/outbox.js';
+import { outboxPath } from '../../src/state/paths.js';
 import { tempDir } from '../support/tmp.js';
 import { ev, markerIds, startHarness, startServer, TOKEN } from './helpers.js';
 

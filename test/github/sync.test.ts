@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { GithubFlags } from '../../src/github/options.js';
-import { outboxPath } from '../../src/github/outbox.js';
 import type { Plan } from '../../src/plan/model.js';
 import { createRedactor } from '../../src/secrets/redact.js';
+import { outboxPath } from '../../src/state/paths.js';
 import { ev, markerIds, startHarness, startServer, successfulRun, twoPhasePlan } from './helpers.js';
 
 describe('GitHub sync from run events', () => {

@@ -1,11 +1,11 @@
 import type { ChalkInstance } from 'chalk';
 import { Command } from 'commander';
 import { flagParser, positiveInt } from '../config/settings.js';
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
+import { logEntries, readLog } from '../../state/orchestrator-files.js';
 import { logPath, statePath } from '../../state/paths.js';
 import { findProjectRoot } from '../../project-root.js';
 import { readState } from '../../state/read-state.js';
@@ -24,14 +24,8 @@ export async function taskLogs(projectRoot: string, taskId: string): Promise<Tas
   const first = logPath(projectRoot, taskId, 1);
   const dir = path.dirname(first);
   const prefix = path.basename(first).slice(0, -'1.jsonl'.length);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
   const logs: TaskLog[] = [];
-  for (const name of names) {
+  for (const { name } of await logEntries(projectRoot)) {
     if (!name.startsWith(prefix)) continue;
     const m = /^(\d+)\.jsonl$/.exec(name.slice(prefix.length));
     if (m) logs.push({ attempt: Number(m[1]), file: path.join(dir, name) });
@@ -72,7 +66,7 @@ export function logsCommand(io: Io): Command {
       }
       if (opts.json) {
         for (const log of logs) {
-          const text = await readFile(log.file, 'utf8');
+          const text = await readLog(log.file);
           io.stdout.write(text === '' || text.endsWith('\n') ? text : `${text}\n`);
         }
         return;
@@ -88,7 +82,7 @@ export function logsCommand(io: Io): Command {
         writeLine(io.stdout, c.bold(`── ${taskId}${title} · attempt ${log.attempt} ──`) + c.dim(` ${displayPath(log.file, io.cwd)}`));
         const record = records.find((r) => r.attempt === log.attempt);
         if (record) writeLine(io.stdout, recordLine(record, c));
-        for (const line of renderTranscript(await readFile(log.file, 'utf8'), c, { full: opts.full ?? false })) writeLine(io.stdout, `  ${line}`);
+        for (const line of renderTranscript(await readLog(log.file), c, { full: opts.full ?? false })) writeLine(io.stdout, `  ${line}`);
       }
     });
 }

@@ -40,11 +40,10 @@ export function syncCommand(io: Io, seams: Pick<FlushOptions, 'client' | 'backof
     const human = flags.json ? io.stderr : io.stdout;
     // Loaded on demand: only sync and run ever load the GitHub client.
     const { flushOutbox } = await import('../../github/flush.js');
-    const { outboxPath } = await import('../../github/outbox.js');
+    const { lockPath, outboxPath } = await import('../../state/paths.js');
     if (!existsSync(outboxPath(root))) return report(io, flags, { file: outboxPath(root), delivered: [], pending: 0 }, human, c);
 
     const { acquireLock } = await import('../../state/lock.js');
-    const { lockPath } = await import('../../state/paths.js');
     // The run that owns the outbox delivers it itself; two deliverers would only race each other.
     const lock = await acquireLock(lockPath(root), { command: 'ccasp sync' });
     try {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type * as z from 'zod';
-import { CcaspError, ExitCode, formatProblem, type Problem } from '../../errors.js';
+import { FileProblemsError, type Problem } from '../../errors.js';
 import { formatJsonPath } from '../../plan/json-path.js';
 import { readJsonFile } from '../../plan/read-file.js';
 import { RUN_SETTING_KEYS, type ConfigFile } from './settings.js';
@@ -10,12 +10,9 @@ import { RUN_SETTING_KEYS, type ConfigFile } from './settings.js';
 export const CONFIG_FILE_NAMES = ['ccasp.config.json', path.join('.claude', 'ccasp.json')] as const;
 
 /** A config file, or an environment variable, with values ccasp cannot use; exit 2. */
-export class InvalidConfigError extends CcaspError {
-  readonly problems: readonly Problem[];
+export class InvalidConfigError extends FileProblemsError {
   constructor(problems: readonly Problem[]) {
-    const head = problems.length === 1 ? 'Invalid configuration' : `Invalid configuration (${problems.length} problems)`;
-    super(`${head}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, ExitCode.invalidInput);
-    this.problems = problems;
+    super('Invalid configuration', problems);
   }
 }
 
