@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 import { readRegularFile } from '../regular-file.js';
+import { MAX_JSON_DEPTH, pathTooDeep } from './json-depth.js';
 import { jsonErrorOffset } from './json-error-offset.js';
 
 export const PLAN_FILE_NAME = 'PROGRESS.json';
@@ -42,7 +43,7 @@ export async function readJsonFile(file: string): Promise<JsonFileResult> {
 
 /** A JSON file's bytes, checked to be UTF-8 text holding one JSON value, with the layout it was written in. */
 export function parseJsonBytes(file: string, bytes: Buffer): JsonFileResult {
-  const fail = (message: string): JsonFileResult => ({ ok: false, problem: { file, path: '', message } });
+  const fail = (message: string, at = ''): JsonFileResult => ({ ok: false, problem: { file, path: at, message } });
   if (!isUtf8(bytes)) return fail(`is not valid UTF-8 text (first bad byte at offset ${firstInvalidUtf8Byte(bytes)})`);
   let text = bytes.toString('utf8');
   const bom = text.charCodeAt(0) === 0xfeff;
@@ -54,6 +55,8 @@ export function parseJsonBytes(file: string, bytes: Buffer): JsonFileResult {
   } catch (error) {
     return fail(`is not valid JSON: ${describeJsonError(text, error)}`);
   }
+  const deep = pathTooDeep(raw);
+  if (deep !== undefined) return fail(`nested more than ${MAX_JSON_DEPTH} levels deep; deeper JSON is refused`, deep);
   return { ok: true, raw, format: detectFormat(text, bom) };
 }
 

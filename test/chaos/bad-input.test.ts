@@ -2,7 +2,7 @@ import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, r
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { makeProject, planFile, readPlan } from '../support/files.js';
+import { makeProject, planFile, readPlan, readStateJson, stateFile } from '../support/files.js';
 import { mkfifo, tempDir } from '../support/tmp.js';
 import { CHAOS_AGENT, chaosOptions, startCounts } from './support.js';
 
@@ -19,6 +19,11 @@ const phase = (id: string, tasks: Json[], extra: Json = {}): Json => ({ id, name
 const plan = (phases: unknown, extra: Json = {}): string => `${JSON.stringify({ name: 'Bad plan', ...extra, phases }, null, 2)}\n`;
 const nested = (open: string, close: string, depth: number, inner = ''): string => open.repeat(depth) + inner + close.repeat(depth);
 const VALID = plan([phase('P1', [task('T1'), task('T2', { dependencies: ['T1'] })])]);
+/** A one-task plan whose task has `field` set to the JSON text `json`. */
+const deepField = (field: string, json: string): string => plan([phase('P1', [task('T1', { [field]: 0 })])]).replace(`"${field}": 0`, `"${field}": ${json}`);
+const TOO_DEEP = /nested more than 256 levels deep; deeper JSON is refused/;
+/** The plan, its phases, a phase, its tasks and the task are 5 levels: a task field may nest 251 more. */
+const MAX_EXTRA_DEPTH = 256 - 5;
 
 interface BadCase {
   readonly name: string;
@@ -83,9 +88,12 @@ const CASES: BadCase[] = [
   { name: 'two-task cycle', content: plan([phase('P1', [task('A', { dependencies: ['B'] }), task('B', { dependencies: ['A'] })])]), message: /dependency cycle: (A → B → A|B → A → B)/ },
   { name: 'cycle across a chain', content: plan([phase('P1', [task('A', { dependencies: ['C'] }), task('B', { dependencies: ['A'] }), task('C', { dependencies: ['B'] })])]), path: 'phases[0].tasks[0].dependencies[0]', message: /dependency cycle: A → C → B → A/ },
   { name: 'dependency on a later phase', content: plan([phase('P1', [task('A', { dependencies: ['B'] })]), phase('P2', [task('B')])]), path: 'phases[0].tasks[0].dependencies[0]', message: /later phase \(P2\)/ },
-  // Deep nesting
-  { name: 'phases nested 100,000 arrays deep', content: `{"name": "x", "phases": ${nested('[', ']', 100_000)}}`, path: 'phases[0]', message: /expected object/ },
-  { name: 'details nested 50,000 objects deep', content: plan([phase('P1', [task('T1', { details: 0 })])]).replace('"details": 0', `"details": ${nested('{"a":', '}', 50_000, '1')}`), path: 'phases[0].tasks[0].details', message: /expected string/ },
+  // Deep nesting: JSON.parse takes it, but copying and writing the plan back would overflow the stack.
+  { name: 'phases nested 100,000 arrays deep', content: `{"name": "x", "phases": ${nested('[', ']', 100_000)}}`, path: 'phases[0][0][0][0][0][0][0][0][0]…', message: TOO_DEEP },
+  { name: 'details nested 50,000 objects deep', content: deepField('details', nested('{"a":', '}', 50_000, '1')), path: 'phases[0].tasks[0].details.a.a.a.a.a…', message: TOO_DEEP },
+  { name: 'an extra task field nested 2,000 objects deep', content: deepField('extra', nested('{"a":', '}', 2_000, '1')), path: 'phases[0].tasks[0].extra.a.a.a.a.a…', message: TOO_DEEP },
+  { name: 'an extra plan field nested 10,000 arrays deep', content: VALID.replace('{', `{"extra": ${nested('[', ']', 10_000)},`), path: 'extra[0][0][0][0][0][0][0][0][0]…', message: TOO_DEEP },
+  { name: 'an extra task field one level deeper than accepted', content: deepField('extra', nested('{"a":', '}', MAX_EXTRA_DEPTH + 1, '1')), path: 'phases[0].tasks[0].extra.a.a.a.a.a…', message: TOO_DEEP },
   // The file system
   { name: 'a directory where the file should be', make: (file) => mkdirSync(file), message: /is a directory, expected a JSON file/ },
   {
@@ -218,10 +226,49 @@ describe('malformed plans through validate and run', () => {
     expect(readPlan(project)).toMatchObject({ status: 'completed', phases: [] });
   });
 
+  it('runs a plan with an extra field nested as deep as accepted, and writes it back as it was', async () => {
+    const content = deepField('extra', nested('{"a":', '}', MAX_EXTRA_DEPTH, '1'));
+    const project = makeProject(content);
+    const validate = await runCli(['validate', 'plan'], chaosOptions(project));
+    expect(validate.code, validate.stderr).toBe(0);
+    const run = await runCli(['run', 'plan', '--claude-bin', CHAOS_AGENT, '--no-github'], chaosOptions(project));
+    expect(run.code, run.stderr).toBe(0);
+    const written = readPlan(project) as unknown as { phases: { tasks: { status: string; extra: unknown }[] }[] };
+    expect(written.phases[0]!.tasks[0]!.status).toBe('completed');
+    expect(JSON.stringify(written.phases[0]!.tasks[0]!.extra)).toBe(nested('{"a":', '}', MAX_EXTRA_DEPTH, '1'));
+  });
+
   for (const c of SPECIAL_FILE_CASES) {
     // See SPECIAL_FILE_CASES: the commands hang today.
     it(`exits 2 for ${c.name} instead of hanging`, async () => {
       await checkCase(c, tempDir('ccasp-chaos-bad-input-'), 1000 + SPECIAL_FILE_CASES.indexOf(c));
     }, 30_000);
+  }
+});
+
+describe('state.json nested too deep', () => {
+  for (const depth of [2_000, 10_000]) {
+    it(`stops run with exit 2 naming state.json and the path at ${depth.toLocaleString('en')} levels; status warns; --fresh starts over`, async () => {
+      const project = makeProject(VALID);
+      const first = await runCli(['run', 'plan', '--claude-bin', CHAOS_AGENT, '--no-github'], chaosOptions(project));
+      expect(first.code, first.stderr).toBe(0);
+      const file = stateFile(project);
+      writeFileSync(file, readFileSync(file, 'utf8').replace('{', `{"extra": ${nested('{"a":', '}', depth, '1')},`));
+      const where = `Invalid orchestrator state:\n  ${file}: extra.a.a.a.a.a.a.a.a.a…: nested more than 256 levels deep`;
+
+      const run = await runCli(['run', 'plan', '--claude-bin', CHAOS_AGENT, '--no-github'], chaosOptions(project));
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(where);
+      expect(run.stderr).not.toMatch(/internal error|\n\s+at .*\(/);
+      const reset = await runCli(['reset', 'T1', 'plan'], chaosOptions(project));
+      expect(reset.code, reset.stderr).toBe(2);
+      expect(reset.stderr).toContain(where);
+      const status = await runCli(['status', 'plan', '--json'], chaosOptions(project));
+      expect(status.code, status.stderr).toBe(0);
+      expect((JSON.parse(status.stdout) as { stateProblems: { path: string }[] }).stateProblems.map((p) => p.path)).toEqual(['extra.a.a.a.a.a.a.a.a.a…']);
+      const fresh = await runCli(['run', 'plan', '--fresh', '--claude-bin', CHAOS_AGENT, '--no-github'], chaosOptions(project));
+      expect(fresh.code, fresh.stderr).toBe(0);
+      expect(readStateJson(project).status).toBe('completed');
+    });
   }
 });
