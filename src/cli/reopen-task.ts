@@ -15,9 +15,9 @@ import { RunFiles } from '../state/run-files.js';
  * Puts one task back to pending, under the project's lock so it cannot race a running `ccasp run`.
  * Returns the status the task had.
  */
-export async function reopenTask(planDir: string, taskId: string, allowed: readonly TaskStatus[], cwd: string): Promise<TaskStatus> {
+export async function reopenTask(planDir: string, taskId: string, allowed: readonly TaskStatus[]): Promise<TaskStatus> {
   const first = await loadPlan(planDir);
-  const root = findProjectRoot(path.dirname(first.file), cwd);
+  const root = findProjectRoot(path.dirname(first.file));
   await mkdir(orchestratorDir(root), { recursive: true });
   const lock = await acquireLock(lockPath(root), { command: `ccasp reopen ${taskId}` });
   try {

@@ -39,7 +39,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   const first = await loadPlan(resolvePlanArgument(planDir, io.cwd));
   // Settings come from this first read: a run never changes the plan's own (max_parallel_agents, token_limit).
   const options = await loadRunOptions(invocation, first, io);
-  const root = findProjectRoot(path.dirname(first.file), io.cwd);
+  const root = findProjectRoot(path.dirname(first.file));
   const budget: BudgetPolicy = {
     tokenLimit: options.tokenLimit ?? null,
     maxCostUsd: options.maxCostUsd ?? null,

@@ -20,7 +20,7 @@ const ROADMAP_DIRS = new Set(['roadmaps', 'phase-plans']);
 export function discoverPlan(cwd: string): string {
   const here = planFileIn(cwd);
   if (here !== undefined) return here;
-  const root = findProjectRoot(cwd, cwd);
+  const root = findProjectRoot(cwd);
   const found: string[] = [];
   collect(path.join(root, '.claude'), [], found);
   found.sort();

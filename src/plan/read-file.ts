@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
@@ -23,16 +23,16 @@ export type JsonFileResult =
   | { readonly ok: true; readonly raw: unknown; readonly format: JsonFormat }
   | { readonly ok: false; readonly problem: Problem };
 
-/** A plan argument may name the plan directory or the JSON file itself. */
+/**
+ * A plan argument may name the plan directory or the JSON file itself. The file's folder is given by
+ * its real path, so that every way of naming one plan (a symlink, `..`) finds the same project.
+ */
 export async function resolvePlanFile(input: string): Promise<string> {
   const absolute = path.resolve(input);
-  if (absolute.toLowerCase().endsWith('.json')) return absolute;
-  try {
-    if ((await stat(absolute)).isDirectory()) return path.join(absolute, PLAN_FILE_NAME);
-  } catch {
-    // A missing directory is reported when the file under it is read.
-  }
-  return path.join(absolute, PLAN_FILE_NAME);
+  const file = absolute.toLowerCase().endsWith('.json') ? absolute : path.join(absolute, PLAN_FILE_NAME);
+  // A missing folder is reported when the file under it is read.
+  const folder = await realpath(path.dirname(file)).catch(() => path.dirname(file));
+  return path.join(folder, path.basename(file));
 }
 
 export async function readJsonFile(file: string): Promise<JsonFileResult> {

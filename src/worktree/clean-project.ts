@@ -26,10 +26,10 @@ export interface CleanReport {
  * killed run left (a half-done merge, stale git locks, half-created worktrees), then removes the
  * plan's task worktrees, task branches and saved branches; blocked and failed tasks' stay unless `all`.
  */
-export async function cleanProject(planFile: string, all: boolean, cwd: string): Promise<CleanReport> {
+export async function cleanProject(planFile: string, all: boolean): Promise<CleanReport> {
   const doc = await loadPlan(planFile);
   const plan = doc.plan;
-  const root = findProjectRoot(path.dirname(doc.file), cwd);
+  const root = findProjectRoot(path.dirname(doc.file));
   const top = await repositoryTop(root);
   if (!top) return { removed: [], kept: [], recovered: [], note: `${root} is not a git repository with a commit; ccasp made no worktrees here` };
   const lock = await acquireLock(lockPath(root), { command: 'ccasp clean' });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCli } from '../support/cli.js';
 import { lockFile, makeProject, readStateJson, taskStatuses } from '../support/files.js';
-import { tempDir } from '../support/tmp.js';
+import { tempDir, writeFile } from '../support/tmp.js';
 import { CHAOS_AGENT, chaosOptions, startCounts, within } from './support.js';
 
 /**
@@ -18,6 +18,10 @@ import { CHAOS_AGENT, chaosOptions, startCounts, within } from './support.js';
  * held; reproduced deterministically in lock-and-orphans.test.ts).
  */
 const ROUNDS = 20;
+const RACE_PLAN = {
+  name: 'Race',
+  phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'The only task', status: 'pending', file: 'out/T1.txt' }] }],
+};
 const AT_ONCE = 4;
 
 describe('two runs started at once', () => {
@@ -28,13 +32,7 @@ describe('two runs started at once', () => {
       const dir = path.join(work, `round-${round}`);
       const startsDir = path.join(dir, 'starts');
       mkdirSync(startsDir, { recursive: true });
-      const project = makeProject(
-        {
-          name: 'Race',
-          phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'The only task', status: 'pending', file: 'out/T1.txt' }] }],
-        },
-        dir,
-      );
+      const project = makeProject(RACE_PLAN, dir);
       const options = chaosOptions(project, { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '800' });
       const args = ['run', 'plan', '--claude-bin', CHAOS_AGENT, '--json', '--no-github'];
       // Spawned back to back in one tick: the two processes race from the same instant.
@@ -64,5 +62,28 @@ describe('two runs started at once', () => {
       await Promise.all(Array.from({ length: Math.min(AT_ONCE, ROUNDS - round + 1) }, (_, i) => playRound(round + i)));
     }
     console.log(`concurrent runs: ${ROUNDS} rounds, exactly one proceeded each time (first spawned won ${tally.firstWon}, second ${tally.secondWon})`);
+  }, 120_000);
+
+  // Outside git the project root once fell back to the caller's folder: started from two folders, the
+  // two runs took two locks and kept two state files, and the task ran twice.
+  it('lets exactly one proceed when the plan is in no git repository and they start from different folders', async () => {
+    const work = tempDir('ccasp-chaos-concurrent-');
+    const playRound = async (round: number) => {
+      const dir = path.join(work, `round-${round}`);
+      const startsDir = path.join(dir, 'starts');
+      mkdirSync(startsDir, { recursive: true });
+      const planDir = path.dirname(writeFile(dir, 'project/plan/PROGRESS.json', RACE_PLAN));
+      const args = (arg: string) => ['run', arg, '--claude-bin', CHAOS_AGENT, '--json', '--no-github'];
+      const env = { CHAOS_STARTS_DIR: startsDir, CHAOS_SLEEP_MS: '800' };
+      const runs = [startCli(args('plan'), chaosOptions(path.dirname(planDir), env)), startCli(args('.'), chaosOptions(planDir, env))];
+      const results = await within(Promise.all(runs.map((r) => r.done)), 60_000, `round ${round}`);
+      const context = `round ${round}: exits ${results.map((r) => r.code).join(', ')}\n${results.map((r) => r.stderr).join('\n---\n')}`;
+      expect(results.map((r) => r.code).sort(), context).toEqual([0, 3]);
+      expect(startCounts(startsDir).get('T1'), context).toHaveLength(1);
+      // The plan's folder is the root: one state file, whichever folder a run started from.
+      expect(readStateJson(planDir).attempts.map((a) => a.outcome)).toEqual(['completed']);
+      expect(existsSync(path.join(dir, 'project', '.claude')), 'nothing kept in the folder a run started from').toBe(false);
+    };
+    await Promise.all([1, 2, 3, 4].map(playRound));
   }, 120_000);
 });

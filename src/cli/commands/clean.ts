@@ -18,7 +18,7 @@ export function cleanCommand(io: Io): Command {
     .action(async (planDir: string | undefined, flags: CleanFlags, cmd: Command) => {
       // Loaded on demand: git (through execa) is for run and clean, never for status or validate.
       const { cleanProject } = await import('../../worktree/clean-project.js');
-      const report = await cleanProject(resolvePlanArgument(planDir, io.cwd), flags.all ?? false, io.cwd);
+      const report = await cleanProject(resolvePlanArgument(planDir, io.cwd), flags.all ?? false);
       if (flags.json) {
         writeJson(io, report);
         return;

@@ -19,7 +19,7 @@ export interface InitOptions {
 }
 
 export interface InitResult {
-  /** The git top level holding the plan, else the plan's folder. */
+  /** The project root `ccasp run` uses for a plan in `dir` (see findProjectRoot). */
   readonly projectRoot: string;
   readonly inGitRepo: boolean;
   readonly planFile: string;
@@ -31,14 +31,14 @@ export interface InitResult {
 
 /**
  * Writes a starter PROGRESS.json into `dir` and the shipped specialists into the project's
- * `.claude/agents/` (the git top level holding `dir`, else `dir`), where `ccasp run` looks for them.
+ * `.claude/agents/` (the project root of a plan in `dir`), where `ccasp run` looks for them.
  * An existing file is kept unless `force`; creating with `wx` means a file that appears meanwhile is
  * kept too.
  */
 export async function initProject(dir: string, options: InitOptions = {}): Promise<InitResult> {
   const target = path.resolve(dir);
   if (existsSync(target) && !statSync(target).isDirectory()) throw new UsageError(`${target} is not a directory`);
-  const root = findProjectRoot(target, target);
+  const root = findProjectRoot(target);
   const planFile = path.join(target, PLAN_FILE_NAME);
   const agentsDir = path.join(root, '.claude', 'agents');
   const source = options.agentsSource ?? shippedAgentsDir();
@@ -125,7 +125,7 @@ export function starterPlan(name: string): string {
 export function initCommand(io: Io): Command {
   return new Command('init')
     .description("write a starter PROGRESS.json and ccasp's specialist agents (.claude/agents/) into a project")
-    .argument('[dir]', 'where the plan goes (default: the current directory); the agents go to its git top level')
+    .argument('[dir]', 'where the plan goes (default: the current directory); the agents go to its project root')
     .option('--name <name>', "the plan's name (default: the directory's name)")
     .option('--force', 'overwrite files that already exist')
     .option('--json', 'print {projectRoot, planFile, agentsDir, written, skipped} on stdout')

@@ -49,7 +49,7 @@ export function logsCommand(io: Io): Command {
     .option('--json', "print the raw stream-json lines as claude wrote them (each attempt's in turn)")
     .action(async (taskId: string, planDir: string | undefined, opts: LogsOptions, cmd: Command) => {
       const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
-      const root = findProjectRoot(path.dirname(doc.file), io.cwd);
+      const root = findProjectRoot(path.dirname(doc.file));
       const task = doc.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === taskId);
       let logs = await taskLogs(root, taskId);
       if (logs.length === 0) {

@@ -12,7 +12,7 @@ function reopenCommand(io: Io, name: string, description: string, allowed: reado
     .action(async (taskId: string, planDir: string | undefined, _opts: unknown, cmd: Command) => {
       // Loaded on demand: writing state pulls in modules that status and validate never need.
       const { reopenTask } = await import('../reopen-task.js');
-      const was = await reopenTask(resolvePlanArgument(planDir, io.cwd), taskId, allowed, io.cwd);
+      const was = await reopenTask(resolvePlanArgument(planDir, io.cwd), taskId, allowed);
       const c = chalkFor(globalColor(cmd), io);
       writeLine(io.stdout, `${c.green('✔')} ${taskId}: ${was} → pending. ${hint}`);
     });

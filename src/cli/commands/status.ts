@@ -20,7 +20,7 @@ export function statusCommand(io: Io): Command {
     .option('--json', 'print one JSON object on stdout')
     .action(async (planDir: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
-      const root = findProjectRoot(path.dirname(doc.file), io.cwd);
+      const root = findProjectRoot(path.dirname(doc.file));
       const stateFile = statePath(root);
       const state = await readState(stateFile);
       let worktrees: PlanWorktree[] = [];

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CcaspError, ExitCode, UsageError } from '../../errors.js';
 import type { FlushOptions } from '../../github/flush.js';
@@ -101,13 +101,14 @@ function report(io: Io, flags: SyncFlags, r: Report, human: NodeJS.WritableStrea
 
 /** The project holding the plan; the current project without an argument (sync needs no plan). */
 function projectRootFor(planDir: string | undefined, cwd: string): string {
-  if (planDir === undefined) return findProjectRoot(cwd, cwd);
+  if (planDir === undefined) return findProjectRoot(cwd);
   const resolved = path.resolve(cwd, resolvePlanArgument(planDir, cwd));
   let dir: string;
   try {
-    dir = statSync(resolved).isDirectory() ? resolved : path.dirname(resolved);
+    // By its real path, as the plan's folder is when a run loads it: the same plan, the same project.
+    dir = realpathSync(statSync(resolved).isDirectory() ? resolved : path.dirname(resolved));
   } catch {
     throw new UsageError(`${planDir}: no such file or directory`);
   }
-  return findProjectRoot(dir, cwd);
+  return findProjectRoot(dir);
 }

@@ -26,8 +26,8 @@ export interface ConfigFiles {
 }
 
 /**
- * Looks for a config file in the plan's folder and each folder above it up to the project root (the
- * git top level), nearest first. The nearest file is the one used, whole: files are not merged, so
+ * Looks for a config file in the plan's folder and each folder above it up to the project root (see
+ * findProjectRoot), nearest first. The nearest file is the one used, whole: files are not merged, so
  * one file always tells the full story, and `ccasp config` names the others it found.
  */
 export function findConfigFiles(planDir: string, projectRoot: string): ConfigFiles {

@@ -14,7 +14,7 @@ export interface ResolvedConfig {
 }
 
 export interface LoadConfigOptions {
-  /** Where the project root is looked for from when the plan is in no git repository. */
+  /** The folder a relative plan folder is resolved against. */
   readonly cwd?: string;
   /** The plan's own settings, when the plan has been read. */
   readonly plan?: SettingLayers['plan'];
@@ -28,7 +28,7 @@ export interface LoadConfigOptions {
 export async function loadConfig(planDir: string, env: NodeJS.ProcessEnv, flags: Partial<RunSettings>, options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const cwd = options.cwd ?? process.cwd();
   const dir = path.resolve(cwd, planDir);
-  const projectRoot = findProjectRoot(dir, cwd);
+  const projectRoot = findProjectRoot(dir);
   const files = findConfigFiles(dir, projectRoot);
   const file = files.used === undefined ? undefined : { path: files.used, run: (await readConfigFile(files.used)).run };
   const { values, sources } = resolveSettings({ flags, env, ...(file ? { file } : {}), ...(options.plan ? { plan: options.plan } : {}) });
