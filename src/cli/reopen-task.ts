@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidStateError, UsageError } from '../errors.js';
 import { loadPlan } from '../plan/load.js';
 import type { TaskStatus } from '../plan/model.js';
 import { acquireLock } from '../state/lock.js';
-import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
+import { makeOrchestratorDir } from '../state/orchestrator-files.js';
+import { lockPath, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
 import { readState } from '../state/read-state.js';
 import { RunState } from '../orchestrator/run-state.js';
@@ -18,7 +18,7 @@ import { RunFiles } from '../state/run-files.js';
 export async function reopenTask(planDir: string, taskId: string, allowed: readonly TaskStatus[]): Promise<TaskStatus> {
   const first = await loadPlan(planDir);
   const root = findProjectRoot(path.dirname(first.file));
-  await mkdir(orchestratorDir(root), { recursive: true });
+  await makeOrchestratorDir(root);
   const lock = await acquireLock(lockPath(root), { command: `ccasp reopen ${taskId}` });
   try {
     // Read under the lock, so a run that just finished cannot have its progress overwritten.

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AgentProgress } from '../agents/delegate.js';
@@ -16,7 +15,7 @@ import { createRedactor, redactError, secretsFromEnv } from '../secrets/redact.j
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
-import { checkOrchestratorFiles } from '../state/orchestrator-files.js';
+import { checkOrchestratorFiles, makeOrchestratorDir } from '../state/orchestrator-files.js';
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
 import { RunFiles } from '../state/run-files.js';
@@ -57,7 +56,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     return ExitCode.ok;
   }
 
-  await mkdir(orchestratorDir(root), { recursive: true });
+  await makeOrchestratorDir(root);
   const lock = await acquireLock(lockPath(root), { command: 'ccasp run' });
   try {
     // Read again under the lock: a run that held it until now may have moved the plan on.

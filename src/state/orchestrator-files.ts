@@ -1,9 +1,22 @@
 import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidStateError, type Problem } from '../errors.js';
 import { notAFileMessage, readRegularFile, regularFileProblem } from '../regular-file.js';
-import { logsDir, memoryPath, outboxPath, statePath } from './paths.js';
+import { logsDir, memoryPath, orchestratorDir, outboxPath, statePath } from './paths.js';
+
+/** Creates `.claude/orchestrator/` where need be; InvalidStateError when a file stands in its place or above it. */
+export async function makeOrchestratorDir(root: string): Promise<void> {
+  const dir = orchestratorDir(root);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new InvalidStateError([{ file: dir, path: '', message: "is not a directory, expected the folder of ccasp's own files" }]);
+    if (code === 'ENOTDIR') throw new InvalidStateError([{ file: dir, path: '', message: 'cannot be created (a parent path is not a directory)' }]);
+    throw error;
+  }
+}
 
 /**
  * Before a run starts: every file ccasp keeps under `.claude/orchestrator/` is a regular file or
@@ -37,8 +50,19 @@ export async function logEntries(root: string): Promise<Dirent[]> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
-    const message = code === 'ENOTDIR' ? 'is not a directory, expected the folder of agent logs' : `cannot be read (${code ?? String(error)})`;
-    throw new InvalidStateError([{ file: dir, path: '', message }]);
+    if (code !== 'ENOTDIR') throw new InvalidStateError([{ file: dir, path: '', message: `cannot be read (${code ?? String(error)})` }]);
+    // logs/ itself, or the folder holding it.
+    const orchestrator = orchestratorDir(root);
+    const file = (await isDirectory(orchestrator)) ? dir : orchestrator;
+    throw new InvalidStateError([{ file, path: '', message: 'is not a directory' }]);
+  }
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -8,7 +8,8 @@ import { CHAOS_AGENT, chaosOptions, startCounts, within } from './support.js';
 
 /**
  * A FIFO or a folder where ccasp keeps one of its files under .claude/orchestrator/ (state.json,
- * memory.md, outbox.jsonl, an agent's log), or something other than a folder in place of logs/, once
+ * memory.md, outbox.jsonl, an agent's log), or something other than a folder in place of logs/ or
+ * .claude/orchestrator/ itself, once
  * made `run`, `status`, `reset`, `unblock`, `logs` and `sync` hang on the read (a FIFO's open waits for
  * a writer) or fail with an internal error. Now each exits 2 at once, naming the path, under
  * "Invalid orchestrator state:", with nothing started and the thing in the file's place left alone.
@@ -35,10 +36,13 @@ const FILES_READ: Record<string, { readonly args: readonly string[]; readonly fi
 };
 /** logs/ itself: a FIFO or a file where the folder should be. */
 const LOGS_FOLDER_READ = [RUN, ['logs', 'T2', 'plan']];
+/** .claude/orchestrator/ itself: a file where the folder should be. */
+const FOLDER_USED = [RUN, FILES_READ.reset!.args, FILES_READ.unblock!.args, ['logs', 'T2', 'plan']];
 
 const CASES: Case[] = [
   ...Object.values(FILES_READ).flatMap(({ args, files }) => files.flatMap((rel) => (['fifo', 'folder'] as const).map((make) => ({ args, rel, make })))),
   ...LOGS_FOLDER_READ.flatMap((args) => (['fifo', 'file'] as const).map((make) => ({ args, rel: 'logs', make }))),
+  ...FOLDER_USED.map((args) => ({ args, rel: '', make: 'file' as const })),
 ];
 
 const PLAN = {
@@ -62,7 +66,7 @@ function make(file: string, what: Make): void {
   else mkfifo(file);
 }
 
-const EXPECTED: Record<Make, RegExp> = { fifo: /is not a (regular file|directory)/, folder: /is a directory, expected/, file: /is not a directory/ };
+const EXPECTED: Record<Make, RegExp> = { fifo: /is not a (regular file|directory)/, folder: /is a directory, expected/, file: /: is not a directory/ };
 const KIND: Record<Make, (file: string) => boolean> = {
   fifo: (f) => lstatSync(f).isFIFO(),
   folder: (f) => lstatSync(f).isDirectory(),
@@ -80,7 +84,7 @@ async function checkCase(c: Case, dir: string): Promise<void> {
   make(file, c.make);
   const startsDir = path.join(dir, 'starts');
   mkdirSync(startsDir);
-  const label = `ccasp ${c.args.join(' ')} with a ${c.make} as ${c.rel}`;
+  const label = `ccasp ${c.args.join(' ')} with a ${c.make} as ${c.rel || '.claude/orchestrator'}`;
   // A hang is the failure this guards against: the command must be done well within the test's time.
   const r = await within(startCli(c.args, chaosOptions(project, { CHAOS_STARTS_DIR: startsDir })).done, 20_000, label);
   expect(r.code, `${label}\n${r.stderr}`).toBe(2);
