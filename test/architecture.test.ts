@@ -9,8 +9,9 @@ import { REPO_ROOT } from './support/cli.js';
  * no folder imports one above it. Lowest first; folders on one line know nothing of each other.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  // Shared leaf modules: typed errors, numbers written for people, where the project is, reading a file safely.
-  ['errors.ts', 'numbers.ts', 'project-root.ts', 'regular-file.ts'],
+  // Shared leaf modules: typed errors, numbers written for people, where the project is and what lies
+  // in it, reading a file safely.
+  ['errors.ts', 'numbers.ts', 'project-root.ts', 'project-paths.ts', 'regular-file.ts'],
   ['process', 'secrets'],
   ['plan'],
   ['state'],

@@ -10,7 +10,7 @@ import { readRegularFile } from '../regular-file.js';
 import { writeAtomic } from '../state/atomic-write.js';
 import { memoryPath } from '../state/paths.js';
 import type { RunFiles } from '../state/run-files.js';
-import { checkProjectPaths } from '../verify/paths.js';
+import { checkProjectPaths } from '../project-paths.js';
 import { runVerify, type CheckOptions } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import { worktreesDir } from '../worktree/names.js';
@@ -43,7 +43,7 @@ export function localRunPorts(local: LocalRun): RunPorts {
     route: (task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel }),
     delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
     async checkWork(task, report, signal, cwd = root) {
-      const paths = await checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
+      const paths = checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
       if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;
       return { ...paths, verify: await runVerify(task.verify, cwd, check, signal) };
     },

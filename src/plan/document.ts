@@ -13,7 +13,8 @@ export interface ProgressChanges {
  * A plan as read from disk: the normalised model for everyone, and the parsed JSON kept as read so
  * that progress is written back into the file's own shape, every other field, key order, indentation
  * and line ending untouched. The JSON is never changed in place: each write starts from a copy of
- * what was read, so the file on disk always says exactly what the changes say.
+ * what was read, so the file on disk always says exactly what the changes say. `bytes` are the file's
+ * as read, so that a writer can tell a person's edit from its own.
  */
 export class PlanDocument {
   private readonly taskIndex = new Map<string, readonly [number, number]>();
@@ -25,6 +26,7 @@ export class PlanDocument {
     readonly format: JsonFormat,
     private readonly reader: PlanShapeReader,
     readonly plan: Plan,
+    readonly bytes: Buffer,
   ) {
     plan.phases.forEach((phase, i) => {
       this.phaseIndex.set(phase.id, i);

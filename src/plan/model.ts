@@ -21,6 +21,8 @@ export interface Task {
   readonly title: string;
   readonly details?: string;
   readonly files: readonly string[];
+  /** Where each of `files` sits in the task, e.g. `file`, `file[1]` or `files[0].path`, for messages. */
+  readonly fileAt: readonly string[];
   readonly domain?: Domain;
   readonly model?: string;
   readonly simple: boolean;

@@ -20,7 +20,7 @@ export interface JsonFormat {
 }
 
 export type JsonFileResult =
-  | { readonly ok: true; readonly raw: unknown; readonly format: JsonFormat }
+  | { readonly ok: true; readonly raw: unknown; readonly format: JsonFormat; readonly bytes: Buffer }
   | { readonly ok: false; readonly problem: Problem };
 
 /**
@@ -57,7 +57,7 @@ export function parseJsonBytes(file: string, bytes: Buffer): JsonFileResult {
   }
   const deep = pathTooDeep(raw);
   if (deep !== undefined) return fail(`nested more than ${MAX_JSON_DEPTH} levels deep; deeper JSON is refused`, deep);
-  return { ok: true, raw, format: detectFormat(text, bom) };
+  return { ok: true, raw, format: detectFormat(text, bom), bytes };
 }
 
 export function detectFormat(text: string, bom: boolean): JsonFormat {

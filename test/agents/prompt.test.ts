@@ -10,6 +10,7 @@ function task(fields: Partial<Task> = {}): Task {
     title: 'Add the users endpoint',
     details: 'GET /users returns the list as JSON',
     files: ['src/api/users.ts', 'src/api/users.test.ts'],
+    fileAt: ['file[0]', 'file[1]'],
     simple: false,
     dependencies: [],
     status: 'pending',

@@ -3,7 +3,7 @@ import { inferDomain, routeTask, SPECIALISTS } from '../../src/agents/route.js';
 import { DOMAINS, type Domain, type Task } from '../../src/plan/model.js';
 
 function task(fields: Partial<Task> & { title: string }): Task {
-  return { id: 'P1.1', files: [], simple: false, dependencies: [], status: 'pending', at: 'phases[0].tasks[0]', dependencyField: 'dependencies', ...fields };
+  return { id: 'P1.1', files: [], fileAt: [], simple: false, dependencies: [], status: 'pending', at: 'phases[0].tasks[0]', dependencyField: 'dependencies', ...fields };
 }
 
 const DEFAULTS = { model: 'claude-sonnet-4-5', simpleModel: 'claude-haiku-4-5' };

@@ -113,7 +113,7 @@ describe('REPORT_JSON_SCHEMA', () => {
 });
 
 function task(fields: Partial<Task> = {}): Task {
-  return { id: 'P2.3', title: 'Add the users endpoint', files: ['src/users.ts'], simple: false, dependencies: [], status: 'pending', at: 'phases[1].tasks[2]', dependencyField: 'dependencies', ...fields };
+  return { id: 'P2.3', title: 'Add the users endpoint', files: ['src/users.ts'], fileAt: ['file'], simple: false, dependencies: [], status: 'pending', at: 'phases[1].tasks[2]', dependencyField: 'dependencies', ...fields };
 }
 const PHASE: Phase = { id: 'P2', name: 'API', status: 'pending', tasks: [task()], at: 'phases[1]' };
 const PLAN: Plan = { id: 'shop', name: 'Shop', shape: 'canonical', phases: [PHASE] };

@@ -88,6 +88,25 @@ const CASES: BadCase[] = [
   { name: 'two-task cycle', content: plan([phase('P1', [task('A', { dependencies: ['B'] }), task('B', { dependencies: ['A'] })])]), message: /dependency cycle: (A → B → A|B → A → B)/ },
   { name: 'cycle across a chain', content: plan([phase('P1', [task('A', { dependencies: ['C'] }), task('B', { dependencies: ['A'] }), task('C', { dependencies: ['B'] })])]), path: 'phases[0].tasks[0].dependencies[0]', message: /dependency cycle: A → C → B → A/ },
   { name: 'dependency on a later phase', content: plan([phase('P1', [task('A', { dependencies: ['B'] })]), phase('P2', [task('B')])]), path: 'phases[0].tasks[0].dependencies[0]', message: /later phase \(P2\)/ },
+  // Declared files leading out of the project: named to an agent as the files to write, so refused before any run
+  { name: 'declared file ../', content: plan([phase('P1', [task('T1', { file: '../outside/secret.txt' })])]), path: 'phases[0].tasks[0].file', message: /"\.\.\/outside\/secret\.txt" leads out of the project/ },
+  { name: 'declared file ../ deep inside a path', content: plan([phase('P1', [task('T1', { file: 'src/../../../x.ts' })])]), path: 'phases[0].tasks[0].file', message: /leads out of the project/ },
+  { name: 'declared absolute file outside', content: plan([phase('P1', [task('T1', { file: ['src/ok.ts', '/etc/passwd'] })])]), path: 'phases[0].tasks[0].file[1]', message: /"\/etc\/passwd" leads out of the project/ },
+  {
+    name: 'declared file not yet written under a symlinked folder that leads out',
+    make: (file) => {
+      writeFileSync(file, plan([phase('P1', [task('T1', { file: 'vendor/new.ts' })])]));
+      symlinkSync(tempDir('ccasp-chaos-elsewhere-'), path.join(path.dirname(file), '..', 'vendor'));
+    },
+    path: 'phases[0].tasks[0].file',
+    message: /"vendor\/new\.ts" leads out of the project/,
+  },
+  {
+    name: 'CCASP /phase-dev-plan files entry leading out',
+    content: JSON.stringify({ plan_id: 'p', project: { name: 'P' }, phases: [{ id: 1, name: 'One', tasks: [{ id: '1.1', description: 'Do it', completed: false, files: ['src/a.ts', { path: '../../etc/x' }] }] }] }),
+    path: 'phases[0].tasks[0].files[1].path',
+    message: /"\.\.\/\.\.\/etc\/x" leads out of the project/,
+  },
   // Deep nesting: JSON.parse takes it, but copying and writing the plan back would overflow the stack.
   { name: 'phases nested 100,000 arrays deep', content: `{"name": "x", "phases": ${nested('[', ']', 100_000)}}`, path: 'phases[0][0][0][0][0][0][0][0][0]…', message: TOO_DEEP },
   { name: 'details nested 50,000 objects deep', content: deepField('details', nested('{"a":', '}', 50_000, '1')), path: 'phases[0].tasks[0].details.a.a.a.a.a…', message: TOO_DEEP },

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgent, type ScriptedAgent } from '../support/agents.js';
@@ -329,9 +329,8 @@ describe('security', () => {
   describe('paths that escape the project', () => {
     interface EscapeCase {
       readonly name: string;
-      /** What the agent reports as its artifacts (it writes nothing), and the task's declared file, if any. */
+      /** What the agent reports as its artifacts (it writes nothing). */
       readonly artifacts: (ctx: { project: string; outside: string }) => readonly string[];
-      readonly file?: (ctx: { project: string; outside: string }) => string;
       /** The path the refusal must name. */
       readonly refused: (ctx: { project: string; outside: string }) => string;
     }
@@ -342,9 +341,6 @@ describe('security', () => {
       { name: 'artifact /etc/passwd', artifacts: () => ['/etc/passwd'], refused: () => '/etc/passwd' },
       { name: 'artifact through a symlinked folder', artifacts: () => ['linked-dir/secret.txt'], refused: () => 'linked-dir/secret.txt' },
       { name: 'artifact that is a symlink out', artifacts: () => ['linked-file.txt'], refused: () => 'linked-file.txt' },
-      { name: 'declared file ../', artifacts: () => [], file: () => '../outside/secret.txt', refused: () => '../outside/secret.txt' },
-      { name: 'declared absolute file outside', artifacts: () => [], file: ({ outside }) => path.join(outside, 'secret.txt'), refused: ({ outside }) => path.join(outside, 'secret.txt') },
-      { name: 'declared file through a symlinked folder', artifacts: () => [], file: () => 'linked-dir/secret.txt', refused: () => 'linked-dir/secret.txt' },
     ];
 
     for (const c of CASES) {
@@ -358,10 +354,6 @@ describe('security', () => {
         const ctx = { project, outside };
         symlinkSync(outside, path.join(project, 'linked-dir'));
         symlinkSync(path.join(outside, 'secret.txt'), path.join(project, 'linked-file.txt'));
-        if (c.file) {
-          const planJson = onePhase([{ id: 'T1', title: 'Claim work elsewhere', status: 'pending', file: c.file(ctx) }]);
-          writeFileSync(planFile(project), `${JSON.stringify(planJson, null, 2)}\n`);
-        }
         const agent = scriptedAgent({ T1: [[{ complete: { artifacts: c.artifacts(ctx) } }]] });
         const r = await runCli(['run', 'plan', '--max-retries', '0', '--no-github'], withAgent(project, agent));
         expect(r.code, r.stdout + r.stderr).toBe(4);
@@ -371,6 +363,36 @@ describe('security', () => {
         expect(state.completedTasks).toEqual([]);
         expect(readPlan(project).phases[0]!.tasks[0]!.status).toBe('blocked');
         expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('not yours\n');
+      });
+    }
+
+    // Found here: a declared file leading out once passed `validate` and was named to the agent as a
+    // file to write; it was refused only when the attempt's work was checked.
+    const DECLARED: { readonly name: string; readonly file: (outside: string) => string }[] = [
+      { name: '../', file: () => '../outside/secret.txt' },
+      { name: 'an absolute path outside', file: (outside) => path.join(outside, 'secret.txt') },
+      { name: 'a file through a symlinked folder', file: () => 'linked-dir/secret.txt' },
+      { name: 'a file not yet written through a symlinked folder', file: () => 'linked-dir/new.txt' },
+    ];
+    for (const c of DECLARED) {
+      it(`refuses a declared file leading out (${c.name}) before any agent sees it`, async () => {
+        const dir = caseDir();
+        const outside = path.join(dir, 'outside');
+        mkdirSync(outside);
+        writeFileSync(path.join(outside, 'secret.txt'), 'not yours\n');
+        const project = makeProject(onePhase([{ id: 'T1', title: 'Write elsewhere', status: 'pending', file: c.file(outside) }]), dir);
+        symlinkSync(outside, path.join(project, 'linked-dir'));
+        const before = readFileSync(planFile(project));
+        const agent = scriptedAgent();
+        for (const command of [['validate', 'plan'], ['run', 'plan', '--no-github']]) {
+          const r = await runCli(command, withAgent(project, agent));
+          expect(r.code, r.stdout + r.stderr).toBe(2);
+          expect(r.stderr).toContain(`${planFile(project)}: phases[0].tasks[0].file: "${c.file(outside)}" leads out of the project`);
+        }
+        expect(agent.starts()).toEqual([]);
+        expect(existsSync(path.join(project, '.claude'))).toBe(false);
+        expect(readFileSync(planFile(project)).equals(before)).toBe(true);
+        expect(readdirSync(outside)).toEqual(['secret.txt']);
       });
     }
 

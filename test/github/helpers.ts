@@ -13,7 +13,7 @@ export const TOKEN = 'ghp_TestToken0123456789abcdefghijklmnopq';
 export const ANTHROPIC_KEY = 'sk-ant-api03-SecretKey_abcdefghijklmnop';
 
 export function task(id: string, title: string, status: TaskStatus = 'pending'): Task {
-  return { id, title, files: [], simple: false, dependencies: [], status, at: `tasks.${id}`, dependencyField: 'dependencies' };
+  return { id, title, files: [], fileAt: [], simple: false, dependencies: [], status, at: `tasks.${id}`, dependencyField: 'dependencies' };
 }
 
 export function phase(id: string, name: string, tasks: Task[]): Phase {

@@ -17,7 +17,7 @@ import type { Integration, Workspace } from '../../src/worktree/workspace.js';
  */
 
 export function task(id: string, fields: Partial<Task> = {}): Task {
-  return { id, title: `Task ${id}`, files: [], simple: false, dependencies: [], status: 'pending', at: id, dependencyField: 'dependencies', ...fields };
+  return { id, title: `Task ${id}`, files: [], fileAt: [], simple: false, dependencies: [], status: 'pending', at: id, dependencyField: 'dependencies', ...fields };
 }
 
 export function phase(id: string, tasks: Task[], fields: Partial<Phase> = {}): Phase {

@@ -7,7 +7,7 @@ import type { AttemptRecord, OrchestratorState } from '../../src/state/schema.js
 import { newState } from '../../src/state/new-state.js';
 
 function task(id: string): Task {
-  return { id, title: `Task ${id}`, files: [`src/${id}.ts`], simple: false, dependencies: [], status: 'pending', at: 'x', dependencyField: 'dependencies' };
+  return { id, title: `Task ${id}`, files: [`src/${id}.ts`], fileAt: ['file'], simple: false, dependencies: [], status: 'pending', at: 'x', dependencyField: 'dependencies' };
 }
 
 function bigRun(tasks: number) {

@@ -3,7 +3,7 @@ import { normaliseFile, overlaps, Schedule } from '../../src/orchestrator/schedu
 import type { Phase, Plan, Task, TaskStatus } from '../../src/plan/model.js';
 
 function task(id: string, fields: Partial<Task> = {}): Task {
-  return { id, title: `Task ${id}`, files: [], simple: false, dependencies: [], status: 'pending', at: id, dependencyField: 'dependencies', ...fields };
+  return { id, title: `Task ${id}`, files: [], fileAt: [], simple: false, dependencies: [], status: 'pending', at: id, dependencyField: 'dependencies', ...fields };
 }
 
 function phase(id: string, tasks: Task[]): Phase {

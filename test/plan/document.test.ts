@@ -21,7 +21,7 @@ async function documentOf(rel: string): Promise<{ doc: PlanDocument; text: strin
   const reader = shapeFor(JSON.parse(body));
   const read = await reader.read(JSON.parse(body), rel);
   if (!read.ok) throw new Error(`${rel} does not read: ${JSON.stringify(read.problems)}`);
-  return { doc: new PlanDocument(rel, JSON.parse(body), detectFormat(body, bom), reader, read.plan), text };
+  return { doc: new PlanDocument(rel, JSON.parse(body), detectFormat(body, bom), reader, read.plan, Buffer.from(text)), text };
 }
 
 describe('PlanDocument.render', () => {

@@ -10,6 +10,7 @@ function toTask(raw: RawTask, at: string): Task {
     title: raw.title,
     details: raw.details,
     files: raw.file === undefined ? [] : typeof raw.file === 'string' ? [raw.file] : raw.file,
+    fileAt: raw.file === undefined ? [] : typeof raw.file === 'string' ? ['file'] : raw.file.map((_, k) => `file[${k}]`),
     domain: raw.domain,
     model: raw.model,
     simple: raw.complexity === 'simple',

@@ -67,8 +67,13 @@ export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCo
   };
 }
 
-export function filePaths(files: FileEntries | null | undefined): string[] {
-  return (files ?? []).map((f) => (typeof f === 'string' ? f : f.path));
+/** A task's `files` entries (a path, or an object with one) in the model. */
+export function declaredFiles(files: FileEntries | null | undefined): Pick<Task, 'files' | 'fileAt'> {
+  const entries = files ?? [];
+  return {
+    files: entries.map((f) => (typeof f === 'string' ? f : f.path)),
+    fileAt: entries.map((f, k) => (typeof f === 'string' ? `files[${k}]` : `files[${k}].path`)),
+  };
 }
 
 /** The first label that says something; CCASP often writes `""` for an empty description. */

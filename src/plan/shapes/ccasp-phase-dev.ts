@@ -2,7 +2,7 @@ import { DOMAINS, type Domain, type Task } from '../model.js';
 import {
   closePhases,
   completedPhasesPercent,
-  filePaths,
+  declaredFiles,
   firstText,
   githubLink,
   isSystemTaskId,
@@ -56,7 +56,7 @@ function toTask(t: RawTask, at: string, byDomain: Readonly<Record<string, unknow
     id: t.id,
     title,
     details: detailsOf(t, title),
-    files: filePaths(t.files),
+    ...declaredFiles(t.files),
     domain: domainOf(t.assignedAgent, byDomain),
     simple: false,
     dependencies: t.blockedBy ?? [],

@@ -2,7 +2,7 @@ import type { Task } from '../model.js';
 import {
   closePhases,
   completedPhasesPercent,
-  filePaths,
+  declaredFiles,
   firstText,
   githubLink,
   readPhase,
@@ -30,7 +30,7 @@ function toTask(t: RawTask, at: string): Task {
     id: t.id,
     title,
     details: details === title ? undefined : details,
-    files: filePaths(t.files),
+    ...declaredFiles(t.files),
     simple: false,
     dependencies: (field === 'blockedBy' ? t.blockedBy : t.depends_on) ?? [],
     ...readTaskProgress(t, t.completedAt),

@@ -44,6 +44,7 @@ function toTask(t: RawTask, at: string): Task {
     title,
     details: details === title ? undefined : details,
     files: [],
+    fileAt: [],
     simple: false,
     dependencies: typeof t.blockedBy === 'string' ? [t.blockedBy] : (t.blockedBy ?? []),
     ...readTaskProgress(t, t.completedAt),

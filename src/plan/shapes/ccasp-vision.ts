@@ -31,6 +31,7 @@ function toTask(t: RawTask, phaseId: string, at: string): Task {
     title,
     details: details === title ? undefined : details,
     files: [],
+    fileAt: [],
     simple: false,
     dependencies: (t.blockedBy ?? []).map((ref) => qualify(phaseId, ref)),
     ...readTaskProgress(t, t.completed_at),
