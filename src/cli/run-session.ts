@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AgentProgress } from '../agents/delegate.js';
@@ -62,12 +63,14 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     // Read again under the lock: a run that held it until now may have moved the plan on.
     const doc = await loadPlan(first.file);
     const plan = doc.plan;
-    await removeStaleTempFiles([path.dirname(doc.file), orchestratorDir(root)]);
+    const stateFile = statePath(root);
+    // A symlinked file is written beside its target, so a killed run's temp files are there too.
+    const targets = await Promise.all([doc.file, stateFile].map((f) => realpath(f).then(path.dirname, () => path.dirname(f))));
+    await removeStaleTempFiles([...new Set([path.dirname(doc.file), orchestratorDir(root), ...targets])]);
     if (lock.tookOverFrom) {
       writeLine(io.stderr, c.yellow(`warning: took over the lock of a ccasp run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`));
     }
     await checkOrchestratorFiles(root);
-    const stateFile = statePath(root);
     const planPath = path.relative(root, doc.file) || doc.file;
     const { books: state, resumed } = await loadBooks(stateFile, plan, planPath, { fresh: options.fresh ?? false, cwd: io.cwd, now: new Date().toISOString() });
 

@@ -1,4 +1,4 @@
-import { chmod, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, lstat, open, readdir, readlink, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { WriteError } from '../errors.js';
 import { isProcessAlive } from '../process/alive.js';
@@ -8,14 +8,18 @@ let counter = 0;
 /**
  * Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half
  * of one, and a failed write (disk full, read-only) leaves the old file in place; the file keeps its
- * permission bits. Not write-file-atomic, which does the same but names its temp files by a hash: a
- * run killed mid-write leaves one behind in the user's plan folder, and the next run could not tell it
- * from a file of the user's. Ours carry the writer's pid, so removeStaleTempFiles can. Writes to one
- * path are serialised by the caller (SerialWriter).
+ * permission bits. A symlink is written through, not replaced: the file it leads to is written so,
+ * in its own folder, and the link stays (a plan kept elsewhere and linked in stays where it is). Not
+ * write-file-atomic, which does the same but names its temp files by a hash: a run killed mid-write
+ * leaves one behind in the user's plan folder, and the next run could not tell it from a file of the
+ * user's. Ours carry the writer's pid, so removeStaleTempFiles can. Writes to one path are
+ * serialised by the caller (SerialWriter).
  */
 export async function writeAtomic(file: string, data: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
+  let temp: string | undefined;
   try {
+    const target = await linkTarget(file);
+    temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${++counter}.tmp`);
     const handle = await open(temp, 'wx');
     try {
       await handle.writeFile(data, 'utf8');
@@ -23,17 +27,31 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
     } finally {
       await handle.close();
     }
-    const mode = await stat(file).then(
+    const mode = await stat(target).then(
       (s) => s.mode & 0o7777,
       () => null,
     );
     if (mode !== null) await chmod(temp, mode);
-    await rename(temp, file);
+    await rename(temp, target);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    if (temp !== undefined) await unlink(temp).catch(() => undefined);
     throw new WriteError(file, error);
   }
 }
+
+/** The file a write to `file` lands in: `file` itself, or where its symlinks lead (a dangling one's target too). */
+async function linkTarget(file: string): Promise<string> {
+  let current = file;
+  for (let hops = 0; hops < MAX_SYMLINK_HOPS; hops++) {
+    const info = await lstat(current).catch(() => undefined);
+    if (!info?.isSymbolicLink()) return current;
+    current = path.resolve(path.dirname(current), await readlink(current));
+  }
+  throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+}
+
+/** As many as Linux follows before ELOOP. */
+const MAX_SYMLINK_HOPS = 40;
 
 const TEMP_FILE = /^\..+\.(\d+)\.\d+\.tmp$/;
 

@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgent, type ScriptedAgent } from '../support/agents.js';
 import { runCli, type CliOptions } from '../support/cli.js';
-import { makeProject, orchestratorDir, planFile, readPlan, readStateJson } from '../support/files.js';
+import { makeProject, orchestratorDir, planFile, readPlan, readPlanJson, readStateJson, stateFile } from '../support/files.js';
 import { startGithub, type GithubServer } from '../support/github-server.js';
 import { tempDir } from '../support/tmp.js';
 import { planRepo } from '../worktree/fixture.js';
@@ -402,6 +402,28 @@ describe('security', () => {
       const agent = scriptedAgent({ T1: [[{ write: 'out/inside.txt' }, { complete: { artifacts: [path.join(project, 'out', 'inside.txt')] } }]] });
       const r = await runCli(['run', 'plan', '--max-retries', '0', '--no-github'], withAgent(project, agent));
       expect(r.code, r.stdout + r.stderr).toBe(0);
+    });
+  });
+
+  describe('files ccasp keeps that are symlinks', () => {
+    // Found here: a symlinked PROGRESS.json (a plan kept in another folder and linked in) was replaced
+    // by a regular file at its first write, so the plan it led to never heard of the run.
+    it('writes PROGRESS.json and state.json through their links, keeping the links', async () => {
+      const dir = caseDir();
+      const project = makeProject(onePhase([{ id: 'T1', title: 'First', status: 'pending', file: 'out/a.txt' }]), dir);
+      const kept = path.join(dir, 'kept');
+      mkdirSync(kept);
+      renameSync(planFile(project), path.join(kept, 'PROGRESS.json'));
+      symlinkSync(path.join(kept, 'PROGRESS.json'), planFile(project));
+      mkdirSync(orchestratorDir(project), { recursive: true });
+      symlinkSync(path.join(kept, 'state.json'), stateFile(project));
+      const r = await runCli(['run', 'plan', '--no-github'], withAgent(project, scriptedAgent()));
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(lstatSync(planFile(project)).isSymbolicLink()).toBe(true);
+      expect(lstatSync(stateFile(project)).isSymbolicLink()).toBe(true);
+      expect(readPlanJson(path.join(kept, 'PROGRESS.json')).phases[0]!.tasks[0]!.status).toBe('completed');
+      expect(readStateJson(project).status).toBe('completed');
+      expect(readdirSync(kept).sort(), 'no temp file left beside the targets').toEqual(['PROGRESS.json', 'state.json']);
     });
   });
 
