@@ -134,6 +134,23 @@ describe('the project lock, through the CLI', () => {
     expect(Object.values(taskStatuses(project))).toEqual(['completed', 'completed', 'completed']);
   });
 
+  // Found here: `ccasp init --force` overwrote PROGRESS.json under a run that was keeping it.
+  it('ccasp init --force refuses while a run holds the project (exit 3), and takes the lock once it is free', async () => {
+    const { project } = setup();
+    const plan = readFileSync(planFile(project));
+    writeLock(project, { pid: process.pid, host: hostname() });
+    const refused = await runCli(['init', 'plan', '--force'], chaosOptions(project));
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain(`Another ccasp run is active in this project (pid ${process.pid}`);
+    expect(readFileSync(planFile(project)).equals(plan), 'the plan is untouched').toBe(true);
+    expect(existsSync(path.join(project, '.claude', 'agents')), 'nothing written').toBe(false);
+    writeLock(project, { pid: deadPid(), host: hostname() });
+    const forced = await runCli(['init', 'plan', '--force'], chaosOptions(project));
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(planFile(project)).equals(plan)).toBe(false);
+    expect(existsSync(lockFile(project)), 'the lock was released').toBe(false);
+  });
+
   it('takes over a hand-written lock of a dead process on this host, and a damaged lock', async () => {
     for (const content of ['dead', 'garbage', 'empty'] as const) {
       const { project, startsDir } = setup();

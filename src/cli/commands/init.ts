@@ -7,6 +7,9 @@ import { CcaspError, ExitCode, UsageError } from '../../errors.js';
 import { slugify } from '../../plan/shapes/fields.js';
 import { PLAN_FILE_NAME, serializeJson } from '../../plan/read-file.js';
 import { findProjectRoot } from '../../project-root.js';
+import { acquireLock } from '../../state/lock.js';
+import { makeOrchestratorDir } from '../../state/orchestrator-files.js';
+import { lockPath } from '../../state/paths.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { displayPath } from '../status-report.js';
@@ -49,18 +52,25 @@ export async function initProject(dir: string, options: InitOptions = {}): Promi
   ];
   for (const name of agentNames) files.push({ file: path.join(agentsDir, name), content: await readFile(path.join(source, name)) });
 
+  // Overwriting takes the project's lock: a run holding it would lose the plan it is keeping (exit 3).
+  if (options.force) await makeOrchestratorDir(root);
+  const lock = options.force ? await acquireLock(lockPath(root), { command: 'ccasp init --force' }) : undefined;
   const written: string[] = [];
   const skipped: string[] = [];
-  for (const { file, content } of files) {
-    try {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, content, { flag: options.force ? 'w' : 'wx' });
-      written.push(file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') skipped.push(file);
-      else throw new CcaspError(`cannot write ${file} (${code ?? String(error)})`, ExitCode.invalidInput, { cause: error });
+  try {
+    for (const { file, content } of files) {
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, content, { flag: options.force ? 'w' : 'wx' });
+        written.push(file);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') skipped.push(file);
+        else throw new CcaspError(`cannot write ${file} (${code ?? String(error)})`, ExitCode.invalidInput, { cause: error });
+      }
     }
+  } finally {
+    await lock?.release();
   }
   return { projectRoot: root, inGitRepo: existsSync(path.join(root, '.git')), planFile, agentsDir, written, skipped };
 }
