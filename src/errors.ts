@@ -97,3 +97,17 @@ export class WriteError extends CcaspError {
     super(`cannot write ${file}: ${why}. The previous version is still in place; free space or fix permissions, then run ccasp again.`, ExitCode.writeFailed, { cause });
   }
 }
+
+/**
+ * PROGRESS.json was changed during a run in a way the run cannot take; ccasp stops and leaves the
+ * file as it now is, as it does with a file it cannot write.
+ */
+export class PlanEditedError extends CcaspError {
+  constructor(file: string, change: string) {
+    super(
+      `${file} was changed during the run in a way ccasp cannot take: ${change}. ccasp stopped the run and left the file as it now is; ` +
+        'run ccasp run again to go on from it. During a run, only setting a task\'s status to "skipped", and editing fields ccasp does not keep (titles, details and the like), are taken.',
+      ExitCode.writeFailed,
+    );
+  }
+}

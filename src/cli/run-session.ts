@@ -20,6 +20,7 @@ import { checkOrchestratorFiles, makeOrchestratorDir } from '../state/orchestrat
 import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
 import { RunFiles } from '../state/run-files.js';
+import { RunPlanFile } from './run-plan-file.js';
 import { loadRunOptions, type RunInvocation } from './config/run-options.js';
 import { loadBooks } from './run-books.js';
 import { localRunPorts } from './run-ports.js';
@@ -101,8 +102,9 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id, redact) : undefined;
     const run = new RunState(plan, state);
     run.isolated(isolation.mode, isolation.mode === 'worktree' ? isolation.branch : undefined);
-    const files = new RunFiles(() => run.files(doc, stateFile, new Date().toISOString()));
     const bus = new EventBus();
+    const planFile = new RunPlanFile(doc, run, (message) => bus.emit({ type: 'run.notice', level: 'info', message }));
+    const files = new RunFiles(() => run.files(planFile.doc, stateFile, new Date().toISOString()), planFile);
     const output = await createRunOutput(io, { json: options.json ?? false, color: globalColor(cmd), config: options.output });
     output.attach(bus);
     const github = await startGithubSync(target, {
@@ -154,6 +156,12 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
         stop.signal,
       );
       return outcomeExitCode(result.outcome, stoppedBy);
+    } catch (error) {
+      // A file could not be written, or a person's edit of the plan could not be taken: the agents
+      // are ended, and whatever can still be written says the run is paused.
+      run.finished('paused');
+      await files.save().catch(() => undefined);
+      throw error;
     } finally {
       output.end();
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);

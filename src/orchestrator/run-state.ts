@@ -1,4 +1,5 @@
 import type { PlanDocument, ProgressChanges } from '../plan/document.js';
+import { buildGraph } from '../plan/graph.js';
 import { isDone, type PhaseStatus, type Plan, type Task, type TaskStatus } from '../plan/model.js';
 import { phasesPercent, phaseStatusOf, planStatusOf } from '../plan/progress.js';
 import type { PhasePatch, TaskPatch } from '../plan/shapes/shape.js';
@@ -40,12 +41,20 @@ export class RunState {
   private github: GithubConfig | null;
   private readonly origin: Pick<OrchestratorState, 'planId' | 'planPath' | 'initialized'>;
   private isolation: Pick<OrchestratorState, 'isolation' | 'integrationBranch'>;
+  /** The plan as PROGRESS.json reads without this run's changes: as read, or as a person edited it since. */
+  private onDisk: Plan;
+  private onDiskTasks: ReadonlyMap<string, TaskProgress>;
 
-  /** `books` is state.json as read (or new); the plan's progress is taken from the plan itself. */
+  /**
+   * `books` is state.json as read (or new); the plan's progress is taken from the plan itself. `plan`
+   * is what the run works from to its end, a person's later edits to the file notwithstanding.
+   */
   constructor(
     readonly plan: Plan,
     books: OrchestratorState,
   ) {
+    this.onDisk = plan;
+    this.onDiskTasks = progressByTask(plan);
     this.schedule = new Schedule(plan);
     for (const task of this.schedule.graph.tasks.values()) this.tasks.set(task.id, progressOf(task));
     this.phaseCompletedAt = plan.phases.map((p) => p.completedAt);
@@ -248,6 +257,26 @@ export class RunState {
     this.limits = { ...this.limits, lastCompaction: at };
   }
 
+  /**
+   * A person edited PROGRESS.json during the run: `onDisk` is the plan as the file now reads (its
+   * phases and tasks in the same places), `skipped` the tasks they set to skipped there. Those are
+   * skipped as the file says, whatever this run had done with them, and what the file must say is
+   * from now on what differs from `onDisk`. A task whose agent is running cannot be skipped under
+   * it: then nothing changes, and the running ones are returned for the caller to refuse the edit.
+   */
+  planEdited(onDisk: Plan, skipped: readonly Task[], at: string): string[] {
+    const running = skipped.filter((t) => this.statusOf(t.id) === 'in_progress').map((t) => t.id);
+    if (running.length > 0) return running;
+    for (const task of skipped) {
+      this.need(task.id);
+      this.blocked = this.blocked.filter((b) => b.taskId !== task.id);
+      this.change(task.id, progressOf(task), at);
+    }
+    this.onDisk = onDisk;
+    this.onDiskTasks = progressByTask(onDisk);
+    return [];
+  }
+
   /** A person put the task back to pending (`ccasp unblock` / `ccasp reset`). */
   reopened(taskId: string, at: string): void {
     const progress = this.need(taskId);
@@ -276,12 +305,13 @@ export class RunState {
 
   // ── Snapshots ──────────────────────────────────────────────────────────────────────────────
 
-  /** What PROGRESS.json must say that differs from what was read: only what this state changed. */
+  /** What PROGRESS.json must say that differs from the file (as read, or as a person edited it): only what this state changed. */
   planChanges(): ProgressChanges {
     const tasks = new Map<string, TaskPatch>();
     for (const task of this.schedule.graph.tasks.values()) {
       const now = this.progress(task.id);
-      if (sameProgress(now, progressOf(task))) continue;
+      const onDisk = this.onDiskTasks.get(task.id);
+      if (onDisk && sameProgress(now, onDisk)) continue;
       tasks.set(task.id, {
         status: now.status,
         completedAt: now.completedAt ?? null,
@@ -292,14 +322,14 @@ export class RunState {
     }
     const phases = new Map<string, PhasePatch>();
     const statuses = this.phaseStatuses();
-    this.plan.phases.forEach((phase, i) => {
+    this.onDisk.phases.forEach((phase, i) => {
       const status = statuses[i]!;
       const completedAt = this.phaseCompletedAt[i];
       if (status !== phase.status || completedAt !== phase.completedAt) phases.set(phase.id, { status, completedAt: completedAt ?? null });
     });
     const status = planStatusOf(statuses);
     const completionPercentage = phasesPercent(statuses);
-    const plan = status !== this.plan.status || completionPercentage !== this.plan.completionPercentage ? { status, completionPercentage } : undefined;
+    const plan = status !== this.onDisk.status || completionPercentage !== this.onDisk.completionPercentage ? { status, completionPercentage } : undefined;
     return { tasks, phases, ...(plan ? { plan } : {}) };
   }
 
@@ -378,6 +408,10 @@ export class RunState {
 /** Attempts that failed on their own account: not those a stop or a usage limit cut short. */
 function isRejected(a: AttemptRecord): boolean {
   return a.outcome !== 'completed' && a.outcome !== 'interrupted' && a.outcome !== 'rate-limited';
+}
+
+function progressByTask(plan: Plan): Map<string, TaskProgress> {
+  return new Map([...buildGraph(plan).tasks].map(([id, task]) => [id, progressOf(task)]));
 }
 
 function progressOf(task: Task): TaskProgress {

@@ -68,15 +68,16 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
       (agent) => {
         run.agentSpawned(task.id, agent);
         pidSaved = ports.save();
-        // Awaited below, once the agent is done; its failure must not go unhandled meanwhile.
+        // Awaited below, once the attempt is recorded; its failure must not go unhandled meanwhile.
         pidSaved.catch(() => undefined);
       },
     );
-    await pidSaved;
 
     const { outcome, facts } = await collect(ctx, task, result, ws, { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: control.agents.signal.aborted });
     if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: facts.fingerprint?.value };
+    // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
     await record(ctx, task, route, { attempt, startedAt, outcome, result }, ws);
+    await pidSaved;
     const step = nextStep(outcome, { stopping: control.stopping, waitForRateLimit: settings.waitForRateLimit });
     if (step === 'done' || step === 'stop') return outcome;
     if (outcome.kind === 'retry') {
@@ -88,7 +89,8 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
       // The limit, not the task, failed: this attempt does not count against the retries.
       triesLeft++;
     }
-    if (control.stopping) return outcome;
+    // A person may skip the task in PROGRESS.json while it waits for its next attempt.
+    if (control.stopping || run.statusOf(task.id) === 'skipped') return outcome;
   }
 }
 

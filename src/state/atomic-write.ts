@@ -16,6 +16,15 @@ let counter = 0;
  * serialised by the caller (SerialWriter).
  */
 export async function writeAtomic(file: string, data: string): Promise<void> {
+  await writeAtomicIf(file, data, async () => true);
+}
+
+/**
+ * `writeAtomic`, but the file is replaced only if `stillOurs()`, asked once the new text is on disk
+ * just before the rename, says so; returns whether it was. The check and the rename are as close
+ * together as they can be, so someone else's write in between is all but ruled out.
+ */
+export async function writeAtomicIf(file: string, data: string, stillOurs: () => Promise<boolean>): Promise<boolean> {
   let temp: string | undefined;
   try {
     const target = await linkTarget(file);
@@ -32,7 +41,12 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
       () => null,
     );
     if (mode !== null) await chmod(temp, mode);
+    if (!(await stillOurs())) {
+      await unlink(temp);
+      return false;
+    }
     await rename(temp, target);
+    return true;
   } catch (error) {
     if (temp !== undefined) await unlink(temp).catch(() => undefined);
     throw new WriteError(file, error);

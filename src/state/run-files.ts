@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SerialWriter } from './serial-writer.js';
-import { writeAtomic } from './atomic-write.js';
+import { writeAtomic, writeAtomicIf } from './atomic-write.js';
 
 /** A file's path and its whole new text. */
 export interface FileSnapshot {
@@ -8,21 +10,96 @@ export interface FileSnapshot {
 }
 
 /**
+ * A file a person may edit while a run keeps it (PROGRESS.json). Before each write the file is read
+ * and compared with the bytes ccasp last wrote (or read, before its first write); when they differ,
+ * `edited` is given the bytes on disk now (undefined when it cannot be read: removed, say) and those
+ * ccasp last wrote. It takes the edit (returns), so the write goes on from the file as it now is, or
+ * refuses it (throws): the file is then left as it is for the rest of the run, and every later write
+ * of it fails with that error.
+ */
+export interface EditableFile {
+  readonly file: string;
+  /** The bytes as ccasp read them. */
+  readonly bytes: Buffer;
+  edited(onDisk: Buffer | undefined, lastWritten: Buffer): Promise<void>;
+}
+
+/**
  * A run's files (PROGRESS.json and state.json), written whole after every change, each atomically,
  * by one serial writer: one write in flight, and the changes made meanwhile folded into the next.
- * `snapshot` is asked for the files' text when a write starts, so a write always carries the latest
- * state. `save` settles once everything recorded before the call is on disk.
+ * `snapshot` is asked for the files' text when a write starts (after a person's edit of `editable` is
+ * taken), so a write always carries the latest state. `save` settles once everything recorded before
+ * the call is on disk, or fails with the first file's error once every file's write has ended.
  */
 export class RunFiles {
   private readonly writer: SerialWriter;
+  private lastWritten: Buffer | undefined;
+  private refusal: { readonly error: unknown } | undefined;
 
-  constructor(snapshot: () => readonly FileSnapshot[]) {
+  constructor(
+    snapshot: () => readonly FileSnapshot[],
+    private readonly editable?: EditableFile,
+  ) {
+    this.lastWritten = editable?.bytes;
     this.writer = new SerialWriter(async () => {
-      await Promise.all(snapshot().map((s) => writeAtomic(s.file, s.text)));
+      // Again when the editable file changed while its new text was being written.
+      for (let written = false; !written; ) {
+        await this.takeEdits();
+        const files = snapshot();
+        const results = await Promise.allSettled(files.map((s) => (s.file === editable?.file ? this.writeEditable(editable, s.text) : writeAtomic(s.file, s.text).then(() => true))));
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        written = results.every((r) => r.status === 'fulfilled' && r.value);
+      }
     });
   }
 
   save(): Promise<void> {
     return this.writer.request();
   }
+
+  /** A person's edit of the editable file, taken or refused before the write that would replace it. */
+  private async takeEdits(): Promise<void> {
+    const { editable, lastWritten } = this;
+    if (!editable || !lastWritten || this.refusal) return;
+    // Read whole each time: size and mtime can stay the same across an edit, and the read costs
+    // little next to the write and its fsync.
+    const first = await readBytes(editable.file);
+    if (first?.equals(lastWritten)) return;
+    const onDisk = await settled(editable.file, first);
+    if (onDisk?.equals(lastWritten)) return;
+    try {
+      await editable.edited(onDisk, lastWritten);
+      if (onDisk) this.lastWritten = onDisk;
+    } catch (error) {
+      this.refusal = { error };
+    }
+  }
+
+  /** Writes the editable file unless it changed since it was last compared; returns whether it did. */
+  private async writeEditable(editable: EditableFile, text: string): Promise<boolean> {
+    if (this.refusal) throw this.refusal.error;
+    const lastWritten = this.lastWritten;
+    const replaced = await writeAtomicIf(editable.file, text, async () => lastWritten === undefined || (await readBytes(editable.file))?.equals(lastWritten) === true);
+    if (replaced) this.lastWritten = Buffer.from(text, 'utf8');
+    return replaced;
+  }
+}
+
+const readBytes = (file: string): Promise<Buffer | undefined> => readFile(file).catch(() => undefined);
+
+/** How long a file must stay the same to count as written: an editor saving in place truncates first. */
+const SETTLE_MS = 100;
+const SETTLE_TRIES = 10;
+
+/** The file's bytes once two reads SETTLE_MS apart agree (or after SETTLE_TRIES), so a half-saved file is not taken for the edit. */
+async function settled(file: string, first: Buffer | undefined): Promise<Buffer | undefined> {
+  let last = first;
+  for (let i = 0; i < SETTLE_TRIES; i++) {
+    await delay(SETTLE_MS);
+    const now = await readBytes(file);
+    if (now === last || (now && last?.equals(now))) return now;
+    last = now;
+  }
+  return last;
 }

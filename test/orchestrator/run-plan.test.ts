@@ -132,6 +132,24 @@ describe('runPlan: when an attempt fails', () => {
     expect(starts.map((t) => t - starts[0]!)).toEqual([0, 1000, 3000]);
   });
 
+  it('does not try again a task a person skipped while it waited for its next attempt', async () => {
+    const skippedA = task('A', { status: 'skipped' });
+    const b = task('B', { dependencies: ['A'] });
+    const edited = plan(phase('P1', [skippedA, b]));
+    let skipped = false;
+    const h = harness(plan(phase('P1', [task('A'), b])), {
+      agent: (r) => (r.task.id === 'A' ? answer(r, 'no report') : complete(r)),
+      save(run) {
+        if (skipped || run.attemptsOf('A').length !== 1) return;
+        skipped = true;
+        expect(run.planEdited(edited, [skippedA], '2026-01-01T00:00:01.000Z')).toEqual([]);
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests.map((r) => r.task.id)).toEqual(['A', 'B']);
+    expect(h.onDisk().statuses).toEqual({ A: 'skipped', B: 'completed' });
+  });
+
   it('escalates a blocked report and goes on with the other tasks, ending blocked', async () => {
     const p = plan(phase('P1', [task('A'), task('B'), task('C', { dependencies: ['A'] })]));
     const h = harness(p, { agent: (r) => (r.task.id === 'A' ? blocked(r, 'needs a database password') : complete(r)) });
@@ -390,6 +408,18 @@ describe('runPlan: a write that fails', () => {
     expect(agents.started()).toEqual(['B']);
     expect(h.run.books('x').activeAgents).toEqual([]);
     expect(h.run.attemptsOf('B').map((a) => a.outcome)).toEqual(['interrupted']);
+  });
+
+  it('records the attempt whose agent\'s pid could not be written before the run stops', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => complete(r),
+      save: (run: RunState) => {
+        // From the write of the agent's pid on, every write fails (a disk that filled up, a refused edit).
+        if (run.attemptsOf('A').length > 0 || run.books('x').activeAgents[0]?.pid !== undefined) throw new WriteError('plan/PROGRESS.json', new Error('gone'));
+      },
+    });
+    await expect(h.start()).rejects.toThrow(/PROGRESS\.json/);
+    expect(h.run.attemptsOf('A').map((a) => a.outcome), 'what can still be saved holds the attempt').toEqual(['completed']);
   });
 });
 

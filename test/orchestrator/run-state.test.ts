@@ -173,3 +173,51 @@ describe('RunState: state.json', () => {
     expect(() => run.reopened('nope', AT)).toThrow('unknown task nope');
   });
 });
+
+describe('RunState: a person editing PROGRESS.json during the run', () => {
+  /** A and B in one phase, A completed by this run and written so. */
+  function afterA(): { run: RunState; b: Task } {
+    const a = task('A');
+    const b = task('B');
+    const run = stateOf(plan(phase('P1', [a, b])));
+    run.begin({ retryBlocked: false, policy: POLICY }, AT);
+    start(run, 'A');
+    end(run, a, COMPLETED);
+    return { run, b };
+  }
+
+  /** The file as a person left it: A as ccasp wrote it, B as given. */
+  const onDisk = (b: Task) => plan(phase('P1', [task('A', { status: 'completed', completedAt: LATER, completedBy: 'l2-general-specialist', attempts: 1 }), b], { status: 'in_progress' }));
+
+  it('skips a task as the file says, and writes from then on only what differs from the edited file', () => {
+    const { run } = afterA();
+    const skipped = task('B', { status: 'skipped', blocker: 'not needed after all' });
+    expect(run.planEdited(onDisk(skipped), [skipped], LATER)).toEqual([]);
+    expect(run.progress('B')).toEqual({ status: 'skipped', completedAt: undefined, completedBy: undefined, blocker: 'not needed after all', attempts: undefined });
+    const changes = run.planChanges();
+    expect(changes.tasks, 'A and B read in the file as the state has them').toEqual(new Map());
+    expect(changes.phases).toEqual(new Map([['P1', { status: 'completed', completedAt: LATER }]]));
+    expect(changes.plan).toEqual({ status: 'completed', completionPercentage: 100 });
+  });
+
+  it('takes a blocked task off the blockers when it is skipped', () => {
+    const a = task('A');
+    const run = stateOf(plan(phase('P1', [a])));
+    end(run, a, { kind: 'blocked', blocker: 'no key', suggestedAction: 'add one' });
+    const skipped = task('A', { status: 'skipped' });
+    expect(run.planEdited(plan(phase('P1', [skipped])), [skipped], LATER)).toEqual([]);
+    expect(run.blockers()).toEqual([]);
+    expect(run.statusOf('A')).toBe('skipped');
+  });
+
+  it('refuses to skip a task whose agent is running, and changes nothing', () => {
+    const { run, b } = afterA();
+    start(run, 'B');
+    const before = run.planChanges();
+    const skipped = task('B', { status: 'skipped' });
+    expect(run.planEdited(onDisk(skipped), [skipped], LATER)).toEqual(['B']);
+    expect(run.statusOf('B')).toBe('in_progress');
+    expect(run.planChanges()).toEqual(before);
+    expect(b.status).toBe('pending');
+  });
+});
