@@ -10,12 +10,12 @@ export interface FileSnapshot {
 }
 
 /**
- * A file a person may edit while a run keeps it (PROGRESS.json). Before each write the file is read
- * and compared with the bytes ccasp last wrote (or read, before its first write); when they differ,
- * `edited` is given the bytes on disk now (undefined when it cannot be read: removed, say) and those
- * ccasp last wrote. It takes the edit (returns), so the write goes on from the file as it now is, or
- * refuses it (throws): the file is then left as it is for the rest of the run, and every later write
- * of it fails with that error.
+ * A file a person may edit while a run keeps it (PROGRESS.json). Each write of it replaces the file
+ * only if it still holds the bytes ccasp last wrote (or read, before its first write), compared just
+ * before the rename. When it does not, `edited` is given the bytes on disk now (undefined when it
+ * cannot be read: removed, say) and those ccasp last wrote, and takes the edit (returns), so the write
+ * starts over from the file as it now is, or refuses it (throws): the file is then left as it is for
+ * the rest of the run, and every later write of it fails with that error.
  */
 export interface EditableFile {
   readonly file: string;
@@ -42,9 +42,10 @@ export class RunFiles {
   ) {
     this.lastWritten = editable?.bytes;
     this.writer = new SerialWriter(async () => {
-      // Again when the editable file changed while its new text was being written.
-      for (let written = false; !written; ) {
-        await this.takeEdits();
+      // Read only once per write, just before the rename (the file can be large); when it changed,
+      // the edit is taken and the write starts over, so that the snapshot includes it.
+      for (let attempt = 0, written = false; !written; attempt++) {
+        if (attempt > 0) await this.takeEdits();
         const files = snapshot();
         const results = await Promise.allSettled(files.map((s) => (s.file === editable?.file ? this.writeEditable(editable, s.text) : writeAtomic(s.file, s.text).then(() => true))));
         const failed = results.find((r) => r.status === 'rejected');
@@ -62,11 +63,7 @@ export class RunFiles {
   private async takeEdits(): Promise<void> {
     const { editable, lastWritten } = this;
     if (!editable || !lastWritten || this.refusal) return;
-    // Read whole each time: size and mtime can stay the same across an edit, and the read costs
-    // little next to the write and its fsync.
-    const first = await readBytes(editable.file);
-    if (first?.equals(lastWritten)) return;
-    const onDisk = await settled(editable.file, first);
+    const onDisk = await settled(editable.file, await readBytes(editable.file));
     if (onDisk?.equals(lastWritten)) return;
     try {
       await editable.edited(onDisk, lastWritten);
@@ -80,6 +77,7 @@ export class RunFiles {
   private async writeEditable(editable: EditableFile, text: string): Promise<boolean> {
     if (this.refusal) throw this.refusal.error;
     const lastWritten = this.lastWritten;
+    // Read whole: size and mtime can stay the same across an edit ("pending" and "skipped" are as long).
     const replaced = await writeAtomicIf(editable.file, text, async () => lastWritten === undefined || (await readBytes(editable.file))?.equals(lastWritten) === true);
     if (replaced) this.lastWritten = Buffer.from(text, 'utf8');
     return replaced;
