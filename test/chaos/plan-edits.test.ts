@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgent, type AgentStep, type ScriptedAgent } from '../support/agents.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
@@ -37,8 +38,8 @@ const plan: PlanSpec = {
   ],
 };
 
-/** An agent that works a second before it writes its file and reports. */
-const slow = (id: string): AgentStep[] => [{ sleep: 1000 }, { write: `out/${id}.txt` }, { complete: {} }];
+/** An agent that works two seconds before it writes its file and reports. */
+const slow = (id: string): AgentStep[] => [{ sleep: 2000 }, { write: `out/${id}.txt` }, { complete: {} }];
 const BOTH_SLOW = { T1: [slow('T1')], T2: [slow('T2')] };
 
 interface EditedRun {
@@ -50,9 +51,10 @@ interface EditedRun {
 }
 
 /**
- * Runs the plan with `script`, and once the agents of T1 and T2 are at work (so that ccasp writes
- * nothing until one ends) rewrites PROGRESS.json with `edit` applied, in place as an editor that
- * does not rename would.
+ * Runs the plan with `script`, and once the agents of T1 and T2 are at work and ccasp has written
+ * what their start is (it writes nothing more until one ends: the edit must wait for that write to be
+ * found, not race it) rewrites PROGRESS.json with `edit` applied, in place as an editor that does not
+ * rename would.
  */
 async function runWithEdit(edit: (json: PlanJson) => string | PlanJson, script: Record<string, AgentStep[][]> = BOTH_SLOW): Promise<EditedRun> {
   const busy = ['T1', 'T2'];
@@ -63,10 +65,25 @@ async function runWithEdit(edit: (json: PlanJson) => string | PlanJson, script: 
     const pids = new Map(readStateJson(project).activeAgents.map((a) => [a.taskId, a.pid]));
     return busy.every((id) => pids.get(id) !== undefined) || undefined;
   }, `agents for ${busy.join(', ')} at work`);
+  await unchanged(planFile(project));
   const edited = edit(JSON.parse(readFileSync(planFile(project), 'utf8')) as PlanJson);
   const written = Buffer.from(typeof edited === 'string' ? edited : `${JSON.stringify(edited, null, 2)}\n`);
   writeFileSync(planFile(project), written);
   return { project, agent, result: await run.done, written };
+}
+
+/** Resolves once `file` has not been replaced or written for a while: ccasp's writes under way have ended. */
+async function unchanged(file: string): Promise<void> {
+  const identity = () => {
+    const info = statSync(file);
+    return `${info.ino} ${info.mtimeMs} ${info.size}`;
+  };
+  for (let last = identity(); ; ) {
+    await delay(200);
+    const now = identity();
+    if (now === last) return;
+    last = now;
+  }
 }
 
 /** The run's notices, from its --json events. */
