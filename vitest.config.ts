@@ -7,7 +7,8 @@ import { defineConfig } from 'vitest/config';
  * - slow: no claude either, but seconds to tens of seconds a file of processes, git, fsyncs and
  *   deliberate waits: the chaos suites (kill -9 at random, races, full disks, fuzzing), git
  *   worktrees, the lock race, `ccasp run` scenarios with stand-in agents (retry back-off, agents
- *   that take their time), and `ccasp run` against a fake GitHub that paces its writes as GitHub does.
+ *   that take their time, runs one after another), `verify` commands past their time limits, and
+ *   `ccasp run` against a fake GitHub that paces its writes as GitHub does.
  * - claude: the real claude binary against the scripted API (test/e2e/).
  */
 const CLAUDE = ['test/e2e/**/*.test.ts'];
@@ -17,6 +18,9 @@ const SLOW = [
   'test/state/lock-race.test.ts',
   'test/cli/run-agents.test.ts',
   'test/cli/run-output.test.ts',
+  'test/cli/reopen.test.ts',
+  'test/cli/run.test.ts',
+  'test/verify/run-verify.test.ts',
   'test/github/run-sync.test.ts',
 ];
 
