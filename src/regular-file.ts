@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 export type RegularFileRead =
@@ -66,4 +66,14 @@ function openFailure(error: unknown, expected: string): RegularFileRead & { kind
   if (code === 'EACCES' || code === 'EPERM') return { kind: 'unreadable', message: 'cannot be read (permission denied)' };
   if (code === 'ENOTDIR') return { kind: 'unreadable', message: 'not found (a parent path is not a directory)' };
   return { kind: 'unreadable', message: `cannot be read (${code ?? String(error)})` };
+}
+
+/** What a path that is not a regular file holds, for a message: "a folder", "a named pipe (FIFO)"… */
+export function describeFileType(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
 }

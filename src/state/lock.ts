@@ -5,7 +5,7 @@ import path from 'node:path';
 import { LockHeldError, NotAFileError } from '../errors.js';
 import { isProcessAlive } from '../process/alive.js';
 import { processStartOf } from '../process/identity.js';
-import { describeFileType } from './file-type.js';
+import { describeFileType } from '../regular-file.js';
 
 /**
  * One `ccasp run` per project. proper-lockfile and its kin judge staleness by mtime and need a
