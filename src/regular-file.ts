@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 export type RegularFileRead =
@@ -76,4 +76,25 @@ export function describeFileType(info: Stats): string {
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
   return 'not a regular file';
+}
+
+/**
+ * A small side file's text (a role, git's config, a roadmap) when it is a regular file, else
+ * undefined: the open never waits and the type is checked before a byte is read, so a pipe or a
+ * device in its place is as good as no file rather than a hang.
+ */
+export function readRegularTextSync(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readRegularTextSync } from '../regular-file.js';
 
 /** The folder of agent definitions that ccasp ships, found from wherever this module was bundled. */
 export function shippedAgentsDir(): string {
@@ -19,9 +20,11 @@ export function shippedAgentsDir(): string {
  * tune their specialists), else the one ccasp ships. Frontmatter is dropped; claude gets the body.
  */
 export function loadRole(projectRoot: string, specialist: string): string {
-  const own = path.join(projectRoot, '.claude', 'agents', `${specialist}.md`);
-  const file = existsSync(own) ? own : path.join(shippedAgentsDir(), `${specialist}.md`);
-  return stripFrontmatter(readFileSync(file, 'utf8')).trim();
+  const own = readRegularTextSync(path.join(projectRoot, '.claude', 'agents', `${specialist}.md`));
+  const shipped = path.join(shippedAgentsDir(), `${specialist}.md`);
+  const text = own ?? readRegularTextSync(shipped);
+  if (text === undefined) throw new Error(`ccasp installation is incomplete: ${shipped} cannot be read`);
+  return stripFrontmatter(text).trim();
 }
 
 export function stripFrontmatter(markdown: string): string {

@@ -1,16 +1,10 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularTextSync } from '../regular-file.js';
 
 /** Reads a file as text, or undefined when it cannot; injected so tests need no repository. */
 export type ReadText = (file: string) => string | undefined;
 
-export const readTextSync: ReadText = (file) => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
+export const readTextSync: ReadText = readRegularTextSync;
 
 /**
  * The `origin` remote's URL, read from the repository's config file rather than by spawning git (the

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularTextSync } from '../../regular-file.js';
 import type { GithubLink, Task } from '../model.js';
 import { phaseStatusOf } from '../progress.js';
 import {
@@ -23,11 +23,13 @@ import type { RawTask, RoadmapFileSchema } from './schemas/ccasp-roadmap.js';
  */
 
 function issueFromRoadmap(schema: RoadmapFileSchema, file: string, phaseId: string): GithubLink | undefined {
+  // A phase file copied away from its roadmap simply has no link.
+  const text = readRegularTextSync(path.join(path.dirname(file), 'ROADMAP.json'));
+  if (text === undefined) return undefined;
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path.join(path.dirname(file), 'ROADMAP.json'), 'utf8').replace(/^\ufeff/, ''));
+    raw = JSON.parse(text.replace(/^\ufeff/, ''));
   } catch {
-    // A phase file copied away from its roadmap simply has no link.
     return undefined;
   }
   const parsed = schema.safeParse(raw);
