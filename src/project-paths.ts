@@ -16,12 +16,13 @@ export interface PathCheck {
  */
 export function checkProjectPaths(root: string, paths: readonly string[]): PathCheck {
   const resolve = realPathResolver();
-  const realRoot = resolve(path.resolve(root)).real;
+  const base = path.resolve(root);
+  const realRoot = resolve(base).real;
   const missing: string[] = [];
   const outside: string[] = [];
   for (const p of new Set(paths)) {
-    const absolute = path.resolve(root, p);
-    if (!isInside(root, absolute) && !isInside(realRoot, absolute)) {
+    const absolute = path.resolve(base, p);
+    if (!isInside(base, absolute) && !isInside(realRoot, absolute)) {
       outside.push(p);
       continue;
     }
@@ -32,11 +33,11 @@ export function checkProjectPaths(root: string, paths: readonly string[]): PathC
   return { missing, outside };
 }
 
+/** Whether `candidate` is `root` or below it; both absolute and normalised (as path.resolve leaves them). */
 export function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  // `..` or `../x` lead out; `..x` is a name inside.
-  const up = relative === '..' || relative.startsWith(`..${path.sep}`);
-  return relative === '' || (!up && !path.isAbsolute(relative));
+  if (candidate === root) return true;
+  // `/a/b` holds `/a/b/c`, not `/a/bc`; the file system's root holds everything.
+  return candidate.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
 }
 
 interface Resolved {

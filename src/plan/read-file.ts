@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
@@ -30,9 +30,17 @@ export type JsonFileResult =
 export async function resolvePlanFile(input: string): Promise<string> {
   const absolute = path.resolve(input);
   const file = absolute.toLowerCase().endsWith('.json') ? absolute : path.join(absolute, PLAN_FILE_NAME);
-  // A missing folder is reported when the file under it is read.
-  const folder = await realpath(path.dirname(file)).catch(() => path.dirname(file));
+  const folder = realFolder(path.dirname(file));
   return path.join(folder, path.basename(file));
+}
+
+/** The folder by its real path (one system call, not a lookup per component); a missing one is reported when the file under it is read. */
+function realFolder(folder: string): string {
+  try {
+    return realpathSync.native(folder);
+  } catch {
+    return folder;
+  }
 }
 
 export async function readJsonFile(file: string): Promise<JsonFileResult> {
