@@ -23,7 +23,7 @@ describe('readRegularTextSync', () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, '.claude', 'agents'), { recursive: true });
     mkfifo(path.join(dir, '.claude', 'agents', 'l2-general-specialist.md'));
-    expect(loadRole(dir, 'l2-general-specialist')).toContain('specialist');
+    expect(loadRole(dir, 'l2-general-specialist').text).toContain('specialist');
     mkdirSync(path.join(dir, '.git'));
     mkfifo(path.join(dir, '.git', 'config'));
     expect(readOriginUrl(dir)).toBeUndefined();

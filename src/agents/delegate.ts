@@ -9,7 +9,9 @@ import type { AgentResult, AttemptResult, ProcessEnd } from './attempt.js';
 import { renderTaskPrompt } from './prompt.js';
 import type { ReportFormat } from './report.js';
 import { reportSchemaArgument } from './structured-report.js';
-import { loadRole } from './roles.js';
+import { loadRole, type Role } from './roles.js';
+import { agentToolPermissions } from './permissions.js';
+import type { ToolPermissions } from '../plan/tool-rules.js';
 import { endGroup, trackGroup } from '../process/group.js';
 import { startedProcess, type StartedProcess } from '../process/identity.js';
 import { StreamReader, type StreamLine } from './stream.js';
@@ -21,6 +23,8 @@ export interface ClaudeOptions {
   /** Where logs are kept and specialist roles are read; agents run in `request.cwd` when it is set. */
   readonly projectRoot: string;
   readonly permissionMode: string;
+  /** The run's own tool rules (`--allowed-tools`, `--disallowed-tools`), merged with the plan's, the task's and the specialist's. */
+  readonly permissions: ToolPermissions;
   /** The agent's whole environment (secrets/agent-env.ts), less the variables a nested claude refuses. */
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
@@ -73,7 +77,7 @@ const KILL_GRACE_MS = 5000;
 /** Variables that make a nested claude refuse to start, or think it runs inside another session. */
 const NESTING_VARIABLES = ['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT'];
 
-export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: string): string[] {
+export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: Role): string[] {
   // `--flag=value` throughout: several claude flags take many values and would swallow the next one.
   const args = [
     '-p',
@@ -82,8 +86,12 @@ export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: 
     `--model=${request.route.model}`,
     `--permission-mode=${options.permissionMode}`,
     `--session-id=${request.sessionId}`,
-    `--append-system-prompt=${role}`,
+    `--append-system-prompt=${role.text}`,
   ];
+  // One flag per rule, so that a comma inside a rule (`Bash(echo a,b)`) cannot split it.
+  const rules = agentToolPermissions(request.plan, request.task, options.permissions, role.permissions);
+  for (const rule of rules.allow) args.push(`--allowedTools=${rule}`);
+  for (const rule of rules.deny) args.push(`--disallowedTools=${rule}`);
   if (options.maxTurns !== undefined) args.push(`--max-turns=${options.maxTurns}`);
   if (request.maxBudgetUsd !== undefined) args.push(`--max-budget-usd=${request.maxBudgetUsd.toFixed(4)}`);
   if (options.reportFormat === 'json-schema') args.push(`--json-schema=${reportSchemaArgument()}`);
@@ -152,12 +160,12 @@ export async function delegateToClaude(
     reportFormat,
   });
 
-  let role: string;
+  let role: Role;
   try {
     role = loadRole(options.projectRoot, request.route.specialist);
   } catch (error) {
     log.end();
-    return finish({ kind: 'not-started', message: `cannot read the ${request.route.specialist} definition: ${String(error)}` });
+    return finish({ kind: 'not-started', message: `cannot read the ${request.route.specialist} definition: ${error instanceof Error ? error.message : String(error)}` });
   }
   // Logs and roles stay with the project; the agent works (and is told it works) in its own tree.
   // The prompt must name that tree: an agent given the project root writes there by absolute path.

@@ -130,6 +130,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       bin: claudeBin,
       projectRoot: root,
       permissionMode: options.permissionMode,
+      permissions: { allow: options.allowedTools ?? [], deny: options.disallowedTools ?? [] },
       env: agentEnv(io.env, tokens, options.agentEnv ?? []),
       timeoutMs: options.taskTimeout,
       stallTimeoutMs: options.stallTimeout,

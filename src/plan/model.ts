@@ -1,3 +1,5 @@
+import type { ToolPermissions } from './tool-rules.js';
+
 /**
  * The normalised plan every part of ccasp works with, whatever shape the file on disk has.
  * Readers in `shapes/` build it; nothing outside `plan/` knows a file's own field names.
@@ -28,6 +30,8 @@ export interface Task {
   readonly simple: boolean;
   readonly dependencies: readonly string[];
   readonly verify?: string;
+  /** What this task's agent may and may not do, besides the plan's and the run's rules. */
+  readonly permissions?: ToolPermissions;
   readonly status: TaskStatus;
   readonly completedAt?: string;
   readonly completedBy?: string;
@@ -71,6 +75,8 @@ export interface Plan {
   readonly tokenLimit?: number;
   /** The plan's own test command, run by phase gates. */
   readonly testCommand?: string;
+  /** What every task's agent may and may not do. */
+  readonly permissions?: ToolPermissions;
   readonly phases: readonly Phase[];
 }
 

@@ -141,12 +141,15 @@ describe('the prompt with --report-format json-schema', () => {
   });
 });
 
+const ROLE = { text: 'role', permissions: { allow: [], deny: [] } };
+
 describe('claude arguments', () => {
   const request: AgentRequest = { plan: PLAN, phase: PHASE, task: task(), route: ROUTE, attempt: 1, sessionId: '00000000-0000-4000-8000-000000000000', previous: [] };
   const options = (fields: Partial<ClaudeOptions> = {}): ClaudeOptions => ({
     bin: 'claude',
     projectRoot: '/p',
     permissionMode: 'acceptEdits',
+    permissions: { allow: [], deny: [] },
     env: {},
     timeoutMs: 1000,
     stallTimeoutMs: 1000,
@@ -155,12 +158,12 @@ describe('claude arguments', () => {
   });
 
   it('pass ccasp’s schema as one --json-schema=<json> argument only for json-schema', () => {
-    const args = claudeArgs(request, options({ reportFormat: 'json-schema' }), 'role');
+    const args = claudeArgs(request, options({ reportFormat: 'json-schema' }), ROLE);
     const schemaArgs = args.filter((a) => a.startsWith('--json-schema'));
     expect(schemaArgs).toHaveLength(1);
     expect(JSON.parse(schemaArgs[0]!.slice('--json-schema='.length))).toEqual(REPORT_JSON_SCHEMA);
-    expect(claudeArgs(request, options(), 'role').some((a) => a.includes('json-schema'))).toBe(false);
-    expect(claudeArgs(request, options({ reportFormat: 'text' }), 'role').some((a) => a.includes('json-schema'))).toBe(false);
+    expect(claudeArgs(request, options(), ROLE).some((a) => a.includes('json-schema'))).toBe(false);
+    expect(claudeArgs(request, options({ reportFormat: 'text' }), ROLE).some((a) => a.includes('json-schema'))).toBe(false);
   });
 });
 

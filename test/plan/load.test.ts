@@ -122,6 +122,18 @@ describe('loadPlan validation', () => {
       message: /expected array/,
     },
     {
+      name: "a task's tool rule that is not in claude's syntax",
+      content: plan([phase('P1', [task('A', { permissions: { allow: ['Bash (npm test)'] } })])]),
+      path: 'phases[0].tasks[0].permissions.allow[0]',
+      message: /expected a rule in claude's syntax/,
+    },
+    {
+      name: 'a misspelt key in the plan-wide permissions',
+      content: plan([phase('P1', [task('A')])], { permissions: { allowed: ['Read'] } }),
+      path: 'permissions',
+      message: /allowed/,
+    },
+    {
       name: 'top level is not an object',
       content: '[1, 2]\n',
       path: '',

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { ReportFormat } from '../../agents/report.js';
 import { parseDuration } from '../duration.js';
+import { splitToolRules, toolRuleProblem } from '../../plan/tool-rules.js';
 import { DISPLAY_PREFERENCES, type DisplayPreference } from '../render/choose.js';
 import type { IsolationMode } from '../../worktree/isolation.js';
 
@@ -28,6 +29,10 @@ export interface RunSettings {
   readonly output: DisplayPreference | undefined;
   /** Variables agents and checks get although ccasp withholds them (secrets/agent-env.ts). */
   readonly agentEnv: readonly string[] | undefined;
+  /** Tool rules (claude's syntax) agents may use without asking, besides the plan's, the task's and the specialist's. */
+  readonly allowedTools: readonly string[] | undefined;
+  /** Tool rules agents may never use; a deny wins over any allow. */
+  readonly disallowedTools: readonly string[] | undefined;
 }
 export type RunSettingKey = keyof RunSettings;
 
@@ -153,6 +158,28 @@ const variableNames: ValueKind<readonly string[]> = {
   is: (value): value is readonly string[] => Array.isArray(value) && value.length > 0 && value.every((n) => typeof n === 'string' && VARIABLE_NAME.test(n)),
   show: (value) => value.join(','),
 };
+
+/** Tool rules in claude's syntax: comma-separated in a flag or variable (a comma inside a rule's parentheses stays), a list in the file. */
+const toolRules: ValueKind<readonly string[]> = {
+  fromFile(value) {
+    if (!Array.isArray(value) || value.length === 0) return { ok: false, message: `expected a list of rules such as ["Bash(npm test:*)", "Read"], got ${got(value)}` };
+    return checkRules(value.map((rule) => (typeof rule === 'string' ? rule.trim() : rule)));
+  },
+  parse(value) {
+    const rules = splitToolRules(value);
+    return rules.length === 0 ? { ok: false, message: 'expected rules such as "Bash(npm test:*),Read"' } : checkRules(rules);
+  },
+  is: (value): value is readonly string[] => Array.isArray(value) && value.length > 0 && value.every((rule) => typeof rule === 'string' && toolRuleProblem(rule) === undefined),
+  show: (value) => value.join(','),
+};
+
+function checkRules(rules: readonly unknown[]): ValueRead<readonly string[]> {
+  for (const rule of rules) {
+    const problem = typeof rule === 'string' ? toolRuleProblem(rule) : `expected a rule as a string, got ${got(rule)}`;
+    if (problem) return { ok: false, message: problem };
+  }
+  return { ok: true, value: rules as string[] };
+}
 
 /** Spelled out here rather than in agents/, so that every command can load settings without the report parsers. */
 export const REPORT_FORMATS = ['text', 'json-schema'] as const satisfies readonly ReportFormat[];
@@ -307,6 +334,24 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     default: undefined,
     unset: 'none',
     description: 'variables to pass to agents and checks although ccasp withholds them (GitHub tokens), comma-separated',
+  },
+  allowedTools: {
+    key: 'allowedTools',
+    flag: { name: '--allowed-tools', value: 'rules' },
+    env: 'CCASP_ALLOWED_TOOLS',
+    kind: toolRules,
+    default: undefined,
+    unset: "none beyond the defaults: the task's verify command, the plan's test command, read-only git",
+    description: 'tools agents may use without asking, in claude\'s rule syntax, comma-separated ("Bash(npm test:*),WebFetch"); added to the plan\'s, the task\'s and the specialist\'s',
+  },
+  disallowedTools: {
+    key: 'disallowedTools',
+    flag: { name: '--disallowed-tools', value: 'rules' },
+    env: 'CCASP_DISALLOWED_TOOLS',
+    kind: toolRules,
+    default: undefined,
+    unset: 'none',
+    description: 'tools agents may never use, in claude\'s rule syntax, comma-separated; a deny wins over any allow',
   },
 };
 

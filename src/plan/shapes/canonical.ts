@@ -1,6 +1,6 @@
 import type { Phase, Plan, Task } from '../model.js';
 import { phaseStatusOf } from '../progress.js';
-import { slugify } from './fields.js';
+import { slugify, toolPermissionsOf } from './fields.js';
 import type { RawPlan, RawTask } from './schemas/canonical.js';
 import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader } from './shape.js';
 
@@ -16,6 +16,7 @@ function toTask(raw: RawTask, at: string): Task {
     simple: raw.complexity === 'simple',
     dependencies: raw.dependencies ?? [],
     verify: raw.verify,
+    permissions: toolPermissionsOf(raw.permissions),
     status: raw.status,
     completedAt: raw.completedAt,
     completedBy: raw.completedBy,
@@ -48,6 +49,7 @@ function toPlan(p: RawPlan): Plan {
     maxParallel: p.max_parallel_agents,
     testCommand: p.test_command,
     tokenLimit: p.token_limit,
+    permissions: toolPermissionsOf(p.permissions),
     phases,
   };
 }

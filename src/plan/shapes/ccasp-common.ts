@@ -3,6 +3,7 @@ import type { GithubLink, Phase, PhaseStatus, Plan, SystemStep, Task, TaskStatus
 import { isDone } from '../model.js';
 import { writeCanonicalPhase, writeCanonicalPlan } from './canonical.js';
 import { phaseStatusOf } from '../progress.js';
+import { toolPermissionsOf } from './fields.js';
 import type { CcaspPhaseStatus, CcaspTaskStatus, FileEntries, PlanSettings } from './schemas/ccasp-fields.js';
 import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader, type TaskPatch } from './shape.js';
 
@@ -16,14 +17,16 @@ interface ProgressFields extends StatusFields {
   readonly completedBy?: string | null;
   readonly blocker?: string | null;
   readonly attempts?: number;
+  readonly permissions?: { allow?: string[] | undefined; deny?: string[] | undefined } | null;
 }
 
-/** The model's progress of a task from `taskProgressFields`, given the time under the shape's own name. */
+/** The model's progress (and tool rules) of a task from `taskProgressFields`, given the time under the shape's own name. */
 export function readTaskProgress(
   t: ProgressFields,
   completedAt: string | null | undefined,
-): Pick<Task, 'status' | 'completedAt' | 'completedBy' | 'blocker' | 'attempts'> {
+): Pick<Task, 'status' | 'completedAt' | 'completedBy' | 'blocker' | 'attempts' | 'permissions'> {
   return {
+    permissions: toolPermissionsOf(t.permissions),
     status: readTaskStatus(t),
     completedAt: completedAt ?? undefined,
     completedBy: t.completedBy ?? undefined,
@@ -60,8 +63,9 @@ export function readPhase<T>(
 }
 
 /** The plan's own run settings, from `planSettings`. */
-export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCommand'> {
+export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCommand' | 'permissions'> {
   return {
+    permissions: toolPermissionsOf(p.permissions),
     maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
     testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
   };

@@ -1,3 +1,4 @@
+import type { ToolPermissions } from '../tool-rules.js';
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -14,4 +15,10 @@ export function slugify(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   return slug || 'plan';
+}
+
+/** A plan's `permissions` as the model keeps it: absent when it says nothing. */
+export function toolPermissionsOf(raw: { allow?: string[] | undefined; deny?: string[] | undefined } | null | undefined): ToolPermissions | undefined {
+  if (!raw || (!raw.allow?.length && !raw.deny?.length)) return undefined;
+  return { allow: raw.allow ?? [], deny: raw.deny ?? [] };
 }

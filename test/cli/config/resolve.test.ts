@@ -84,4 +84,15 @@ describe('resolveSettings', () => {
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.message).toBe('expected a list of variable names such as ["GH_TOKEN", "NPM_TOKEN"], got "GH_TOKEN"');
   });
+
+  it("reads tool rules as a list in the file and comma-separated in a flag's text, keeping a comma inside a rule, and names a bad rule", () => {
+    const fromFile = resolve({ file: { path: file.path, run: { allowedTools: ['Bash(npm test:*)', 'Read'] } } });
+    expect([fromFile.values.allowedTools, fromFile.sources.allowedTools]).toEqual([['Bash(npm test:*)', 'Read'], { kind: 'file', file: file.path }]);
+    expect(resolve({ env: { CCASP_DISALLOWED_TOOLS: 'Bash(echo a,b), WebFetch' } }).values.disallowedTools).toEqual(['Bash(echo a,b)', 'WebFetch']);
+    expect(resolve({}).values.allowedTools).toBeUndefined();
+    expect(() => resolve({ env: { CCASP_ALLOWED_TOOLS: 'npm test' } })).toThrow(/CCASP_ALLOWED_TOOLS.*expected a rule in claude's syntax.*got "npm test"/s);
+    const bad = parseConfigFile({ run: { disallowedTools: ['Bash(rm:*)', 'rm -rf'] } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toMatch(/expected a rule in claude's syntax.*got "rm -rf"/);
+  });
 });

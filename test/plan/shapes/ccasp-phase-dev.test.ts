@@ -64,6 +64,19 @@ describe('CCASP phase-dev v3.0 plans', () => {
     expect(one!.tasks.every((t) => t.status === 'pending' && t.dependencyField === 'blockedBy' && !t.simple)).toBe(true);
   });
 
+  it("reads ccasp's own tool rules, plan-wide and per task, and names a bad one's field", async () => {
+    const text = variant(MAIN, (json) => {
+      json.permissions = { allow: ['Bash(npm run lint:*)'] };
+      objAt(json, 'phases[0].tasks[3]').permissions = { deny: ['WebFetch'] };
+    });
+    const doc = await load(text, AT);
+    expect(doc.plan.permissions).toEqual({ allow: ['Bash(npm run lint:*)'], deny: [] });
+    expect(taskById(doc, '1.2').permissions).toEqual({ allow: [], deny: ['WebFetch'] });
+    expect(taskById(doc, '1.1').permissions).toBeUndefined();
+    const problems = await problemsOf(variant(MAIN, (json) => (objAt(json, 'phases[0].tasks[3]').permissions = { allow: ['npm test'] })), AT);
+    expect(problems).toEqual([expect.objectContaining({ path: 'phases[0].tasks[3].permissions.allow[0]', message: expect.stringMatching(/claude's syntax/) })]);
+  });
+
   it('maps task fields', async () => {
     const doc = await load(fixtureText(MAIN), AT);
     const t = taskById(doc, '1.2');

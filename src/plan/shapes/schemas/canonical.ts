@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { attemptCount, complexity, domain, isoTimestamp, nonEmptyString, phaseStatus, taskStatus } from './fields.js';
-
+import { attemptCount, complexity, domain, isoTimestamp, nonEmptyString, phaseStatus, taskStatus, toolPermissions } from './fields.js';
 
 export const task = z.looseObject({
   id: nonEmptyString,
@@ -12,6 +11,7 @@ export const task = z.looseObject({
   complexity: complexity.optional(),
   dependencies: z.array(nonEmptyString).optional(),
   verify: nonEmptyString.optional(),
+  permissions: toolPermissions.optional(),
   status: taskStatus,
   completedAt: isoTimestamp.optional(),
   completedBy: z.string().optional(),
@@ -38,6 +38,7 @@ export const plan = z.looseObject({
   max_parallel_agents: z.number().int().positive().optional(),
   test_command: nonEmptyString.optional(),
   token_limit: z.number().int().positive().optional(),
+  permissions: toolPermissions.optional(),
   phases: z.array(phase),
 });
 

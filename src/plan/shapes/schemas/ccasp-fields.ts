@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { attemptCount, isoTimestamp, nonEmptyString } from './fields.js';
+import { attemptCount, isoTimestamp, nonEmptyString, toolPermissions } from './fields.js';
 
 // Field schemas the CCASP shapes share; see ./fields.ts for why this folder is loaded lazily.
 
@@ -49,6 +49,8 @@ export const planIssue = { github_issue: issueNumber.nullish(), github_issue_url
 export const planSettings = {
   orchestration: z.looseObject({ max_parallel_agents: z.number().int().positive().nullish() }).nullish(),
   testing_config: z.looseObject({ ralph_loop: z.looseObject({ testCommand: nonEmptyString.nullish() }).nullish() }).nullish(),
+  /** ccasp's own: the tool rules for every task's agent, as in the canonical shape. */
+  permissions: toolPermissions.nullish(),
 };
 
 /** What the `planSettings` fields parse to: each one may be missing. */
@@ -71,6 +73,8 @@ export function taskProgressFields<K extends string>(completedAtField: K) {
     completedBy: optionalText,
     blocker: optionalText,
     attempts: attemptCount.optional(),
+    // ccasp's own, read only: the tool rules for this task's agent.
+    permissions: toolPermissions.nullish(),
   };
 }
 
