@@ -1,4 +1,5 @@
 import type { Usage } from '../state/schema.js';
+import type { PermissionDenial } from './permissions.js';
 import type { ReportFormat } from './report.js';
 
 /** How the agent process ended; one reason rather than a row of booleans. */
@@ -28,6 +29,8 @@ export interface AgentResult {
   readonly usage: Usage;
   /** The result line's `structured_output`, as claude gave it: only there with `claude --json-schema`. */
   readonly structuredOutput?: unknown;
+  /** Tool calls claude refused for want of a rule that allows them (`permission_denials`). */
+  readonly denials: readonly PermissionDenial[];
 }
 
 /** One agent attempt at one task, as the delegate saw it. */

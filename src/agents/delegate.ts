@@ -104,6 +104,7 @@ export function redactResult(result: AgentResult, redact: Redactor): AgentResult
     ...result,
     text: redact(result.text),
     errors: result.errors.map(redact),
+    denials: result.denials.map((d) => ({ tool: d.tool, input: redact(d.input), rule: redact(d.rule) })),
     ...(result.structuredOutput !== undefined ? { structuredOutput: redactStrings(result.structuredOutput, redact) } : {}),
   };
 }

@@ -47,9 +47,12 @@ export function permissionDenial(tool: string, input: unknown): PermissionDenial
   return { tool, input: target.slice(0, INPUT_CHARS), rule: command !== undefined ? bashRules(command) : url !== undefined ? webFetchRule(url) : tool };
 }
 
+/** Programs whose second word is a subcommand, so that a rule for `npm install` does not allow `npm publish`. */
+const WITH_SUBCOMMANDS = new Set(['git', 'npm', 'npx', 'pnpm', 'yarn', 'bun', 'deno', 'cargo', 'go', 'docker', 'kubectl', 'gh', 'pip', 'uv', 'poetry', 'dotnet']);
+
 /**
- * `Bash(<first words>:*)` for each part of the command: the program, and its subcommand when the
- * second word looks like one (`npm install foo` → `Bash(npm install:*)`, `ls -la` → `Bash(ls:*)`).
+ * `Bash(<program>:*)` for each part of the command, with the subcommand for a program that has them
+ * (`npm install foo` → `Bash(npm install:*)`, `ls -la` → `Bash(ls:*)`).
  */
 export function bashRules(command: string): string {
   const parts = command
@@ -58,7 +61,7 @@ export function bashRules(command: string): string {
     .filter((part) => part !== '');
   const rules = parts.map((part) => {
     const [program = part, second] = part.split(/\s+/);
-    return /^[a-z][a-z0-9:_-]*$/.test(second ?? '') ? `Bash(${program} ${second}:*)` : `Bash(${program}:*)`;
+    return WITH_SUBCOMMANDS.has(program) && second !== undefined && /^[a-z][a-z0-9:_-]*$/.test(second) ? `Bash(${program} ${second}:*)` : `Bash(${program}:*)`;
   });
   return [...new Set(rules)].join(',');
 }

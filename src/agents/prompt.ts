@@ -1,4 +1,5 @@
 import type { Phase, Plan, Task } from '../plan/model.js';
+import type { PermissionDenial } from './permissions.js';
 import type { ReportFormat } from './report.js';
 import type { Route } from './route.js';
 import type { MergedTip } from '../worktree/workspace.js';
@@ -11,6 +12,8 @@ export interface PreviousAttempt {
   readonly summary?: string;
   /** Files whose changes conflicted with the integration branch (`--isolation worktree`). */
   readonly conflictPaths?: readonly string[];
+  /** Tool calls claude refused it: the run does not allow them, so the retry must do without. */
+  readonly denials?: readonly PermissionDenial[];
 }
 
 export interface PromptInput {
@@ -57,6 +60,7 @@ export function renderTaskPrompt(input: PromptInput): string {
     lines.push('', '## Earlier attempts at this task (not accepted)');
     for (const p of input.previous) {
       lines.push(`- Attempt ${p.attempt}: ${p.reason}${p.summary ? ` Its summary: ${p.summary}` : ''}`);
+      if (p.denials?.length) lines.push(...deniedLines(p.denials));
     }
     lines.push('Look at what is already in the project, fix what was wrong, and do not repeat the same mistake.');
   }
@@ -71,6 +75,17 @@ export function renderTaskPrompt(input: PromptInput): string {
   );
   lines.push('', ...(input.reportFormat === 'json-schema' ? structuredReportSection(task) : textReportSection(task)));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A retry is told what it may not run, or it tries the same commands again and goes on blind again.
+ * Commands are quoted as JSON strings, so one holding a backtick or a line break stays one line.
+ */
+function deniedLines(denials: readonly PermissionDenial[]): string[] {
+  return [
+    '  This run does not allow these tool calls, and claude refused them; do not try them again. Do without them, or report the task blocked if it cannot be done without them (name the rule it needs):',
+    ...denials.map((d) => `  - ${d.tool} ${JSON.stringify(d.input)} (would need ${d.rule})`),
+  ];
 }
 
 function textReportSection(task: Task): string[] {

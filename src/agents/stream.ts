@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { AgentResult } from './attempt.js';
+import { permissionDenial } from './permissions.js';
 
 /**
  * claude's `--output-format stream-json` lines, validated as they arrive. Only what ccasp acts on
@@ -52,6 +53,12 @@ const userLine = z.looseObject({
   message: z.looseObject({ content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]) }),
 });
 
+/** The result line's tool calls claude refused. A shape claude changes must not cost ccasp the whole result line. */
+export const permissionDenials = z
+  .array(z.looseObject({ tool_name: z.string(), tool_input: z.unknown().optional() }))
+  .optional()
+  .catch(undefined);
+
 const resultLine = z.looseObject({
   type: z.literal('result'),
   subtype: z.string(),
@@ -66,6 +73,7 @@ const resultLine = z.looseObject({
   usage: usage.optional(),
   // Any JSON value: parseStructuredReport checks it against ccasp's own schema.
   structured_output: z.unknown().optional(),
+  permission_denials: permissionDenials,
 });
 
 export const streamLine = z.union([initLine, apiRetryLine, rateLimitLine, assistantLine, userLine, resultLine]);
@@ -157,5 +165,6 @@ function toResult(r: z.infer<typeof resultLine>): AgentResult {
       cacheReadTokens: u?.cache_read_input_tokens ?? 0,
     },
     ...(r.structured_output !== undefined ? { structuredOutput: r.structured_output } : {}),
+    denials: (r.permission_denials ?? []).map((d) => permissionDenial(d.tool_name, d.tool_input)),
   };
 }

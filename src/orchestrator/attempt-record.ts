@@ -23,6 +23,7 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
   const artifacts = outcome.kind === 'completed' ? outcome.artifacts : [];
   const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? (outcome.conflictPaths ?? []) : [];
   const sessionId = result?.result?.sessionId ?? result?.sessionId;
+  const denials = result?.result?.denials ?? [];
   return {
     taskId,
     attempt: ended.attempt,
@@ -38,5 +39,6 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
     usage: result?.result?.usage ?? { ...ZERO_USAGE },
     ...(result ? { log: result.logFile } : {}),
     ...(conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
+    ...(denials.length > 0 ? { denials: denials.map((d) => ({ ...d })) } : {}),
   };
 }

@@ -55,6 +55,12 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     durationMs: ms,
   }),
   z.strictObject({
+    type: z.literal('task.denied'),
+    taskId: id,
+    attempt: z.number().int().positive(),
+    denials: z.array(z.strictObject({ tool: z.string(), input: z.string(), rule: z.string() })).readonly(),
+  }),
+  z.strictObject({
     type: z.literal('task.completed'),
     taskId: id,
     title: z.string(),

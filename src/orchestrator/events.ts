@@ -54,6 +54,16 @@ export type OrchestratorEvent =
       readonly willRetry: boolean;
       readonly durationMs: number;
     }
+  /**
+   * Tool calls claude refused the attempt's agent, each with a rule that would allow it (for
+   * `--allowed-tools` or a plan's `permissions.allow`). Sent when the attempt ends, before its outcome.
+   */
+  | {
+      readonly type: 'task.denied';
+      readonly taskId: string;
+      readonly attempt: number;
+      readonly denials: readonly { readonly tool: string; readonly input: string; readonly rule: string }[];
+    }
   | {
       readonly type: 'task.completed';
       readonly taskId: string;

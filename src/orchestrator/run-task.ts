@@ -1,4 +1,5 @@
 import type { AttemptResult } from '../agents/attempt.js';
+import type { PermissionDenial } from '../agents/permissions.js';
 import type { PreviousAttempt } from '../agents/prompt.js';
 import type { Route } from '../agents/route.js';
 import type { Phase, PhaseStatus, Task } from '../plan/model.js';
@@ -28,7 +29,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
   const { run, settings, ports, control } = ctx;
   const route = ports.route(task);
   const earlier = run.attemptsOf(task.id);
-  const previous: PreviousAttempt[] = earlier.flatMap((a) => (a.outcome === 'retry' && a.reason ? [previousOf(a.attempt, a.reason, a.summary, a.conflictPaths)] : []));
+  const previous: PreviousAttempt[] = earlier.flatMap((a) => (a.outcome === 'retry' && a.reason ? [previousOf(a.attempt, a.reason, a.summary, a.conflictPaths, a.denials)] : []));
   let attempt = earlier.length;
   let triesLeft = settings.maxRetries + 1;
   let lastFailure: AttemptContext['lastFailure'];
@@ -81,7 +82,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
     const step = nextStep(outcome, { stopping: control.stopping, waitForRateLimit: settings.waitForRateLimit });
     if (step === 'done' || step === 'stop') return outcome;
     if (outcome.kind === 'retry') {
-      previous.push(previousOf(attempt, outcome.reason, outcome.summary, outcome.conflictPaths));
+      previous.push(previousOf(attempt, outcome.reason, outcome.summary, outcome.conflictPaths, result.result?.denials));
       afterConflict = outcome.conflictPaths !== undefined;
       await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), control.agents.signal);
     } else if (outcome.kind === 'wait') {
@@ -146,6 +147,8 @@ async function record(
   const willRetry = outcome.kind === 'retry' && !control.stopping;
   const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? outcome.conflictPaths : undefined;
   if (conflictPaths) ports.emit({ type: 'task.conflict', taskId: task.id, paths: conflictPaths, willRetry });
+  const denials = ended.result?.result?.denials ?? [];
+  if (denials.length > 0) ports.emit({ type: 'task.denied', taskId: task.id, attempt, denials });
   reportEnd(ctx, task, attempt, outcome, ended.result, phase, willRetry);
   return outcome;
 }
@@ -207,8 +210,8 @@ async function waitUntil(ctx: TaskRunContext, taskId: string, resetsAt: number):
   }
 }
 
-function previousOf(attempt: number, reason: string, summary?: string, conflictPaths?: readonly string[]): PreviousAttempt {
-  return { attempt, reason, ...(summary ? { summary } : {}), ...(conflictPaths ? { conflictPaths } : {}) };
+function previousOf(attempt: number, reason: string, summary?: string, conflictPaths?: readonly string[], denials?: readonly PermissionDenial[]): PreviousAttempt {
+  return { attempt, reason, ...(summary ? { summary } : {}), ...(conflictPaths ? { conflictPaths } : {}), ...(denials?.length ? { denials } : {}) };
 }
 
 function errorText(error: unknown): string {

@@ -58,6 +58,8 @@ const schemas = once(() => {
     log: z.string().optional(),
     /** Files that conflicted with the integration branch (`--isolation worktree`); the next attempt is told to resolve them. */
     conflictPaths: z.array(z.string()).optional(),
+    /** Tool calls claude refused the agent, each with a rule that would allow it; the next attempt is told. */
+    denials: z.array(z.object({ tool: z.string(), input: z.string(), rule: z.string() })).optional(),
   });
 
   const blockedTask = z.object({

@@ -62,11 +62,14 @@ describe("an agent's rules", () => {
 });
 
 describe('a denied call', () => {
-  it('names the rule that would allow a command: the program, and its subcommand when it has one', () => {
+  it('names the rule that would allow a command: the program, and its subcommand for a program that has them', () => {
     expect(bashRules('npm install left-pad')).toBe('Bash(npm install:*)');
     expect(bashRules('ls -la')).toBe('Bash(ls:*)');
     expect(bashRules('cat notes.txt')).toBe('Bash(cat:*)');
     expect(bashRules('git push origin main')).toBe('Bash(git push:*)');
+    expect(bashRules('npx vitest run')).toBe('Bash(npx vitest:*)');
+    expect(bashRules('echo done')).toBe('Bash(echo:*)');
+    expect(bashRules('npm --version')).toBe('Bash(npm:*)');
     expect(bashRules('npm ci && npm test | tee out.log; npm test')).toBe('Bash(npm ci:*),Bash(npm test:*),Bash(tee:*)');
   });
 

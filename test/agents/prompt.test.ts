@@ -109,6 +109,18 @@ describe('renderTaskPrompt: content', () => {
     );
   });
 
+  it("tells a retry which tool calls the run denied, and the rule each would need", () => {
+    const prompt = render({
+      previous: [{ attempt: 1, reason: "the task's check failed: exit 1", denials: [{ tool: 'Bash', input: 'npm install `left-pad`\nnpm test', rule: 'Bash(npm install:*),Bash(npm test:*)' }] }],
+    });
+    const at = lines(prompt).indexOf("- Attempt 1: the task's check failed: exit 1");
+    expect(lines(prompt).slice(at + 1, at + 3)).toEqual([
+      expect.stringMatching(/^ {2}This run does not allow these tool calls, and claude refused them; do not try them again\./),
+      '  - Bash "npm install `left-pad`\\nnpm test" (would need Bash(npm install:*),Bash(npm test:*))',
+    ]);
+    expect(render({ previous: [{ attempt: 1, reason: 'x' }] })).not.toContain('does not allow');
+  });
+
   it('has no retry section on a first attempt', () => {
     expect(render()).not.toContain('Earlier attempts');
   });

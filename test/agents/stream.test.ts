@@ -33,6 +33,7 @@ describe('StreamReader on captured claude streams', () => {
       costUsd: 0.00149715,
       // Totals from the result line, not the per-response snapshots on assistant lines.
       usage: { inputTokens: 270, outputTokens: 42, cacheCreationTokens: 7, cacheReadTokens: 103 },
+      denials: [],
     });
     expect(reader.result).not.toHaveProperty('apiErrorStatus');
   });
@@ -127,6 +128,32 @@ describe('StreamReader on captured claude streams', () => {
     expect(reader.sessionId).toBe('c0130a8a-84cb-4591-9589-5965a6d1f139');
     expect(reader.toolCalls).toBe(1);
     expect(reader.result).toBeUndefined();
+  });
+});
+
+describe('StreamReader: permission denials', () => {
+  // The result line's `permission_denials` as claude 2.1.197 printed it for two refused Bash calls.
+  const resultWith = (denials: unknown): string =>
+    JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'done', session_id: 's', num_turns: 3, permission_denials: denials });
+
+  it('keeps each refused call with the rule that would allow it', () => {
+    const reader = new StreamReader();
+    reader.push(
+      resultWith([
+        { tool_name: 'Bash', tool_use_id: 'toolu_1', tool_input: { command: 'npm install left-pad', description: 'Run command' } },
+        { tool_name: 'Bash', tool_use_id: 'toolu_4', tool_input: { command: 'node -e "console.log(1)" && echo x', description: 'Run command' } },
+      ]),
+    );
+    expect(reader.result?.denials).toEqual([
+      { tool: 'Bash', input: 'npm install left-pad', rule: 'Bash(npm install:*)' },
+      { tool: 'Bash', input: 'node -e "console.log(1)" && echo x', rule: 'Bash(node:*),Bash(echo:*)' },
+    ]);
+  });
+
+  it('a shape it does not know costs the denials, not the result', () => {
+    const reader = new StreamReader();
+    reader.push(resultWith('three'));
+    expect(reader.result).toMatchObject({ text: 'done', denials: [] });
   });
 });
 

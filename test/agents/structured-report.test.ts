@@ -213,6 +213,7 @@ describe('structured_output from the stream to the verdict', () => {
         durationMs: 1,
         costUsd: 0,
         usage: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
+        denials: [],
         ...result,
       },
       apiRetries: [],

@@ -61,6 +61,12 @@ describe('renderTranscript', () => {
     expect(lines.filter((l) => l.includes('TASK_COMPLETE: P1.1'))).toHaveLength(1);
   });
 
+  it('shows each tool call claude denied, with the rule that would allow it', () => {
+    const denied = { tool_name: 'Bash', tool_use_id: 'toolu_1', tool_input: { command: 'npm install left-pad', description: 'Run command' } };
+    const lines = renderTranscript(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'done', permission_denials: [denied] }), plain);
+    expect(lines).toContain('  ⊘ denied Bash "npm install left-pad"; allow it with Bash(npm install:*)');
+  });
+
   it('shows API retries, the synthetic error and a failed result', () => {
     const retry = renderTranscript(read('retry-then-success.jsonl'), plain);
     expect(retry).toContain('⟳ API retry 1/2: 529 overloaded, next try in 0.5s');

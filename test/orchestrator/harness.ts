@@ -37,7 +37,7 @@ export type Agent = (request: AgentRequest, signal: AbortSignal) => AttemptResul
 export function answer(request: AgentRequest, text: string, fields: Partial<AgentResult> = {}, end: ProcessEnd = { kind: 'exited', code: 0 }): AttemptResult {
   return {
     end,
-    result: { isError: false, subtype: 'success', text, errors: [], sessionId: request.sessionId, numTurns: 1, durationMs: 1000, costUsd: 0.01, usage: USAGE, ...fields },
+    result: { isError: false, subtype: 'success', text, errors: [], sessionId: request.sessionId, numTurns: 1, durationMs: 1000, costUsd: 0.01, usage: USAGE, denials: [], ...fields },
     apiRetries: [],
     sessionId: request.sessionId,
     logFile: `logs/${request.task.id}.${request.attempt}.jsonl`,

@@ -15,6 +15,7 @@ function result(fields: Partial<AgentResult> = {}): AgentResult {
     durationMs: 100,
     costUsd: 0.001,
     usage: { inputTokens: 10, outputTokens: 5, cacheCreationTokens: 0, cacheReadTokens: 0 },
+    denials: [],
     ...fields,
   };
 }

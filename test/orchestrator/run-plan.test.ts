@@ -105,6 +105,16 @@ describe('runPlan: when an attempt fails', () => {
     expect(h.onDisk().books.metrics.tasksFailed).toBe(1);
   });
 
+  it('surfaces the tools claude denied: an event, the attempt in state.json, and the retry\'s prompt', async () => {
+    const denial = { tool: 'Bash', input: 'npm install left-pad', rule: 'Bash(npm install:*)' };
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => (r.attempt === 1 ? answer(r, 'could not install', { denials: [denial] }) : complete(r)) });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(eventsOf(h.events, 'task.denied')).toEqual([{ type: 'task.denied', taskId: 'A', attempt: 1, denials: [denial] }]);
+    expect(h.types().filter((t) => t.startsWith('task.'))).toEqual(['task.started', 'task.denied', 'task.attempt.failed', 'task.started', 'task.completed']);
+    expect(h.onDisk().books.attempts.map((a) => a.denials)).toEqual([[denial], undefined]);
+    expect(h.requests[1]!.previous).toEqual([expect.objectContaining({ attempt: 1, denials: [denial] })]);
+  });
+
   it('blocks a task that fails the same way twice with no file changed (the circuit breaker)', async () => {
     const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => answer(r, 'no report at all'), fingerprint: () => 'unchanged' });
     const result = await h.start();

@@ -102,7 +102,7 @@ describe('RunState: state.json', () => {
       outcome: COMPLETED,
       result: {
         end: { kind: 'exited', code: 0 },
-        result: { isError: false, subtype: 'success', text: '', errors: [], numTurns: 1, durationMs: 4000, costUsd: 0.25, usage: { inputTokens: 10, outputTokens: 20, cacheCreationTokens: 30, cacheReadTokens: 40 } },
+        result: { isError: false, subtype: 'success', text: '', errors: [], numTurns: 1, durationMs: 4000, costUsd: 0.25, usage: { inputTokens: 10, outputTokens: 20, cacheCreationTokens: 30, cacheReadTokens: 40 }, denials: [] },
         apiRetries: [],
         sessionId: 'sa',
         logFile: 'logs/A.1.jsonl',

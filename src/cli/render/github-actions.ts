@@ -48,6 +48,10 @@ export function annotationsFor(e: OrchestratorEvent, alreadyBlocked: ReadonlySet
   switch (e.type) {
     case 'task.blocked':
       return [workflowCommand('warning', blockedText(e.blocker, e.suggestedAction), { title: `ccasp: task ${e.taskId} is blocked` })];
+    case 'task.denied':
+      return e.denials.map((d) =>
+        workflowCommand('warning', `claude denied ${d.tool} ${JSON.stringify(d.input)}; allow it with ${d.rule}`, { title: `ccasp: task ${e.taskId} attempt ${e.attempt} was denied a tool` }),
+      );
     case 'task.failed':
       return [workflowCommand('error', e.error, { title: `ccasp: task ${e.taskId} failed` })];
     case 'phase.failed':

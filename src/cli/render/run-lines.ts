@@ -26,6 +26,8 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       return c.dim(`  · ${e.taskId} ${e.step}: ${e.detail}`);
     case 'task.attempt.failed':
       return c.yellow(`  ✖ ${e.taskId} attempt ${e.attempt} rejected: ${e.reason}${e.willRetry ? ' — retrying' : ''}`);
+    case 'task.denied':
+      return e.denials.map((d) => c.yellow(`  ⊘ ${e.taskId} attempt ${e.attempt}: claude denied ${d.tool} ${JSON.stringify(d.input)}; allow it with ${d.rule}`)).join('\n');
     case 'task.completed':
       return `  ${c.green('✔')} ${e.taskId} ${e.title} ${c.dim(`(${duration(e.durationMs)}, ${usd(e.costUsd)})`)}${e.summary ? ` — ${e.summary}` : ''}`;
     case 'task.blocked':

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import * as z from 'zod';
+import { permissionDenial } from '../../agents/permissions.js';
 import * as stream from '../../agents/stream.js';
 
 /**
@@ -61,6 +62,7 @@ const resultLine = z.looseObject({
   duration_ms: z.number().optional(),
   total_cost_usd: z.number().optional(),
   usage: usage.optional(),
+  permission_denials: stream.permissionDenials,
 });
 
 /** Renders one attempt's log; `text` is the file's content. */
@@ -214,6 +216,10 @@ function result(json: unknown, c: ChalkInstance, state: RenderState, push: (l: s
   ].filter(Boolean);
   push(`${failed ? c.red(what) : c.green(what)}${facts.length ? c.dim(` · ${facts.join(' · ')}`) : ''}`);
   for (const e of d.errors ?? []) push(c.red(`  ${e}`));
+  for (const denied of d.permission_denials ?? []) {
+    const { tool, input, rule } = permissionDenial(denied.tool_name, denied.tool_input);
+    push(c.yellow(`  ⊘ denied ${tool} ${shorten(oneLine(JSON.stringify(input)), LINE_CHARS)}; allow it with ${rule}`));
+  }
   const report = d.result?.trim();
   if (report && report !== state.lastText) for (const line of report.split('\n')) push(`  ${line}`);
 }

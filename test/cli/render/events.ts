@@ -9,6 +9,7 @@ export const sampleRun: OrchestratorEvent[] = [
   { type: 'task.started', taskId: 'T2', title: 'Write b', attempt: 1, specialist: 'l2-general-specialist', model: 'haiku', sessionId: 's2' },
   { type: 'task.progress', taskId: 'T1', attempt: 1, tokens: 130, toolCalls: 1 },
   { type: 'task.conflict', taskId: 'T2', paths: ['src/shared.ts'], willRetry: true },
+  { type: 'task.denied', taskId: 'T2', attempt: 1, denials: [{ tool: 'Bash', input: 'npm install left-pad', rule: 'Bash(npm install:*)' }] },
   { type: 'task.attempt.failed', taskId: 'T2', attempt: 1, reason: 'conflict with main in src/shared.ts', willRetry: true, durationMs: 1200 },
   { type: 'task.started', taskId: 'T2', title: 'Write b', attempt: 2, specialist: 'l2-general-specialist', model: 'haiku', sessionId: 's3' },
   { type: 'task.integrated', taskId: 'T1', commit: '0123456789abcdef0123456789abcdef01234567', how: 'merge' },

@@ -20,9 +20,10 @@ describe('GitHub Actions workflow commands', () => {
     expect(workflowCommand('notice', 'plain')).toBe('::notice::plain');
   });
 
-  it('annotates blocked tasks as warnings and failed phases and tasks as errors, each on one line', () => {
+  it('annotates denied tools and blocked tasks as warnings and failed phases and tasks as errors, each on one line', () => {
     const lines = sampleRun.flatMap((e) => annotationsFor(e, new Set(['T2'])));
     expect(lines).toEqual([
+      '::warning title=ccasp%3A task T2 attempt 1 was denied a tool::claude denied Bash "npm install left-pad"; allow it with Bash(npm install:*)',
       '::warning title=ccasp%3A task T2 is blocked::needs 50%25 of a key: yes, really%0Asecond line%0AWhat to do: set KEY, then unblock',
       '::error title=ccasp%3A task T3 failed::cannot be done',
       '::error title=ccasp%3A phase P1 (Base) failed::T3: cannot be done',

@@ -47,6 +47,7 @@ describe('line renderers', () => {
     expect(out.text()).not.toContain('progress');
     expect(eventLine(sampleRun.find((e) => e.type === 'task.progress')!, plain)).toBeUndefined();
     expect(out.text()).not.toMatch(/\u001b/);
+    expect(lines).toContain('03:04:05   ⊘ T2 attempt 1: claude denied Bash "npm install left-pad"; allow it with Bash(npm install:*)');
   });
 
   it('ndjson: every event, one valid object per line, with its time', () => {
