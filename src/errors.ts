@@ -63,6 +63,13 @@ export class InvalidStateError extends FileProblemsError {
   }
 }
 
+/** A specialist's definition (`.claude/agents/<name>.md`) states tool rules that are not rules. */
+export class InvalidSpecialistError extends FileProblemsError {
+  constructor(problems: readonly Problem[]) {
+    super('Invalid specialist definition', problems);
+  }
+}
+
 export class UsageError extends CcaspError {
   constructor(message: string) {
     super(message, ExitCode.invalidInput);

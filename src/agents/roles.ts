@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvalidSpecialistError } from '../errors.js';
 import { readRegularTextSync } from '../regular-file.js';
 import { splitToolRules, toolRuleProblem, type ToolPermissions } from '../plan/tool-rules.js';
 
@@ -25,8 +26,8 @@ export interface Role {
 /**
  * The specialist's definition: the project's own `.claude/agents/<name>.md` when it has one (users
  * tune their specialists), else the one ccasp ships. claude gets the body as the role; of the
- * frontmatter, ccasp reads `allowedTools` and `disallowedTools`. Throws, naming the file and field,
- * for a rule that is not one.
+ * frontmatter, ccasp reads `allowedTools` and `disallowedTools`. Throws InvalidSpecialistError,
+ * naming the file and field, for a rule that is not one.
  */
 export function loadRole(projectRoot: string, specialist: string): Role {
   const ownFile = path.join(projectRoot, '.claude', 'agents', `${specialist}.md`);
@@ -52,11 +53,12 @@ function rulesIn(frontmatter: string, field: string, file: string): string[] {
   const line = new RegExp(`^${field}:(.*)$`, 'm').exec(frontmatter);
   if (!line) return [];
   const value = (line[1] ?? '').trim().replace(/^(["'])(.*)\1$/, '$2');
-  if (value === '') throw new Error(`${file}: ${field}: write the rules on the field's own line, comma-separated, such as "${field}: Bash(npm test:*), Read"`);
+  const problem = (message: string) => new InvalidSpecialistError([{ file, path: field, message }]);
+  if (value === '') throw problem(`write the rules on the field's own line, comma-separated, such as "${field}: Bash(npm test:*), Read"`);
   const rules = splitToolRules(value);
   for (const rule of rules) {
-    const problem = toolRuleProblem(rule);
-    if (problem) throw new Error(`${file}: ${field}: ${problem}`);
+    const why = toolRuleProblem(rule);
+    if (why) throw problem(why);
   }
   return rules;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { AgentProgress } from '../agents/delegate.js';
 import type { BudgetPolicy } from '../orchestrator/budget.js';
+import { loadRole } from '../agents/roles.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode } from '../errors.js';
 import { EventBus, type RunOutcome } from '../orchestrator/events.js';
@@ -49,11 +50,13 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   };
   const c = chalkFor(globalColor(cmd), io, options.json ? 'stderr' : 'stdout');
   const isolationOptions: IsolationOptions = { isolation: options.isolation, branch: options.branch, allowDirty: options.allowDirty };
+  const route = (task: Task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel });
+  // The specialists' tool rules are checked as the plan is, before anything is created; each agent reads its own again.
+  for (const specialist of new Set(first.plan.phases.flatMap((p) => p.tasks.filter((t) => !t.systemStep).map((t) => route(t).specialist)))) loadRole(root, specialist);
 
   if (options.dryRun) {
     // With --json, stdout carries only events; the human schedule goes to stderr.
     const isolation = await describeIsolation(root, options.concurrency, isolationOptions);
-    const route = (task: Task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel });
     for (const line of renderDryRun(first.plan, options.concurrency, route, root, budget, c, isolation, options.reportFormat)) writeLine(options.json ? io.stderr : io.stdout, line);
     return ExitCode.ok;
   }

@@ -34,6 +34,15 @@ describe('ccasp run without agents', () => {
     expect(readFileSync(planFile(dir)).equals(before)).toBe(true);
   });
 
+  it("exits 2 on a specialist's tool rule that is not one, naming its file and field, before anything is created", async () => {
+    const dir = makeProject(simplePlan);
+    const role = writeFile(dir, '.claude/agents/l2-general-specialist.md', '---\nname: l2-general-specialist\nallowedTools: Read, npm test\n---\nDo it.\n');
+    const r = await runCli(['run', 'plan', '--claude-bin', '/nonexistent/claude'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`Invalid specialist definition:\n  ${role}: allowedTools: expected a rule in claude's syntax`);
+    expect(existsSync(path.join(dir, '.claude', 'orchestrator'))).toBe(false);
+  });
+
   it('refuses state that belongs to another plan unless told --fresh', async () => {
     const dir = makeProject(simplePlan);
     writeFile(dir, 'other/PROGRESS.json', { ...simplePlan, plan_id: 'other' });
