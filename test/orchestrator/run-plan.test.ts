@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WriteError } from '../../src/errors.js';
 import type { RunState } from '../../src/orchestrator/run-state.js';
+import { newState } from '../../src/state/new-state.js';
 import { answer, blocked, complete, ended, eventsOf, failed, harness, held, phase, plan, task } from './harness.js';
 
 const twoPhases = () =>
@@ -113,6 +114,17 @@ describe('runPlan: when an attempt fails', () => {
     expect(h.types().filter((t) => t.startsWith('task.'))).toEqual(['task.started', 'task.denied', 'task.attempt.failed', 'task.started', 'task.completed']);
     expect(h.onDisk().books.attempts.map((a) => a.denials)).toEqual([[denial], undefined]);
     expect(h.requests[1]!.previous).toEqual([expect.objectContaining({ attempt: 1, denials: [denial] })]);
+  });
+
+  it("tells a resumed run's retry what an earlier run's attempt was denied", async () => {
+    const denial = { tool: 'Bash', input: 'npm install left-pad', rule: 'Bash(npm install:*)' };
+    const p = plan(phase('P1', [task('A')]));
+    const books = newState(p, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z');
+    const usage = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 };
+    books.attempts.push({ taskId: 'A', attempt: 1, outcome: 'retry', reason: 'no report', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000, costUsd: 0, usage, denials: [denial] });
+    const h = harness(p, { books, agent: (r) => complete(r) });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests[0]!.previous).toEqual([{ attempt: 1, reason: 'no report', denials: [denial] }]);
   });
 
   it('blocks a task that fails the same way twice with no file changed (the circuit breaker)', async () => {
