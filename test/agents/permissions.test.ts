@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeArgs, type ClaudeOptions } from '../../src/agents/delegate.js';
+import { claudeArgs, redactResult, type ClaudeOptions } from '../../src/agents/delegate.js';
 import { agentToolPermissions, bashRules, permissionDenial } from '../../src/agents/permissions.js';
 import type { AgentRequest } from '../../src/agents/request.js';
 import { loadRole } from '../../src/agents/roles.js';
@@ -78,6 +78,19 @@ describe('a denied call', () => {
     expect(permissionDenial('WebFetch', { url: 'https://example.org/a', prompt: 'x' })).toEqual({ tool: 'WebFetch', input: 'https://example.org/a', rule: 'WebFetch(domain:example.org)' });
     expect(permissionDenial('Write', { file_path: '/etc/hosts', content: 'x' })).toEqual({ tool: 'Write', input: '/etc/hosts', rule: 'Write' });
     expect(permissionDenial('mcp__x__y', { q: 1 })).toEqual({ tool: 'mcp__x__y', input: '{"q":1}', rule: 'mcp__x__y' });
+  });
+});
+
+describe('a denial kept or shown', () => {
+  it('is scrubbed of secrets like the rest of what claude said', () => {
+    const result = { isError: false, subtype: 'success', text: '', errors: [], numTurns: 1, durationMs: 1, costUsd: 0, usage: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 } };
+    const denials = [permissionDenial('Bash', { command: 'curl -H "Authorization: sk-secret-1234567890" x' }), permissionDenial('Bash', { command: 'sk-secret-1234567890 --go' })];
+    const scrubbed = redactResult({ ...result, denials }, (t) => t.replaceAll('sk-secret-1234567890', '[redacted]'));
+    expect(JSON.stringify(scrubbed.denials)).not.toContain('sk-secret');
+    expect(scrubbed.denials).toEqual([
+      { tool: 'Bash', input: 'curl -H "Authorization: [redacted]" x', rule: 'Bash(curl:*)' },
+      { tool: 'Bash', input: '[redacted] --go', rule: 'Bash([redacted]:*)' },
+    ]);
   });
 });
 
