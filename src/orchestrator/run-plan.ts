@@ -91,9 +91,16 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
         }
         // Pick its ready tasks and delegate each.
         const holding = [...running.keys()].map((id) => run.schedule.graph.tasks.get(id)!);
-        for (const task of run.schedule.next(phaseIndex, statusOf, holding, settings.concurrency - running.size)) {
-          if (task.systemStep) continue;
-          const slot = runTask(task, phase, context).then((outcome) => ({ task, outcome }));
+        const starting = run.schedule.next(phaseIndex, statusOf, holding, settings.concurrency - running.size).filter((t) => !t.systemStep);
+        for (const [i, task] of starting.entries()) {
+          // Each agent starts with its share of the cost limit reserved, or waits for running ones to settle.
+          const reservation = run.reserveCost(task.id, starting.length - i);
+          if (reservation === 'wait') {
+            // With nothing running nothing is reserved: it waits only because nothing is left.
+            if (running.size === 0) return await finish('budget', `cost budget reached: nothing is left of $${(settings.budget.maxCostUsd ?? 0).toFixed(2)} to start an agent with`);
+            break;
+          }
+          const slot = runTask(task, phase, context, reservation).then((outcome) => ({ task, outcome }));
           // Raced below; a failure after another has ended the run must not go unhandled.
           slot.catch(() => undefined);
           running.set(task.id, slot);

@@ -8,7 +8,7 @@ import type { FileSnapshot } from '../state/run-files.js';
 import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from '../state/schema.js';
 import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import { STATE_VERSION } from '../state/version.js';
-import type { BudgetPolicy } from './budget.js';
+import { costReservation, type BudgetPolicy } from './budget.js';
 import type { RunOutcome } from './events.js';
 import { attemptRecord, type AttemptEnd } from './attempt-record.js';
 import { Schedule } from './schedule.js';
@@ -38,6 +38,8 @@ export class RunState {
   private status: OrchestratorState['status'];
   private spawned: number;
   private limits: Pick<OrchestratorState['tokenBudget'], 'limit' | 'costLimitUsd' | 'compactionThreshold' | 'lastCompaction'>;
+  /** Per running task, what its agent reserved of the cost limit; in memory only, settled by attemptEnded. */
+  private readonly reservations = new Map<string, number>();
   private github: GithubConfig | null;
   private readonly origin: Pick<OrchestratorState, 'planId' | 'planPath' | 'initialized'>;
   private isolation: Pick<OrchestratorState, 'isolation' | 'integrationBranch'>;
@@ -148,6 +150,13 @@ export class RunState {
     return this.spawned;
   }
 
+  /** What running agents have reserved of the cost limit and not yet settled. */
+  reservedUsd(): number {
+    let sum = 0;
+    for (const usd of this.reservations.values()) sum += usd;
+    return sum;
+  }
+
   // ── Transitions ────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -181,6 +190,7 @@ export class RunState {
       }
     }
     this.agents.clear();
+    this.reservations.clear();
     if (options.retryBlocked) this.blocked = [];
     this.status = 'active';
     // This run's limits replace the last run's: resuming with a higher limit goes on from here.
@@ -188,6 +198,20 @@ export class RunState {
     this.limits = { ...this.limits, limit: tokenLimit, costLimitUsd: maxCostUsd, compactionThreshold };
     this.plan.phases.forEach((phase, i) => this.settlePhase(i, phase.status, at));
     return { requeued, unblocked };
+  }
+
+  /**
+   * Reserves what the task's next agent may spend of the cost limit (see costReservation), before it
+   * starts; `startingNow` agents, this one included, start together. Returns the amount, 'wait' when
+   * it must wait for running agents to settle, or undefined without a cost limit.
+   */
+  reserveCost(taskId: string, startingNow: number): number | 'wait' | undefined {
+    const limitUsd = this.limits.costLimitUsd;
+    if (limitUsd === null) return undefined;
+    const usd = costReservation({ limitUsd, spentUsd: this.budget().costUsd, reservedUsd: this.reservedUsd(), tasksLeft: this.agentTasksLeft(), startingNow });
+    if (usd === undefined) return 'wait';
+    this.reservations.set(taskId, usd);
+    return usd;
   }
 
   taskStarted(agent: ActiveAgent): void {
@@ -208,6 +232,8 @@ export class RunState {
     const record = attemptRecord(task.id, ended);
     this.remember(record);
     this.agents.delete(task.id);
+    // Settled: the attempt's real cost is in the books now, in place of what it reserved.
+    this.reservations.delete(task.id);
     const { outcome, at } = ended;
     const progress = this.need(task.id);
     const base = { ...progress, completedAt: undefined, completedBy: undefined, blocker: undefined, attempts: record.attempt };
@@ -288,6 +314,7 @@ export class RunState {
   finished(outcome: RunOutcome): void {
     this.status = outcome === 'rate-limited' || outcome === 'budget' ? 'paused' : outcome;
     this.agents.clear();
+    this.reservations.clear();
   }
 
   /** Where GitHub sync stands after a run: the link used, the last delivery, what is still queued. */

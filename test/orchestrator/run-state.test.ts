@@ -221,3 +221,37 @@ describe('RunState: a person editing PROGRESS.json during the run', () => {
     expect(b.status).toBe('pending');
   });
 });
+
+describe('RunState: reservations and agents at once', () => {
+  const withResult = (costUsd: number, apiRetries: { status?: number; message: string }[] = []) => ({
+    end: { kind: 'exited' as const, code: 0 },
+    result: { isError: false, subtype: 'success', text: '', errors: [], numTurns: 1, durationMs: 1, costUsd, usage: { inputTokens: 1, outputTokens: 1, cacheCreationTokens: 0, cacheReadTokens: 0 } },
+    apiRetries,
+    sessionId: 's',
+    logFile: 'l',
+    stderrTail: '',
+    startedAt: AT,
+    finishedAt: LATER,
+    durationMs: 1,
+  });
+
+  it('reserves out of what is neither spent nor reserved, and an attempt\'s end settles its reservation to what it spent', () => {
+    const [a, b, c] = [task('A'), task('B'), task('C')];
+    const run = stateOf(plan(phase('P1', [a, b, c])));
+    run.begin({ retryBlocked: false, policy: { ...POLICY, maxCostUsd: 3 } }, AT);
+    expect([run.reserveCost('A', 3), run.reserveCost('B', 2), run.reserveCost('C', 1)]).toEqual([1, 1, 1]);
+    expect(run.reservedUsd()).toBe(3);
+    start(run, 'A');
+    run.attemptEnded(a, { attempt: 1, outcome: COMPLETED, result: withResult(0.4), startedAt: AT, at: LATER, completedBy: 'x' });
+    expect(run.reservedUsd()).toBe(2);
+    expect(run.budget().costUsd).toBe(0.4);
+    run.finished('paused');
+    expect(run.reservedUsd()).toBe(0);
+  });
+
+  it('has no reservation to make without a cost limit', () => {
+    const run = stateOf(plan(phase('P1', [task('A')])));
+    run.begin({ retryBlocked: false, policy: POLICY }, AT);
+    expect(run.reserveCost('A', 1)).toBeUndefined();
+  });
+});
