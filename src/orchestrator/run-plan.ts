@@ -27,7 +27,7 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
   const budget = new BudgetWatch(run, settings.budget, ports, control);
 
   // Load: the state on disk agrees with the plan before anything runs.
-  const { requeued, unblocked } = run.begin({ retryBlocked: settings.retryBlocked, policy: settings.budget }, started.toISOString());
+  const { requeued, unblocked } = run.begin({ retryBlocked: settings.retryBlocked, policy: settings.budget, concurrency: settings.concurrency }, started.toISOString());
   await ports.save();
   ports.emit({
     type: 'run.started',
@@ -67,6 +67,7 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
       costUsd: books.costUsd,
       tokens: books.used,
       agentsSpawned: run.agentsSpawned(),
+      concurrency: run.concurrency().current,
     });
     return { outcome, reason };
   };
@@ -91,7 +92,7 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
         }
         // Pick its ready tasks and delegate each.
         const holding = [...running.keys()].map((id) => run.schedule.graph.tasks.get(id)!);
-        const starting = run.schedule.next(phaseIndex, statusOf, holding, settings.concurrency - running.size).filter((t) => !t.systemStep);
+        const starting = run.schedule.next(phaseIndex, statusOf, holding, run.concurrency().current - running.size).filter((t) => !t.systemStep);
         for (const [i, task] of starting.entries()) {
           // Each agent starts with its share of the cost limit reserved, or waits for running ones to settle.
           const reservation = run.reserveCost(task.id, starting.length - i);

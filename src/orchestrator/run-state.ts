@@ -9,6 +9,7 @@ import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from '../st
 import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import { STATE_VERSION } from '../state/version.js';
 import { costReservation, type BudgetPolicy } from './budget.js';
+import { afterAttempt, initialConcurrency, isRateLimitStatus, type Concurrency } from './concurrency.js';
 import type { RunOutcome } from './events.js';
 import { attemptRecord, type AttemptEnd } from './attempt-record.js';
 import { Schedule } from './schedule.js';
@@ -40,6 +41,8 @@ export class RunState {
   private limits: Pick<OrchestratorState['tokenBudget'], 'limit' | 'costLimitUsd' | 'compactionThreshold' | 'lastCompaction'>;
   /** Per running task, what its agent reserved of the cost limit; in memory only, settled by attemptEnded. */
   private readonly reservations = new Map<string, number>();
+  /** Agents at once, as rate limits allow; undefined until a run begins and in files older than it. */
+  private pace: Concurrency | undefined;
   private github: GithubConfig | null;
   private readonly origin: Pick<OrchestratorState, 'planId' | 'planPath' | 'initialized'>;
   private isolation: Pick<OrchestratorState, 'isolation' | 'integrationBranch'>;
@@ -69,6 +72,7 @@ export class RunState {
     this.spawned = books.metrics.totalAgentsSpawned;
     const { limit, costLimitUsd, compactionThreshold, lastCompaction } = books.tokenBudget;
     this.limits = { limit, costLimitUsd, compactionThreshold, lastCompaction };
+    this.pace = books.concurrency ? { ...books.concurrency, calm: 0 } : undefined;
     this.github = books.githubConfig;
     const { planId, planPath, initialized, isolation, integrationBranch } = books;
     this.origin = { planId, planPath, initialized };
@@ -150,6 +154,12 @@ export class RunState {
     return this.spawned;
   }
 
+  /** How many agents may run at once now, and the configured most. */
+  concurrency(): { current: number; max: number } {
+    const { current, max } = this.pace ?? initialConcurrency(1);
+    return { current, max };
+  }
+
   /** What running agents have reserved of the cost limit and not yet settled. */
   reservedUsd(): number {
     let sum = 0;
@@ -164,7 +174,7 @@ export class RunState {
    * recorded as interrupted), blocked and failed ones too when asked, and the run is active. Phases
    * whose file status disagrees with their tasks take their tasks' word.
    */
-  begin(options: { retryBlocked: boolean; policy: BudgetPolicy }, at: string): { requeued: string[]; unblocked: string[] } {
+  begin(options: { retryBlocked: boolean; policy: BudgetPolicy; concurrency: number }, at: string): { requeued: string[]; unblocked: string[] } {
     const requeued: string[] = [];
     const unblocked: string[] = [];
     for (const [taskId, progress] of this.tasks) {
@@ -191,6 +201,8 @@ export class RunState {
     }
     this.agents.clear();
     this.reservations.clear();
+    // Each run starts at its configured figure: the last run's rate limits may have passed.
+    this.pace = initialConcurrency(options.concurrency);
     if (options.retryBlocked) this.blocked = [];
     this.status = 'active';
     // This run's limits replace the last run's: resuming with a higher limit goes on from here.
@@ -234,7 +246,11 @@ export class RunState {
     this.agents.delete(task.id);
     // Settled: the attempt's real cost is in the books now, in place of what it reserved.
     this.reservations.delete(task.id);
-    const { outcome, at } = ended;
+    const { outcome, at, result } = ended;
+    if (this.pace && result) {
+      const rateLimited = result.apiRetries.some((r) => isRateLimitStatus(r.status)) || isRateLimitStatus(result.result?.apiErrorStatus);
+      this.pace = afterAttempt(this.pace, { rateLimited, startedAt: ended.startedAt, at });
+    }
     const progress = this.need(task.id);
     const base = { ...progress, completedAt: undefined, completedBy: undefined, blocker: undefined, attempts: record.attempt };
     switch (outcome.kind) {
@@ -389,6 +405,7 @@ export class RunState {
         averageTaskDuration: completed.length === 0 ? 0 : Math.round(completed.reduce((ms, a) => ms + a.durationMs, 0) / completed.length),
       },
       ...this.isolation,
+      ...(this.pace ? { concurrency: this.concurrency() } : {}),
     };
   }
 

@@ -6,6 +6,7 @@ import type { Workspace } from '../worktree/workspace.js';
 import type { BudgetWatch } from './budget-watch.js';
 import type { RunControl } from './control.js';
 import { decide, followsConflict, mergeFailed, nextStep, workspaceFailed, type AttemptContext, type AttemptFacts } from './decide.js';
+import { RAISE_AFTER } from './concurrency.js';
 import type { Outcome } from './outcome.js';
 import type { RunPorts, RunSettings } from './ports.js';
 import type { RunState } from './run-state.js';
@@ -140,8 +141,14 @@ async function record(
 ): Promise<Outcome> {
   const { run, ports, control } = ctx;
   const { outcome, attempt } = ended;
+  const before = run.concurrency().current;
   const phase = run.attemptEnded(task, { ...ended, at: ports.now().toISOString(), completedBy: route.specialist });
   await ports.save();
+  const pace = run.concurrency();
+  if (pace.current !== before) {
+    const reason = pace.current < before ? `${task.id} was rate limited by the API` : `no rate limit in the last ${RAISE_AFTER} attempts`;
+    ports.emit({ type: 'run.concurrency', concurrency: pace.current, max: pace.max, reason });
+  }
   // Only once the record says completed: a kill before this leaves a worktree that recovery removes.
   if (ws) await release(ctx, task, ws, outcome.kind === 'completed' ? 'integrated' : 'keep');
   await ctx.budget.check();

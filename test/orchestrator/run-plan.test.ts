@@ -276,6 +276,46 @@ describe('runPlan: a cost limit that holds with agents in parallel', () => {
   });
 });
 
+describe('runPlan: agents at once follow the API\'s rate limits', () => {
+  const rateLimited = (r: Parameters<typeof complete>[0]) => ({ ...complete(r), apiRetries: [{ status: 429, message: 'rate_limit' }] });
+
+  it('halves the figure when an agent was rate limited, raises it after calm attempts, and says so in events and state.json', async () => {
+    const p = plan(phase('P1', Array.from({ length: 12 }, (_, i) => task(`T${i + 1}`))));
+    let running = 0;
+    /** At each agent's start: how many run, and the figure then. */
+    const starts: [number, number][] = [];
+    const h = harness(p, {
+      settings: { concurrency: 4 },
+      agent: async (r) => {
+        running++;
+        starts.push([running, h.run.concurrency().current]);
+        await settle();
+        running--;
+        return r.task.id === 'T1' ? rateLimited(r) : complete(r);
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    const moves = eventsOf(h.events, 'run.concurrency');
+    expect(moves[0]).toEqual({ type: 'run.concurrency', concurrency: 2, max: 4, reason: 'T1 was rate limited by the API' });
+    expect(moves.slice(1).map((e) => e.concurrency)).toEqual([3, 4]);
+    expect(moves[1]!.reason).toBe('no rate limit in the last 3 attempts');
+    // No agent started beyond the figure of its moment; after the cut, fewer ran at once.
+    for (const [atOnce, figure] of starts) expect(atOnce).toBeLessThanOrEqual(figure);
+    expect(starts.some(([, figure]) => figure === 2)).toBe(true);
+    expect(h.saves.some((s) => s.books.concurrency?.current === 2)).toBe(true);
+    expect(h.onDisk().books.concurrency).toEqual({ current: 4, max: 4 });
+    expect(eventsOf(h.events, 'run.finished')[0]!.concurrency).toBe(4);
+  });
+
+  it('never drops below one agent, and the run still completes', async () => {
+    const p = plan(phase('P1', [task('A'), task('B'), task('C')]));
+    const h = harness(p, { settings: { concurrency: 2 }, agent: (r) => rateLimited(r) });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.onDisk().books.concurrency).toEqual({ current: 1, max: 2 });
+    expect(eventsOf(h.events, 'run.finished')[0]!.concurrency).toBe(1);
+  });
+});
+
 describe('runPlan: stopping and going on', () => {
   it('pauses at the token limit and a higher limit goes on exactly where it stopped', async () => {
     const p = plan(phase('P1', [task('A'), task('B'), task('C')]));
