@@ -83,6 +83,13 @@ export class NotAFileError extends CcaspError {
   }
 }
 
+/** claude's own settings file (`~/.claude.json`) is broken: every agent would fail on it. */
+export class ClaudeConfigError extends CcaspError {
+  constructor(message: string) {
+    super(message, ExitCode.invalidInput);
+  }
+}
+
 export class LockHeldError extends CcaspError {
   constructor(message: string) {
     super(message, ExitCode.locked);

@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AgentProgress } from '../agents/delegate.js';
+import { checkClaudeConfigBeforeRun, claudeConfigWarning } from '../agents/claude-config.js';
 import type { BudgetPolicy } from '../orchestrator/budget.js';
 import { loadRole } from '../agents/roles.js';
 import { routeTask } from '../agents/route.js';
@@ -61,6 +62,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     return ExitCode.ok;
   }
 
+  // Before anything is created: a broken file would fail every agent, and the first would replace it.
+  const claudeConfig = await checkClaudeConfigBeforeRun(io.env);
   await makeOrchestratorDir(root);
   const lock = await acquireLock(lockPath(root), { command: 'ccasp run' });
   try {
@@ -167,6 +170,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       await files.save().catch(() => undefined);
       throw error;
     } finally {
+      const damaged = await claudeConfigWarning(claudeConfig);
+      if (damaged) bus.emit({ type: 'run.notice', level: 'warning', message: damaged });
       output.end();
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       if (isolation.mode === 'worktree' && worktrees) {

@@ -53,6 +53,8 @@ export interface OrchestratorSummary {
   readonly costUsd: number;
   readonly costLimitUsd: number | null;
   readonly lastCompaction: string | null;
+  /** Agents at once as the last run left it (lowered after rate limits), or null before any run recorded it. */
+  readonly concurrency: { current: number; max: number } | null;
   /** Tokens and cost measured per phase and per task (tasks that ran at least once). */
   readonly byPhase: { id: string; tokens: number; costUsd: number }[];
   readonly byTask: { id: string; phaseId: string; attempts: number; tokens: number; costUsd: number }[];
@@ -106,6 +108,7 @@ export function statusReport(doc: PlanDocument, stateFile: string, state: StateR
             costUsd: state.state.tokenBudget.costUsd,
             costLimitUsd: state.state.tokenBudget.costLimitUsd,
             lastCompaction: state.state.tokenBudget.lastCompaction,
+            concurrency: state.state.concurrency ?? null,
             ...spending(plan, state.state.attempts),
           }
         : null,

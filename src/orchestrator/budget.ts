@@ -40,3 +40,33 @@ export function perTaskCapUsd(policy: BudgetPolicy, spentUsd: number, tasksLeft:
   const left = Math.max(0, policy.maxCostUsd - spentUsd);
   return Math.min(left, (left / tasksLeft) * 2);
 }
+
+/** Where a cost limit stands when an agent is about to start. */
+export interface CostBooks {
+  readonly limitUsd: number;
+  readonly spentUsd: number;
+  /** What running agents have reserved and not yet settled. */
+  readonly reservedUsd: number;
+  /** Agent tasks pending or running (see perTaskCapUsd). */
+  readonly tasksLeft: number;
+  /** Agents starting together, this one included: what is free is split evenly among them. */
+  readonly startingNow: number;
+}
+
+/**
+ * What an agent about to start reserves out of a cost limit (its claude --max-budget-usd), or
+ * undefined when it must wait: the per-task cap, or less when the agents starting together would
+ * otherwise claim more than is free (what is neither spent nor reserved), then what is free split
+ * evenly among them. Below half the cap it waits for running agents to settle rather than start
+ * with too little to finish; with nothing reserved it takes what it can, and with nothing left at
+ * all it waits for ever: the caller ends the run at the limit.
+ */
+export function costReservation(books: CostBooks): number | undefined {
+  const left = Math.max(0, books.limitUsd - books.spentUsd);
+  const free = Math.max(0, left - books.reservedUsd);
+  const cap = Math.min(left, (left / Math.max(1, books.tasksLeft)) * 2);
+  const usd = Math.min(cap, free / Math.max(1, books.startingNow));
+  if (usd <= 0) return undefined;
+  if (books.reservedUsd > 0 && usd < cap / 2) return undefined;
+  return usd;
+}

@@ -33,6 +33,7 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('run.notice'), level: z.enum(['info', 'warning']), message: z.string() }),
   z.strictObject({ type: z.literal('run.waiting'), taskId: id, until: z.iso.datetime(), remainingMs: ms }),
+  z.strictObject({ type: z.literal('run.concurrency'), concurrency: z.number().int().positive(), max: z.number().int().positive(), reason: z.string() }),
   z.strictObject({ type: z.literal('budget.threshold'), used: count, limit: count, memoryFile: z.string() }),
   z.strictObject({ type: z.literal('phase.started'), phaseId: id, name: z.string() }),
   z.strictObject({
@@ -88,6 +89,7 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     costUsd: usd,
     tokens: count,
     agentsSpawned: count,
+    concurrency: z.number().int().positive(),
   }),
 ]);
 

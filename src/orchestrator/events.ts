@@ -20,6 +20,8 @@ export type OrchestratorEvent =
   | { readonly type: 'run.notice'; readonly level: 'info' | 'warning'; readonly message: string }
   /** A usage limit: waiting until `until` (ISO-8601), repeated as a countdown. */
   | { readonly type: 'run.waiting'; readonly taskId: string; readonly until: string; readonly remainingMs: number }
+  /** Agents at once moved: halved after a rate limit, or one up after attempts with none; never above `max`. */
+  | { readonly type: 'run.concurrency'; readonly concurrency: number; readonly max: number; readonly reason: string }
   /** Past the compaction threshold: earlier work was summarised into `memoryFile` for later prompts. */
   | { readonly type: 'budget.threshold'; readonly used: number; readonly limit: number; readonly memoryFile: string }
   | { readonly type: 'phase.started'; readonly phaseId: string; readonly name: string }
@@ -107,6 +109,8 @@ export type OrchestratorEvent =
       readonly costUsd: number;
       readonly tokens: number;
       readonly agentsSpawned: number;
+      /** Agents at once when the run ended (lower than run.started's after rate limits). */
+      readonly concurrency: number;
     };
 
 /** A subscriber; one that throws is reported once and then left out, never stopping the run. */

@@ -27,7 +27,7 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
   const budget = new BudgetWatch(run, settings.budget, ports, control);
 
   // Load: the state on disk agrees with the plan before anything runs.
-  const { requeued, unblocked } = run.begin({ retryBlocked: settings.retryBlocked, policy: settings.budget }, started.toISOString());
+  const { requeued, unblocked } = run.begin({ retryBlocked: settings.retryBlocked, policy: settings.budget, concurrency: settings.concurrency }, started.toISOString());
   await ports.save();
   ports.emit({
     type: 'run.started',
@@ -67,6 +67,7 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
       costUsd: books.costUsd,
       tokens: books.used,
       agentsSpawned: run.agentsSpawned(),
+      concurrency: run.concurrency().current,
     });
     return { outcome, reason };
   };
@@ -91,9 +92,16 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
         }
         // Pick its ready tasks and delegate each.
         const holding = [...running.keys()].map((id) => run.schedule.graph.tasks.get(id)!);
-        for (const task of run.schedule.next(phaseIndex, statusOf, holding, settings.concurrency - running.size)) {
-          if (task.systemStep) continue;
-          const slot = runTask(task, phase, context).then((outcome) => ({ task, outcome }));
+        const starting = run.schedule.next(phaseIndex, statusOf, holding, run.concurrency().current - running.size).filter((t) => !t.systemStep);
+        for (const [i, task] of starting.entries()) {
+          // Each agent starts with its share of the cost limit reserved, or waits for running ones to settle.
+          const reservation = run.reserveCost(task.id, starting.length - i);
+          if (reservation === 'wait') {
+            // With nothing running nothing is reserved: it waits only because nothing is left.
+            if (running.size === 0) return await finish('budget', `cost budget reached: nothing is left of $${(settings.budget.maxCostUsd ?? 0).toFixed(2)} to start an agent with`);
+            break;
+          }
+          const slot = runTask(task, phase, context, reservation).then((outcome) => ({ task, outcome }));
           // Raced below; a failure after another has ended the run must not go unhandled.
           slot.catch(() => undefined);
           running.set(task.id, slot);

@@ -8,7 +8,8 @@ import type { FileSnapshot } from '../state/run-files.js';
 import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from '../state/schema.js';
 import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import { STATE_VERSION } from '../state/version.js';
-import type { BudgetPolicy } from './budget.js';
+import { costReservation, type BudgetPolicy } from './budget.js';
+import { afterAttempt, initialConcurrency, isRateLimitStatus, type Concurrency } from './concurrency.js';
 import type { RunOutcome } from './events.js';
 import { attemptRecord, type AttemptEnd } from './attempt-record.js';
 import { Schedule } from './schedule.js';
@@ -38,6 +39,10 @@ export class RunState {
   private status: OrchestratorState['status'];
   private spawned: number;
   private limits: Pick<OrchestratorState['tokenBudget'], 'limit' | 'costLimitUsd' | 'compactionThreshold' | 'lastCompaction'>;
+  /** Per running task, what its agent reserved of the cost limit; in memory only, settled by attemptEnded. */
+  private readonly reservations = new Map<string, number>();
+  /** Agents at once, as rate limits allow; undefined until a run begins and in files older than it. */
+  private pace: Concurrency | undefined;
   private github: GithubConfig | null;
   private readonly origin: Pick<OrchestratorState, 'planId' | 'planPath' | 'initialized'>;
   private isolation: Pick<OrchestratorState, 'isolation' | 'integrationBranch'>;
@@ -67,6 +72,7 @@ export class RunState {
     this.spawned = books.metrics.totalAgentsSpawned;
     const { limit, costLimitUsd, compactionThreshold, lastCompaction } = books.tokenBudget;
     this.limits = { limit, costLimitUsd, compactionThreshold, lastCompaction };
+    this.pace = books.concurrency ? { ...books.concurrency, calm: 0 } : undefined;
     this.github = books.githubConfig;
     const { planId, planPath, initialized, isolation, integrationBranch } = books;
     this.origin = { planId, planPath, initialized };
@@ -148,6 +154,19 @@ export class RunState {
     return this.spawned;
   }
 
+  /** How many agents may run at once now, and the configured most. */
+  concurrency(): { current: number; max: number } {
+    const { current, max } = this.pace ?? initialConcurrency(1);
+    return { current, max };
+  }
+
+  /** What running agents have reserved of the cost limit and not yet settled. */
+  reservedUsd(): number {
+    let sum = 0;
+    for (const usd of this.reservations.values()) sum += usd;
+    return sum;
+  }
+
   // ── Transitions ────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -155,7 +174,7 @@ export class RunState {
    * recorded as interrupted), blocked and failed ones too when asked, and the run is active. Phases
    * whose file status disagrees with their tasks take their tasks' word.
    */
-  begin(options: { retryBlocked: boolean; policy: BudgetPolicy }, at: string): { requeued: string[]; unblocked: string[] } {
+  begin(options: { retryBlocked: boolean; policy: BudgetPolicy; concurrency: number }, at: string): { requeued: string[]; unblocked: string[] } {
     const requeued: string[] = [];
     const unblocked: string[] = [];
     for (const [taskId, progress] of this.tasks) {
@@ -181,6 +200,9 @@ export class RunState {
       }
     }
     this.agents.clear();
+    this.reservations.clear();
+    // Each run starts at its configured figure: the last run's rate limits may have passed.
+    this.pace = initialConcurrency(options.concurrency);
     if (options.retryBlocked) this.blocked = [];
     this.status = 'active';
     // This run's limits replace the last run's: resuming with a higher limit goes on from here.
@@ -188,6 +210,20 @@ export class RunState {
     this.limits = { ...this.limits, limit: tokenLimit, costLimitUsd: maxCostUsd, compactionThreshold };
     this.plan.phases.forEach((phase, i) => this.settlePhase(i, phase.status, at));
     return { requeued, unblocked };
+  }
+
+  /**
+   * Reserves what the task's next agent may spend of the cost limit (see costReservation), before it
+   * starts; `startingNow` agents, this one included, start together. Returns the amount, 'wait' when
+   * it must wait for running agents to settle, or undefined without a cost limit.
+   */
+  reserveCost(taskId: string, startingNow: number): number | 'wait' | undefined {
+    const limitUsd = this.limits.costLimitUsd;
+    if (limitUsd === null) return undefined;
+    const usd = costReservation({ limitUsd, spentUsd: this.budget().costUsd, reservedUsd: this.reservedUsd(), tasksLeft: this.agentTasksLeft(), startingNow });
+    if (usd === undefined) return 'wait';
+    this.reservations.set(taskId, usd);
+    return usd;
   }
 
   taskStarted(agent: ActiveAgent): void {
@@ -208,7 +244,13 @@ export class RunState {
     const record = attemptRecord(task.id, ended);
     this.remember(record);
     this.agents.delete(task.id);
-    const { outcome, at } = ended;
+    // Settled: the attempt's real cost is in the books now, in place of what it reserved.
+    this.reservations.delete(task.id);
+    const { outcome, at, result } = ended;
+    if (this.pace && result) {
+      const rateLimited = result.apiRetries.some((r) => isRateLimitStatus(r.status)) || isRateLimitStatus(result.result?.apiErrorStatus);
+      this.pace = afterAttempt(this.pace, { rateLimited, startedAt: ended.startedAt, at });
+    }
     const progress = this.need(task.id);
     const base = { ...progress, completedAt: undefined, completedBy: undefined, blocker: undefined, attempts: record.attempt };
     switch (outcome.kind) {
@@ -288,6 +330,7 @@ export class RunState {
   finished(outcome: RunOutcome): void {
     this.status = outcome === 'rate-limited' || outcome === 'budget' ? 'paused' : outcome;
     this.agents.clear();
+    this.reservations.clear();
   }
 
   /** Where GitHub sync stands after a run: the link used, the last delivery, what is still queued. */
@@ -362,6 +405,7 @@ export class RunState {
         averageTaskDuration: completed.length === 0 ? 0 : Math.round(completed.reduce((ms, a) => ms + a.durationMs, 0) / completed.length),
       },
       ...this.isolation,
+      ...(this.pace ? { concurrency: this.concurrency() } : {}),
     };
   }
 

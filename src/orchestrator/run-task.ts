@@ -7,7 +7,7 @@ import type { Workspace } from '../worktree/workspace.js';
 import type { BudgetWatch } from './budget-watch.js';
 import type { RunControl } from './control.js';
 import { decide, followsConflict, mergeFailed, nextStep, workspaceFailed, type AttemptContext, type AttemptFacts } from './decide.js';
-import { perTaskCapUsd } from './budget.js';
+import { RAISE_AFTER } from './concurrency.js';
 import type { Outcome } from './outcome.js';
 import type { RunPorts, RunSettings } from './ports.js';
 import type { RunState } from './run-state.js';
@@ -23,9 +23,10 @@ export interface TaskRunContext {
 /**
  * One task's attempts, in its slot: each attempt is started (on disk before the agent runs),
  * delegated, decided, recorded and reported; a retry goes again with what went wrong, a usage limit
- * waits for its reset without spending a retry. Returns the last attempt's outcome.
+ * waits for its reset without spending a retry. `reservation` is what the first attempt reserved of
+ * a cost limit (undefined without one); each later one reserves anew. Returns the last attempt's outcome.
  */
-export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Promise<Outcome> {
+export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, reservation: number | undefined): Promise<Outcome> {
   const { run, settings, ports, control } = ctx;
   const route = ports.route(task);
   const earlier = run.attemptsOf(task.id);
@@ -49,7 +50,6 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
     } catch (error) {
       return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
     }
-    const cap = perTaskCapUsd(settings.budget, run.budget().costUsd, run.agentTasksLeft());
     const context = ctx.budget.earlierWork();
     let pidSaved: Promise<void> | undefined;
     const result = await ports.delegate(
@@ -62,7 +62,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
         sessionId,
         previous,
         ...(context ? { earlierWork: context } : {}),
-        ...(cap !== undefined ? { maxBudgetUsd: cap } : {}),
+        ...(reservation !== undefined ? { maxBudgetUsd: reservation } : {}),
         ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
       },
       control.agents.signal,
@@ -92,6 +92,9 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
     }
     // A person may skip the task in PROGRESS.json while it waits for its next attempt.
     if (control.stopping || run.statusOf(task.id) === 'skipped') return outcome;
+    const next = await ctx.budget.reserve(task.id);
+    if (next === 'stop') return outcome;
+    reservation = next;
   }
 }
 
@@ -139,8 +142,14 @@ async function record(
 ): Promise<Outcome> {
   const { run, ports, control } = ctx;
   const { outcome, attempt } = ended;
+  const before = run.concurrency().current;
   const phase = run.attemptEnded(task, { ...ended, at: ports.now().toISOString(), completedBy: route.specialist });
   await ports.save();
+  const pace = run.concurrency();
+  if (pace.current !== before) {
+    const reason = pace.current < before ? `${task.id} was rate limited by the API` : `no rate limit in the last ${RAISE_AFTER} attempts`;
+    ports.emit({ type: 'run.concurrency', concurrency: pace.current, max: pace.max, reason });
+  }
   // Only once the record says completed: a kill before this leaves a worktree that recovery removes.
   if (ws) await release(ctx, task, ws, outcome.kind === 'completed' ? 'integrated' : 'keep');
   await ctx.budget.check();

@@ -113,6 +113,8 @@ const schemas = once(() => {
     isolation: z.enum(['none', 'worktree']).optional(),
     /** The branch completed tasks are merged into, in worktree mode. */
     integrationBranch: z.string().optional(),
+    /** Agents at once: the run's current figure, lowered on rate limits, and its configured most. Absent in older files. */
+    concurrency: z.object({ current: z.number().int().positive(), max: z.number().int().positive() }).optional(),
   });
 
   return { activeAgent, usage, attemptRecord, state };

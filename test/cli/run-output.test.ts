@@ -158,7 +158,7 @@ describe('ccasp run output', () => {
     once(/^ {2}T3 {4}✔ done +2 /);
     once(/^ {2}T2 {4}⚠ blocked +1 /);
     once(/^ {2}Tasks {3}2 of 3 done · 1 blocked · 0 failed · 0 to do$/);
-    once(/^ {2}Agents {2}4 agents spawned · 1 retry$/);
+    once(/^ {2}Agents {2}4 agents spawned · 1 retry · 2 at once$/);
     once(/^ {4}T2 {2}the STRIPE_KEY secret is not set$/);
     once(/^ {8}→ add STRIPE_KEY to \.env$/);
     once(/^ {2}Next: Deal with each blocker/);

@@ -7,6 +7,9 @@ import { cleanEnv } from '../support/env.js';
 import { runCliInPty } from '../support/pty.js';
 import { makeProject } from '../support/files.js';
 import { tempDir, writeFile } from '../support/tmp.js';
+import { loadPlan } from '../../src/plan/load.js';
+import { statePath } from '../../src/state/paths.js';
+import { newState } from '../../src/state/new-state.js';
 
 const ESC = '\u001b[';
 
@@ -103,6 +106,16 @@ describe('ccasp status', () => {
       expect(r.stdout).toContain('Status fixture');
       expect(r.stdout).not.toContain(ESC);
     }
+  });
+
+  it('shows how many agents run at once when rate limits lowered the figure', async () => {
+    const dir = project();
+    const doc = await loadPlan(path.join(dir, 'plan'));
+    writeFile(dir, path.relative(dir, statePath(dir)), { ...newState(doc.plan, 'plan/PROGRESS.json', '2026-01-01T00:00:00.000Z'), concurrency: { current: 2, max: 4 } });
+    const text = await runCli(['status', 'plan'], { cwd: dir });
+    expect(text.stdout).toContain('  Agents at once: 2 (of 4, lowered after rate limits)\n');
+    const json = await runCli(['status', 'plan', '--json'], { cwd: dir });
+    expect((JSON.parse(json.stdout) as StatusReport).orchestrator?.concurrency).toEqual({ current: 2, max: 4 });
   });
 
   it('shows the orchestrator state when present and flags a broken state file', async () => {

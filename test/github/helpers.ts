@@ -122,6 +122,7 @@ export const ev = {
     costUsd: 0.0369,
     tokens: 3702,
     agentsSpawned: 3,
+    concurrency: 1,
   }),
 };
 

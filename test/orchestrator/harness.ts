@@ -60,8 +60,8 @@ export const blocked = (request: AgentRequest, blocker: string) =>
   answer(request, `TASK_BLOCKED: ${request.task.id}\nBLOCKER: ${blocker}\nSUGGESTED_ACTION: ask someone`);
 export const failed = (request: AgentRequest, error: string) => answer(request, `TASK_FAILED: ${request.task.id}\nERROR: ${error}`);
 
-/** An agent the test finishes by hand, to order what runs at once. */
-export function held(): { agent: Agent; release(taskId: string): void; started: () => string[] } {
+/** An agent the test finishes by hand, to order what runs at once: `release` completes it, `end` ends it with any result. */
+export function held(): { agent: Agent; release(taskId: string): void; end(taskId: string, result: (request: AgentRequest) => AttemptResult): void; started: () => string[] } {
   const waiting = new Map<string, (r: AttemptResult) => void>();
   const requests = new Map<string, AgentRequest>();
   const started: string[] = [];
@@ -74,10 +74,13 @@ export function held(): { agent: Agent; release(taskId: string): void; started: 
         signal.addEventListener('abort', () => resolve(ended(request, { kind: 'cancelled' })), { once: true });
       }),
     release(taskId) {
+      this.end(taskId, complete);
+    },
+    end(taskId, result) {
       const resolve = waiting.get(taskId);
       if (!resolve) throw new Error(`${taskId} is not running`);
       waiting.delete(taskId);
-      resolve(complete(requests.get(taskId)!));
+      resolve(result(requests.get(taskId)!));
     },
     started: () => [...started],
   };

@@ -235,6 +235,109 @@ describe('runPlan: when an attempt fails', () => {
   });
 });
 
+/** Let everything the last event set going run to its next wait. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+const costing = (costUsd: number, make = complete) => (r: Parameters<typeof complete>[0]) => {
+  const a = make(r);
+  return { ...a, result: { ...a.result!, costUsd } };
+};
+
+describe('runPlan: a cost limit that holds with agents in parallel', () => {
+  it('agents starting together share what is free: together they never reserve more than the limit', async () => {
+    const agents = held();
+    const p = plan(phase('P1', [task('A'), task('B'), task('C'), task('D')]));
+    const h = harness(p, { agent: agents.agent, settings: { concurrency: 4 }, budget: { maxCostUsd: 1 } });
+    const done = h.start();
+    await until(() => agents.started().length === 4);
+    // The per-task cap would be $0.50 each ($2 in all); four at once get a quarter each.
+    expect(h.requests.map((r) => r.maxBudgetUsd)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(h.run.reservedUsd()).toBeCloseTo(1);
+    for (const id of ['A', 'B', 'C', 'D']) agents.end(id, costing(0.2));
+    expect((await done).outcome).toBe('completed');
+    expect(h.run.reservedUsd()).toBe(0);
+    expect(h.onDisk().books.tokenBudget.costUsd).toBeCloseTo(0.8);
+  });
+
+  it('a task waits while running agents hold what it needs, and starts with what they give back when they settle', async () => {
+    const agents = held();
+    const p = plan(phase('P1', [task('A'), task('B'), task('C')]));
+    const h = harness(p, { agent: agents.agent, settings: { concurrency: 2 }, budget: { maxCostUsd: 1 } });
+    const done = h.start();
+    await until(() => agents.started().length === 2);
+    expect(h.requests.map((r) => r.maxBudgetUsd)).toEqual([0.5, 0.5]);
+    // A settles at $0.30: $0.20 is free while B holds $0.50, less than half C's cap ($0.70): C waits.
+    agents.end('A', costing(0.3));
+    await until(() => eventsOf(h.events, 'task.completed').length === 1);
+    await settle();
+    expect(agents.started()).toEqual(['A', 'B']);
+    // B settles at $0.10: C gets all that is left.
+    agents.end('B', costing(0.1));
+    await until(() => agents.started().length === 3);
+    expect(h.requests[2]!.maxBudgetUsd).toBeCloseTo(0.6);
+    agents.end('C', costing(0.5));
+    expect((await done).outcome).toBe('completed');
+    expect(h.onDisk().books.tokenBudget.costUsd).toBeCloseTo(0.9);
+  });
+
+  it('a retry waits for its reservation too', async () => {
+    const agents = held();
+    const p = plan(phase('P1', [task('A'), task('B')]));
+    const h = harness(p, { agent: agents.agent, settings: { concurrency: 2 }, budget: { maxCostUsd: 1 } });
+    const done = h.start();
+    await until(() => agents.started().length === 2);
+    agents.end('A', costing(0.3, (r) => answer(r, 'I stopped halfway.')));
+    await until(() => eventsOf(h.events, 'task.attempt.failed').length === 1);
+    await settle();
+    expect(agents.started()).toEqual(['A', 'B']);
+    agents.end('B', costing(0.1));
+    await until(() => agents.started().length === 3);
+    expect(h.requests.map((r) => [r.task.id, r.attempt])).toEqual([['A', 1], ['B', 1], ['A', 2]]);
+    expect(h.requests[2]!.maxBudgetUsd).toBeCloseTo(0.6);
+    agents.release('A');
+    expect((await done).outcome).toBe('completed');
+  });
+});
+
+describe('runPlan: agents at once follow the API\'s rate limits', () => {
+  const rateLimited = (r: Parameters<typeof complete>[0]) => ({ ...complete(r), apiRetries: [{ status: 429, message: 'rate_limit' }] });
+
+  it('halves the figure when an agent was rate limited, raises it after calm attempts, and says so in events and state.json', async () => {
+    const p = plan(phase('P1', Array.from({ length: 12 }, (_, i) => task(`T${i + 1}`))));
+    let running = 0;
+    /** At each agent's start: how many run, and the figure then. */
+    const starts: [number, number][] = [];
+    const h = harness(p, {
+      settings: { concurrency: 4 },
+      agent: async (r) => {
+        running++;
+        starts.push([running, h.run.concurrency().current]);
+        await settle();
+        running--;
+        return r.task.id === 'T1' ? rateLimited(r) : complete(r);
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    const moves = eventsOf(h.events, 'run.concurrency');
+    expect(moves[0]).toEqual({ type: 'run.concurrency', concurrency: 2, max: 4, reason: 'T1 was rate limited by the API' });
+    expect(moves.slice(1).map((e) => e.concurrency)).toEqual([3, 4]);
+    expect(moves[1]!.reason).toBe('no rate limit in the last 3 attempts');
+    // No agent started beyond the figure of its moment; after the cut, fewer ran at once.
+    for (const [atOnce, figure] of starts) expect(atOnce).toBeLessThanOrEqual(figure);
+    expect(starts.some(([, figure]) => figure === 2)).toBe(true);
+    expect(h.saves.some((s) => s.books.concurrency?.current === 2)).toBe(true);
+    expect(h.onDisk().books.concurrency).toEqual({ current: 4, max: 4 });
+    expect(eventsOf(h.events, 'run.finished')[0]!.concurrency).toBe(4);
+  });
+
+  it('never drops below one agent, and the run still completes', async () => {
+    const p = plan(phase('P1', [task('A'), task('B'), task('C')]));
+    const h = harness(p, { settings: { concurrency: 2 }, agent: (r) => rateLimited(r) });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.onDisk().books.concurrency).toEqual({ current: 1, max: 2 });
+    expect(eventsOf(h.events, 'run.finished')[0]!.concurrency).toBe(1);
+  });
+});
+
 describe('runPlan: stopping and going on', () => {
   it('pauses at the token limit and a higher limit goes on exactly where it stopped', async () => {
     const p = plan(phase('P1', [task('A'), task('B'), task('C')]));

@@ -26,7 +26,7 @@ const COMPLETED: Outcome = { kind: 'completed', summary: 'done', artifacts: ['a.
 describe('RunState: what PROGRESS.json must say', () => {
   it('changes nothing for a plan nothing happened to', () => {
     const run = stateOf({ ...plan(phase('P1', [task('A'), task('B')])), status: 'pending', completionPercentage: 0 });
-    run.begin({ retryBlocked: false, policy: POLICY }, AT);
+    run.begin({ retryBlocked: false, policy: POLICY, concurrency: 1 }, AT);
     expect(run.planChanges()).toEqual({ tasks: new Map(), phases: new Map() });
   });
 
@@ -38,7 +38,7 @@ describe('RunState: what PROGRESS.json must say', () => {
   it('writes a task it touched whole, its phase when its status moved, and the plan\'s progress', () => {
     const a = task('A');
     const run = stateOf(plan(phase('P1', [a, task('B')]), phase('P2', [task('C')])));
-    run.begin({ retryBlocked: false, policy: POLICY }, AT);
+    run.begin({ retryBlocked: false, policy: POLICY, concurrency: 1 }, AT);
     start(run, 'A');
     end(run, a, COMPLETED);
     const changes = run.planChanges();
@@ -62,13 +62,13 @@ describe('RunState: what PROGRESS.json must say', () => {
 
   it('keeps the stamp of a phase the file already says is completed', () => {
     const run = stateOf(plan(phase('P1', [task('A', { status: 'completed' })], { status: 'completed', completedAt: AT })));
-    run.begin({ retryBlocked: false, policy: POLICY }, LATER);
+    run.begin({ retryBlocked: false, policy: POLICY, concurrency: 1 }, LATER);
     expect(run.planChanges().phases).toEqual(new Map());
   });
 
   it('takes the tasks\' word over a phase status that disagrees with them', () => {
     const run = stateOf(plan(phase('P1', [task('A'), task('B', { status: 'blocked' })], { status: 'completed', completedAt: AT })));
-    run.begin({ retryBlocked: false, policy: POLICY }, LATER);
+    run.begin({ retryBlocked: false, policy: POLICY, concurrency: 1 }, LATER);
     expect(run.planChanges().phases).toEqual(new Map([['P1', { status: 'in_progress', completedAt: null }]]));
   });
 
@@ -180,7 +180,7 @@ describe('RunState: a person editing PROGRESS.json during the run', () => {
     const a = task('A');
     const b = task('B');
     const run = stateOf(plan(phase('P1', [a, b])));
-    run.begin({ retryBlocked: false, policy: POLICY }, AT);
+    run.begin({ retryBlocked: false, policy: POLICY, concurrency: 1 }, AT);
     start(run, 'A');
     end(run, a, COMPLETED);
     return { run, b };
@@ -219,5 +219,55 @@ describe('RunState: a person editing PROGRESS.json during the run', () => {
     expect(run.statusOf('B')).toBe('in_progress');
     expect(run.planChanges()).toEqual(before);
     expect(b.status).toBe('pending');
+  });
+});
+
+describe('RunState: reservations and agents at once', () => {
+  const withResult = (costUsd: number, apiRetries: { status?: number; message: string }[] = []) => ({
+    end: { kind: 'exited' as const, code: 0 },
+    result: { isError: false, subtype: 'success', text: '', errors: [], numTurns: 1, durationMs: 1, costUsd, usage: { inputTokens: 1, outputTokens: 1, cacheCreationTokens: 0, cacheReadTokens: 0 }, denials: [] },
+    apiRetries,
+    sessionId: 's',
+    logFile: 'l',
+    stderrTail: '',
+    startedAt: AT,
+    finishedAt: LATER,
+    durationMs: 1,
+  });
+
+  it('reserves out of what is neither spent nor reserved, and an attempt\'s end settles its reservation to what it spent', () => {
+    const [a, b, c] = [task('A'), task('B'), task('C')];
+    const run = stateOf(plan(phase('P1', [a, b, c])));
+    run.begin({ retryBlocked: false, policy: { ...POLICY, maxCostUsd: 3 }, concurrency: 3 }, AT);
+    expect([run.reserveCost('A', 3), run.reserveCost('B', 2), run.reserveCost('C', 1)]).toEqual([1, 1, 1]);
+    expect(run.reservedUsd()).toBe(3);
+    start(run, 'A');
+    run.attemptEnded(a, { attempt: 1, outcome: COMPLETED, result: withResult(0.4), startedAt: AT, at: LATER, completedBy: 'x' });
+    expect(run.reservedUsd()).toBe(2);
+    expect(run.budget().costUsd).toBe(0.4);
+    run.finished('paused');
+    expect(run.reservedUsd()).toBe(0);
+  });
+
+  it('has no reservation to make without a cost limit', () => {
+    const run = stateOf(plan(phase('P1', [task('A')])));
+    run.begin({ retryBlocked: false, policy: POLICY, concurrency: 1 }, AT);
+    expect(run.reserveCost('A', 1)).toBeUndefined();
+  });
+
+  it('lowers the figure after a rate-limited attempt, keeps it in state.json, and a new run starts again from the configured one', () => {
+    const a = task('A');
+    const p = plan(phase('P1', [a]));
+    const run = stateOf(p);
+    run.begin({ retryBlocked: false, policy: POLICY, concurrency: 4 }, AT);
+    start(run, 'A');
+    run.attemptEnded(a, { attempt: 1, outcome: { kind: 'retry', reason: 'x' }, result: withResult(0, [{ status: 529, message: 'overloaded' }]), startedAt: AT, at: LATER, completedBy: 'x' });
+    expect(run.concurrency()).toEqual({ current: 2, max: 4 });
+    const books = run.books(LATER);
+    expect(books.concurrency).toEqual({ current: 2, max: 4 });
+    const next = new RunState(p, books);
+    expect(next.concurrency()).toEqual({ current: 2, max: 4 });
+    next.begin({ retryBlocked: false, policy: POLICY, concurrency: 4 }, LATER);
+    expect(next.concurrency()).toEqual({ current: 4, max: 4 });
   });
 });

@@ -1,10 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { duration, plural, usd } from './format.js';
+import { duration, usd } from './format.js';
 import { thousands } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 import { RunTally, type TaskState } from './run-tally.js';
-import { headline, nextSteps, STATE_LABEL, statusCounts } from './summary.js';
+import { agentsRow, headline, nextSteps, STATE_LABEL, statusCounts } from './summary.js';
 
 type Finished = Extract<OrchestratorEvent, { type: 'run.finished' }>;
 
@@ -106,7 +106,7 @@ export function stepSummaryMarkdown(f: Finished, tally: RunTally): string {
     '| | |',
     '| --- | --- |',
     `| Tasks | ${n.done} of ${n.total} done · ${n.blocked} blocked · ${n.failed} failed · ${n.toDo} to do |`,
-    `| Agents | ${plural(f.agentsSpawned, 'agent')} spawned · ${plural(tally.retries, 'retry', 'retries')} |`,
+    `| Agents | ${agentsRow(f, tally)} |`,
     `| Tokens | ${thousands(f.tokens)} |`,
     `| Cost | ${usd(f.costUsd)} |`,
     `| Time | ${duration(f.durationMs)} |`,

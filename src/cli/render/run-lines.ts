@@ -13,6 +13,8 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       return e.level === 'warning' ? c.yellow(`⚠ ${e.message}`) : e.message;
     case 'run.waiting':
       return c.yellow(`⏳ ${e.taskId}: usage limit reached; waiting until ${e.until} (${duration(e.remainingMs)} left). Ctrl-C stops; \`ccasp run\` resumes.`);
+    case 'run.concurrency':
+      return c.yellow(`◆ ${e.concurrency} of ${e.max} agents at once: ${e.reason}`);
     case 'budget.threshold':
       return c.yellow(`◆ ${thousands(e.used)} of ${thousands(e.limit)} tokens used: earlier work summarised in ${e.memoryFile}; new agents get the summary`);
     case 'phase.started':
@@ -60,7 +62,7 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       const lines = [
         '',
         `${head}: ${e.reason}`,
-        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents, ${thousands(e.tokens)} tokens, ${usd(e.costUsd)}, ${duration(e.durationMs)}`,
+        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents (${e.concurrency} at once), ${thousands(e.tokens)} tokens, ${usd(e.costUsd)}, ${duration(e.durationMs)}`,
       ];
       for (const b of e.blocked) lines.push(c.yellow(`  ${b.taskId}: ${b.blocker}${b.suggestedAction ? `\n    → ${b.suggestedAction}` : ''}`));
       return lines.join('\n');

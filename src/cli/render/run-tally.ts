@@ -124,6 +124,7 @@ export class RunTally {
         return;
       }
       case 'run.notice':
+      case 'run.concurrency':
       case 'budget.threshold':
       case 'task.system':
       case 'phase.completed':

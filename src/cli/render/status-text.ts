@@ -65,6 +65,10 @@ export function renderStatus(r: StatusReport, c: ChalkInstance): string[] {
         for (const t of tasks) lines.push(c.dim(`      ${t.id}: ${thousands(t.tokens)} tokens, $${t.costUsd.toFixed(4)}, ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`));
       }
     }
+    if (o.concurrency) {
+      const lowered = o.concurrency.current < o.concurrency.max ? ` (of ${o.concurrency.max}, lowered after rate limits)` : '';
+      lines.push(`  Agents at once: ${o.concurrency.current}${lowered}`);
+    }
     lines.push(`  Active agents: ${o.activeAgents.length === 0 ? 'none' : ''}`);
     for (const a of o.activeAgents) lines.push(`    ${a.taskId} (attempt ${a.attempt}) ${a.specialist} ${a.model} since ${a.spawnedAt}`);
   }

@@ -54,6 +54,13 @@ export function nextSteps(f: Finished): string[] {
   }
 }
 
+/** The Agents row: spawned, retried, and how many ran at once at the end (and of how many, when rate limits lowered it). */
+export function agentsRow(f: Finished, tally: RunTally): string {
+  const max = tally.started?.concurrency;
+  const lowered = max !== undefined && f.concurrency < max ? ` (of ${max}, lowered after rate limits)` : '';
+  return `${plural(f.agentsSpawned, 'agent')} spawned · ${plural(tally.retries, 'retry', 'retries')} · ${f.concurrency} at once${lowered}`;
+}
+
 export const STATE_LABEL: Record<TaskState, string> = {
   running: 'running',
   waiting: 'waiting',
@@ -106,7 +113,7 @@ export function summaryTable(f: Finished, tally: RunTally, c: ChalkInstance, wid
   const allRuns = tally.started?.resumed ? c.dim(' (all runs of this plan)') : '';
   const totals = [
     ['Tasks', `${n.done} of ${n.total} done · ${n.blocked} blocked · ${n.failed} failed · ${n.toDo} to do`],
-    ['Agents', `${plural(f.agentsSpawned, 'agent')} spawned · ${plural(tally.retries, 'retry', 'retries')}`],
+    ['Agents', agentsRow(f, tally)],
     ['Tokens', thousands(f.tokens) + allRuns],
     ['Cost', usd(f.costUsd) + allRuns],
     ['Time', duration(f.durationMs)],

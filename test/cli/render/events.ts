@@ -25,6 +25,7 @@ export const sampleRun: OrchestratorEvent[] = [
     usage: { inputTokens: 100, outputTokens: 20, cacheCreationTokens: 5, cacheReadTokens: 15 },
   },
   { type: 'task.system', taskId: 'P1.99', step: 'gate', detail: 'no test command configured; nothing to check' },
+  { type: 'run.concurrency', concurrency: 2, max: 4, reason: 'T2 was rate limited by the API' },
   { type: 'budget.threshold', used: 800, limit: 1000, memoryFile: '.claude/orchestrator/memory.md' },
   { type: 'run.waiting', taskId: 'T2', until: '2030-01-01T00:00:00.000Z', remainingMs: 60_000 },
   { type: 'task.blocked', taskId: 'T2', title: 'Write b', blocker: 'needs 50% of a key: yes, really\nsecond line', suggestedAction: 'set KEY, then unblock' },
@@ -45,5 +46,6 @@ export const sampleRun: OrchestratorEvent[] = [
     costUsd: 0.0123,
     tokens: 140,
     agentsSpawned: 3,
+    concurrency: 2,
   },
 ];

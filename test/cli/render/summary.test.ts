@@ -43,6 +43,12 @@ describe('RunTally', () => {
 });
 
 describe('summaryTable', () => {
+  it('says when rate limits lowered the agents at once below the configured figure', () => {
+    const finished = { ...(sampleRun.at(-1) as Finished), concurrency: 1 };
+    const text = summaryTable(finished, tallied(sampleRun), new Chalk({ level: 0 })).join('\n');
+    expect(text).toContain('Agents  3 agents spawned · 1 retry · 1 at once (of 2, lowered after rate limits)\n');
+  });
+
   it('lists the tasks of this run, the totals and what is blocked, and says what to do next', () => {
     const finished = sampleRun.at(-1) as Finished;
     const text = summaryTable(finished, tallied(sampleRun), new Chalk({ level: 0 })).join('\n');
@@ -57,7 +63,7 @@ describe('summaryTable', () => {
       ].join('\n'),
     );
     expect(text).toContain('Tasks   1 of 3 done · 2 blocked · 1 failed · 0 to do');
-    expect(text).toContain('Agents  3 agents spawned · 1 retry');
+    expect(text).toContain('Agents  3 agents spawned · 1 retry · 2 at once\n');
     expect(text).toContain('Time    1m05s');
     expect(text).toContain('  Blocked, needs a person:\n    T2  needs 50% of a key: yes, really\n        second line\n');
     expect(text).toContain('        → set KEY, then unblock');
