@@ -35,7 +35,8 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
     finishedAt: result?.finishedAt ?? ended.at,
     durationMs: result?.durationMs ?? Math.max(0, Date.parse(ended.at) - Date.parse(ended.startedAt)),
     costUsd: result?.result?.costUsd ?? 0,
-    usage: result?.result?.usage ?? { ...ZERO_USAGE },
+    // An agent cut off before its result line was still billed for what it did: count what its stream showed.
+    usage: result?.result?.usage ?? result?.streamedUsage ?? { ...ZERO_USAGE },
     ...(result ? { log: result.logFile } : {}),
     ...(conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
   };

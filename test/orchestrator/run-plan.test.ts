@@ -105,6 +105,18 @@ describe('runPlan: when an attempt fails', () => {
     expect(h.onDisk().books.metrics.tasksFailed).toBe(1);
   });
 
+  it('bills an agent stopped before its result line for what its stream showed', async () => {
+    const seen = { inputTokens: 3000, outputTokens: 40, cacheCreationTokens: 0, cacheReadTokens: 900 };
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? { ...ended(r, { kind: 'stalled', afterMs: 2000 }), streamedUsage: seen } : complete(r)),
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    const books = h.onDisk().books;
+    expect(books.attempts[0]!.usage).toEqual(seen);
+    expect(books.attempts[0]!.costUsd).toBe(0);
+    expect(books.tokenBudget.used).toBe(3940 + 150);
+  });
+
   it('blocks a task that fails the same way twice with no file changed (the circuit breaker)', async () => {
     const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => answer(r, 'no report at all'), fingerprint: () => 'unchanged' });
     const result = await h.start();
