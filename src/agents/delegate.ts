@@ -8,7 +8,7 @@ import type { Usage } from '../state/schema.js';
 import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import { logPath } from '../state/paths.js';
 import type { AgentResult, AttemptResult, ProcessEnd } from './attempt.js';
-import { renderTaskPrompt } from './prompt.js';
+import { renderResumePrompt, renderTaskPrompt } from './prompt.js';
 import type { ReportFormat } from './report.js';
 import { reportSchemaArgument } from './structured-report.js';
 import { loadRole } from './roles.js';
@@ -99,6 +99,9 @@ export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: 
     `--session-id=${request.sessionId}`,
     `--append-system-prompt=${role}`,
   ];
+  // claude takes --session-id with --resume only when forking: the new attempt gets its own session
+  // (and transcript) with the earlier conversation in it, and keeps the id the orphan reaper knows it by.
+  if (request.resume) args.push(`--resume=${request.resume.sessionId}`, '--fork-session');
   if (options.maxTurns !== undefined) args.push(`--max-turns=${options.maxTurns}`);
   if (request.maxBudgetUsd !== undefined) args.push(`--max-budget-usd=${request.maxBudgetUsd.toFixed(4)}`);
   if (options.reportFormat === 'json-schema') args.push(`--json-schema=${reportSchemaArgument()}`);
@@ -179,17 +182,21 @@ export async function delegateToClaude(
   // The prompt must name that tree: an agent given the project root writes there by absolute path.
   const cwd = request.cwd ?? options.projectRoot;
   const earlierWork = request.earlierWork;
-  const prompt = renderTaskPrompt({
-    plan: request.plan,
-    phase: request.phase,
-    task: request.task,
-    route: request.route,
-    projectRoot: cwd,
-    previous: request.previous,
-    ...(earlierWork ? { earlierWork } : {}),
-    ...(request.conflict ? { conflict: request.conflict } : {}),
-    reportFormat,
-  });
+  const conflict = request.conflict ? { conflict: request.conflict } : {};
+  // A continued session already holds the task prompt and the work so far: it is told only what happened.
+  const prompt = request.resume
+    ? renderResumePrompt({ task: request.task, attempt: request.attempt, resume: request.resume, projectRoot: cwd, ...conflict, reportFormat })
+    : renderTaskPrompt({
+        plan: request.plan,
+        phase: request.phase,
+        task: request.task,
+        route: request.route,
+        projectRoot: cwd,
+        previous: request.previous,
+        ...(earlierWork ? { earlierWork } : {}),
+        ...conflict,
+        reportFormat,
+      });
 
   const child = execa(options.bin, claudeArgs(request, options, role), {
     cwd,

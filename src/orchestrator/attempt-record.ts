@@ -2,6 +2,7 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { AttemptRecord } from '../state/schema.js';
 import { ZERO_USAGE } from '../state/usage.js';
 import type { Outcome } from './outcome.js';
+import { cutOffOf, type ResumeCandidate } from './resume.js';
 
 /** How an attempt ended, as the run records it. */
 export interface AttemptEnd {
@@ -13,6 +14,8 @@ export interface AttemptEnd {
   readonly at: string;
   /** Who completed it (the specialist), for PROGRESS.json's `completedBy`. */
   readonly completedBy: string;
+  /** The cut-off attempt whose session this one continued. */
+  readonly resumed?: ResumeCandidate;
 }
 
 /** The attempt as state.json keeps it: what the agent did, what it came to, what it cost. */
@@ -23,6 +26,8 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
   const artifacts = outcome.kind === 'completed' ? outcome.artifacts : [];
   const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? (outcome.conflictPaths ?? []) : [];
   const sessionId = result?.result?.sessionId ?? result?.sessionId;
+  const cutOff = result ? cutOffOf(result) : undefined;
+  const resumed = ended.resumed;
   return {
     taskId,
     attempt: ended.attempt,
@@ -39,5 +44,7 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
     usage: result?.result?.usage ?? result?.streamedUsage ?? { ...ZERO_USAGE },
     ...(result ? { log: result.logFile } : {}),
     ...(conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
+    ...(cutOff ? { cutOff } : {}),
+    ...(resumed ? { resumed: { fromAttempt: resumed.fromAttempt, sessionId: resumed.sessionId, tokensSaved: resumed.tokensSaved } } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { perTaskCapUsd } from './budget.js';
 import type { Outcome } from './outcome.js';
 import type { RunPorts, RunSettings } from './ports.js';
 import type { RunState } from './run-state.js';
+import { sessionToContinue, type ResumeCandidate } from './resume.js';
 
 export interface TaskRunContext {
   readonly run: RunState;
@@ -48,6 +49,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
     } catch (error) {
       return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
     }
+    const resume = await continuable(ctx, task, attempt, ws?.cwd);
     const cap = perTaskCapUsd(settings.budget, run.budget().costUsd, run.agentTasksLeft());
     const context = ctx.budget.earlierWork();
     let pidSaved: Promise<void> | undefined;
@@ -63,6 +65,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
         ...(context ? { earlierWork: context } : {}),
         ...(cap !== undefined ? { maxBudgetUsd: cap } : {}),
         ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
+        ...(resume ? { resume } : {}),
       },
       control.agents.signal,
       (agent) => {
@@ -76,7 +79,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
     const { outcome, facts } = await collect(ctx, task, result, ws, { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: control.agents.signal.aborted });
     if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: facts.fingerprint?.value };
     // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
-    await record(ctx, task, route, { attempt, startedAt, outcome, result }, ws);
+    await record(ctx, task, route, { attempt, startedAt, outcome, result, ...(resume ? { resumed: resume } : {}) }, ws);
     await pidSaved;
     const step = nextStep(outcome, { stopping: control.stopping, waitForRateLimit: settings.waitForRateLimit });
     if (step === 'done' || step === 'stop') return outcome;
@@ -92,6 +95,17 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
     // A person may skip the task in PROGRESS.json while it waits for its next attempt.
     if (control.stopping || run.statusOf(task.id) === 'skipped') return outcome;
   }
+}
+
+/**
+ * The session this attempt continues: the last attempt's, when it was cut off and claude still has
+ * its transcript in `cwd` (the same folder: a task's worktree keeps its path from attempt to attempt).
+ */
+async function continuable(ctx: TaskRunContext, task: Task, attempt: number, cwd: string | undefined): Promise<ResumeCandidate | undefined> {
+  const candidate = sessionToContinue(ctx.run.attemptsOf(task.id).at(-1));
+  if (!candidate || !(await ctx.ports.sessionExists(candidate.sessionId, cwd))) return undefined;
+  ctx.ports.emit({ type: 'task.resumed', taskId: task.id, attempt, fromAttempt: candidate.fromAttempt, sessionId: candidate.sessionId, cutOff: candidate.cutOff, tokensSaved: candidate.tokensSaved });
+  return candidate;
 }
 
 /** Asks `decide` until it has an outcome, fetching each fact it asks for. */
@@ -133,7 +147,7 @@ async function record(
   ctx: TaskRunContext,
   task: Task,
   route: Route,
-  ended: { attempt: number; startedAt: string; outcome: Outcome; result?: AttemptResult },
+  ended: { attempt: number; startedAt: string; outcome: Outcome; result?: AttemptResult; resumed?: ResumeCandidate },
   ws?: Workspace,
 ): Promise<Outcome> {
   const { run, ports, control } = ctx;

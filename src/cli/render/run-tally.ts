@@ -124,6 +124,8 @@ export class RunTally {
         return;
       }
       case 'run.notice':
+      // A line of its own; the attempt's figures come with its other events.
+      case 'task.resumed':
       case 'budget.threshold':
       case 'task.system':
       case 'phase.completed':
