@@ -37,6 +37,8 @@ export interface AgentResult {
 export interface AttemptResult {
   readonly end: ProcessEnd;
   readonly result?: AgentResult;
+  /** Without a result line (the agent was cut off): the usage its stream showed, an estimate that undercounts output. */
+  readonly streamedUsage?: Usage;
   /** `api_retry` events: claude retrying the API, with the HTTP status when there was one. */
   readonly apiRetries: readonly { readonly status?: number; readonly message: string }[];
   readonly sessionId: string;

@@ -4,9 +4,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import type { AgentRequest } from './request.js';
+import type { Usage } from '../state/schema.js';
+import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import { logPath } from '../state/paths.js';
 import type { AgentResult, AttemptResult, ProcessEnd } from './attempt.js';
-import { renderTaskPrompt } from './prompt.js';
+import { renderResumePrompt, renderTaskPrompt } from './prompt.js';
 import type { ReportFormat } from './report.js';
 import { reportSchemaArgument } from './structured-report.js';
 import { loadRole, type Role } from './roles.js';
@@ -50,23 +52,36 @@ export interface AgentProgress {
 }
 
 /**
- * Tokens so far, for display while an agent runs. claude prints one assistant line per content block,
- * each carrying its response's usage as it stood when the response started, so each response is
- * counted once (by message id); the result line's usage replaces the estimate with the real total.
+ * Tokens so far, while an agent runs. claude prints one assistant line per content block, each
+ * carrying its response's usage as it stood when the response started, so each response is counted
+ * once (by message id); the result line's usage replaces the estimate with the real total.
  */
 export class LiveUsage {
-  private readonly byMessage = new Map<string, number>();
+  private readonly byMessage = new Map<string, Usage>();
 
   take(line: StreamLine, reader: StreamReader): number {
     if (line.type === 'assistant' && line.message.usage) {
       const u = line.message.usage;
       const id = typeof line.message.id === 'string' ? line.message.id : `#${this.byMessage.size}`;
-      this.byMessage.set(id, u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0));
+      this.byMessage.set(id, {
+        inputTokens: u.input_tokens,
+        outputTokens: u.output_tokens,
+        cacheCreationTokens: u.cache_creation_input_tokens ?? 0,
+        cacheReadTokens: u.cache_read_input_tokens ?? 0,
+      });
     }
-    const total = reader.result?.usage;
-    if (total) return total.inputTokens + total.outputTokens + total.cacheCreationTokens + total.cacheReadTokens;
-    let sum = 0;
-    for (const n of this.byMessage.values()) sum += n;
+    return totalTokens(reader.result?.usage ?? this.estimate());
+  }
+
+  /** The usage of the responses seen so far: for an agent cut off before claude's result line, all there is. */
+  estimate(): Usage {
+    const sum = { ...ZERO_USAGE };
+    for (const u of this.byMessage.values()) {
+      sum.inputTokens += u.inputTokens;
+      sum.outputTokens += u.outputTokens;
+      sum.cacheCreationTokens += u.cacheCreationTokens;
+      sum.cacheReadTokens += u.cacheReadTokens;
+    }
     return sum;
   }
 }
@@ -92,6 +107,9 @@ export function claudeArgs(request: AgentRequest, options: ClaudeOptions, role: 
   const rules = agentToolPermissions(request.plan, request.task, options.permissions, role.permissions);
   for (const rule of rules.allow) args.push(`--allowedTools=${rule}`);
   for (const rule of rules.deny) args.push(`--disallowedTools=${rule}`);
+  // claude takes --session-id with --resume only when forking: the new attempt gets its own session
+  // (and transcript) with the earlier conversation in it, and keeps the id the orphan reaper knows it by.
+  if (request.resume) args.push(`--resume=${request.resume.sessionId}`, '--fork-session');
   if (options.maxTurns !== undefined) args.push(`--max-turns=${options.maxTurns}`);
   if (request.maxBudgetUsd !== undefined) args.push(`--max-budget-usd=${request.maxBudgetUsd.toFixed(4)}`);
   if (options.reportFormat === 'json-schema') args.push(`--json-schema=${reportSchemaArgument()}`);
@@ -143,13 +161,14 @@ export async function delegateToClaude(
   // The transcript is a convenience: a full disk must not crash the run over it.
   log.on('error', () => undefined);
   const reader = new StreamReader();
+  const live = new LiveUsage();
   let stderrTail = '';
 
   const redact = options.redact;
   const reportFormat = options.reportFormat ?? 'text';
   const finish = (end: ProcessEnd): AttemptResult => ({
     end: end.kind === 'not-started' ? { ...end, message: redact(end.message) } : end,
-    ...(reader.result ? { result: redactResult(reader.result, redact) } : {}),
+    ...(reader.result ? { result: redactResult(reader.result, redact) } : { streamedUsage: live.estimate() }),
     apiRetries: reader.apiRetries,
     sessionId: reader.sessionId ?? request.sessionId,
     logFile,
@@ -172,17 +191,21 @@ export async function delegateToClaude(
   // The prompt must name that tree: an agent given the project root writes there by absolute path.
   const cwd = request.cwd ?? options.projectRoot;
   const earlierWork = request.earlierWork;
-  const prompt = renderTaskPrompt({
-    plan: request.plan,
-    phase: request.phase,
-    task: request.task,
-    route: request.route,
-    projectRoot: cwd,
-    previous: request.previous,
-    ...(earlierWork ? { earlierWork } : {}),
-    ...(request.conflict ? { conflict: request.conflict } : {}),
-    reportFormat,
-  });
+  const conflict = request.conflict ? { conflict: request.conflict } : {};
+  // A continued session already holds the task prompt and the work so far: it is told only what happened.
+  const prompt = request.resume
+    ? renderResumePrompt({ task: request.task, attempt: request.attempt, resume: request.resume, projectRoot: cwd, ...conflict, reportFormat })
+    : renderTaskPrompt({
+        plan: request.plan,
+        phase: request.phase,
+        task: request.task,
+        route: request.route,
+        projectRoot: cwd,
+        previous: request.previous,
+        ...(earlierWork ? { earlierWork } : {}),
+        ...conflict,
+        reportFormat,
+      });
 
   const child = execa(options.bin, claudeArgs(request, options, role), {
     cwd,
@@ -217,7 +240,6 @@ export async function delegateToClaude(
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL * 2);
   });
   const lines = child.stdout ? createInterface({ input: child.stdout, crlfDelay: Infinity }) : undefined;
-  const live = new LiveUsage();
   let shown = { tokens: 0, toolCalls: 0 };
   const reading = (async () => {
     if (!lines) return;

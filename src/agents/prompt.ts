@@ -1,5 +1,6 @@
 import type { Phase, Plan, Task } from '../plan/model.js';
 import type { PermissionDenial } from './permissions.js';
+import type { CutOff } from '../state/schema.js';
 import type { ReportFormat } from './report.js';
 import type { Route } from './route.js';
 import type { MergedTip } from '../worktree/workspace.js';
@@ -14,6 +15,15 @@ export interface PreviousAttempt {
   readonly conflictPaths?: readonly string[];
   /** Tool calls claude refused it: the run does not allow them, so the retry must do without. */
   readonly denials?: readonly PermissionDenial[];
+}
+
+/** An earlier attempt of the task that was cut off, and whose session claude can still find in `cwd`. */
+export interface SessionResume {
+  readonly fromAttempt: number;
+  readonly sessionId: string;
+  readonly cutOff: CutOff;
+  /** What ccasp recorded about the cut-off, when it did. */
+  readonly reason?: string;
 }
 
 export interface PromptInput {
@@ -86,6 +96,47 @@ function deniedLines(denials: readonly PermissionDenial[]): string[] {
     '  This run does not allow these tool calls, and claude refused them; do not try them again. Do without them, or report the task blocked if it cannot be done without them (name the rule it needs):',
     ...denials.map((d) => `  - ${d.tool} ${JSON.stringify(d.input)} (would need ${d.rule})`),
   ];
+}
+
+export interface ResumePromptInput {
+  readonly task: Pick<Task, 'id'>;
+  readonly attempt: number;
+  readonly resume: SessionResume;
+  readonly projectRoot: string;
+  readonly conflict?: MergedTip;
+  readonly reportFormat?: ReportFormat;
+}
+
+/** Why the agent was stopped, in its own terms, and what to do differently where that helps. */
+const CUT_OFF: Record<CutOff, string> = {
+  stalled: 'you printed nothing for too long, so ccasp stopped you as stalled',
+  'timed-out': "you ran past the task's time limit, so ccasp stopped you. Finish what is left directly, without starting over",
+  'max-turns': 'you ran out of turns. Work in fewer, larger steps and write the report before the limit',
+  'max-budget': 'you reached the spending limit of the attempt. Finish what is left directly, without starting over',
+  'usage-limit': "the account reached its usage limit; it has reset since",
+  'api-error': 'the API failed and claude gave up on it',
+  crashed: 'your process ended unexpectedly',
+  stopped: 'the ccasp run was stopped while you worked',
+};
+
+/**
+ * The prompt for an attempt that continues a cut-off attempt's session: the conversation already
+ * holds the task and the work so far, so this says only why it was cut off and what must still happen.
+ */
+export function renderResumePrompt(input: ResumePromptInput): string {
+  const { task, resume } = input;
+  const lines = [
+    `ccasp cut off your work on task ${task.id} before you reported: ${CUT_OFF[resume.cutOff]}.${resume.reason ? ` (ccasp recorded: ${resume.reason})` : ''}`,
+    '',
+    `This is attempt ${input.attempt}, continuing the same conversation in ${input.projectRoot}. Do not start over: check which of your changes are in place (a command or tool call may not have finished when you were stopped), then finish the task.`,
+  ];
+  if (input.conflict) lines.push('', ...conflictSection(input.conflict));
+  const report =
+    input.reportFormat === 'json-schema'
+      ? `call the ${STRUCTURED_OUTPUT_TOOL} tool with your report, as the task asked`
+      : `end your final message with the TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED block for ${task.id}, as the task asked`;
+  lines.push('', `When you are done, ${report}.`);
+  return `${lines.join('\n')}\n`;
 }
 
 function textReportSection(task: Task): string[] {

@@ -1,6 +1,6 @@
 import type { Phase, Plan, Task } from '../plan/model.js';
 import type { MergedTip } from '../worktree/workspace.js';
-import type { PreviousAttempt } from './prompt.js';
+import type { PreviousAttempt, SessionResume } from './prompt.js';
 import type { Route } from './route.js';
 
 /** One attempt at one task, as the run asks an agent for it. */
@@ -20,4 +20,7 @@ export interface AgentRequest {
   readonly cwd?: string;
   /** After a conflict: the integration branch's tip merged into `cwd`, and the files left to resolve. */
   readonly conflict?: MergedTip;
+  /** Continue this earlier attempt's claude session (forked under `sessionId`) rather than start from zero. */
+  readonly resume?: SessionResume;
 }
+

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { delegateToClaude, type ClaudeOptions } from '../agents/delegate.js';
 import { routeTask } from '../agents/route.js';
+import { sessionTranscriptExists } from '../agents/session-transcript.js';
 import type { EventBus } from '../orchestrator/events.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { PlanDocument } from '../plan/document.js';
@@ -42,6 +43,7 @@ export function localRunPorts(local: LocalRun): RunPorts {
   return {
     route: (task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel }),
     delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
+    sessionExists: (sessionId, cwd = root) => sessionTranscriptExists(claude.env, cwd, sessionId),
     async checkWork(task, report, signal, cwd = root) {
       const paths = checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
       if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;

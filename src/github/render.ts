@@ -100,6 +100,7 @@ export function renderSuccess(e: EventOf<'run.finished'>, tracker: Tracker, clos
     `| Tasks | ${e.completed} of ${e.total} |`,
     `| Duration of the last run | ${formatDuration(e.durationMs)} |`,
     `| Tokens | ${thousands(e.tokens)} |`,
+    ...(e.tokensSaved > 0 ? [`| Tokens saved by resuming cut-off sessions | ${thousands(e.tokensSaved)} |`] : []),
     `| Cost | ${formatCost(e.costUsd)} |`,
     `| Agents spawned | ${e.agentsSpawned} |`,
     '',

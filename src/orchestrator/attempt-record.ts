@@ -2,6 +2,7 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { AttemptRecord } from '../state/schema.js';
 import { ZERO_USAGE } from '../state/usage.js';
 import type { Outcome } from './outcome.js';
+import { cutOffOf, type ResumeCandidate } from './resume.js';
 
 /** How an attempt ended, as the run records it. */
 export interface AttemptEnd {
@@ -13,6 +14,8 @@ export interface AttemptEnd {
   readonly at: string;
   /** Who completed it (the specialist), for PROGRESS.json's `completedBy`. */
   readonly completedBy: string;
+  /** The cut-off attempt whose session this one continued. */
+  readonly resumed?: ResumeCandidate;
 }
 
 /** The attempt as state.json keeps it: what the agent did, what it came to, what it cost. */
@@ -24,6 +27,8 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
   const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? (outcome.conflictPaths ?? []) : [];
   const sessionId = result?.result?.sessionId ?? result?.sessionId;
   const denials = result?.result?.denials ?? [];
+  const cutOff = result ? cutOffOf(result) : undefined;
+  const resumed = ended.resumed;
   return {
     taskId,
     attempt: ended.attempt,
@@ -36,9 +41,12 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
     finishedAt: result?.finishedAt ?? ended.at,
     durationMs: result?.durationMs ?? Math.max(0, Date.parse(ended.at) - Date.parse(ended.startedAt)),
     costUsd: result?.result?.costUsd ?? 0,
-    usage: result?.result?.usage ?? { ...ZERO_USAGE },
+    // An agent cut off before its result line was still billed for what it did: count what its stream showed.
+    usage: result?.result?.usage ?? result?.streamedUsage ?? { ...ZERO_USAGE },
     ...(result ? { log: result.logFile } : {}),
     ...(conflictPaths.length > 0 ? { conflictPaths: [...conflictPaths] } : {}),
     ...(denials.length > 0 ? { denials: denials.map((d) => ({ ...d })) } : {}),
+    ...(cutOff ? { cutOff } : {}),
+    ...(resumed ? { resumed: { fromAttempt: resumed.fromAttempt, sessionId: resumed.sessionId, tokensSaved: resumed.tokensSaved } } : {}),
   };
 }

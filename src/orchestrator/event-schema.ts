@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CUT_OFFS } from '../state/schema.js';
 import type { OrchestratorEvent } from './events.js';
 
 /**
@@ -45,6 +46,15 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     model: z.string(),
     sessionId: z.string(),
   }),
+  z.strictObject({
+    type: z.literal('task.resumed'),
+    taskId: id,
+    attempt: z.number().int().positive(),
+    fromAttempt: z.number().int().positive(),
+    sessionId: z.string(),
+    cutOff: z.enum(CUT_OFFS),
+    tokensSaved: count,
+  }),
   z.strictObject({ type: z.literal('task.progress'), taskId: id, attempt: z.number().int().positive(), tokens: count, toolCalls: count }),
   z.strictObject({ type: z.literal('task.system'), taskId: id, step: z.string(), detail: z.string() }),
   z.strictObject({
@@ -88,6 +98,7 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     durationMs: ms,
     costUsd: usd,
     tokens: count,
+    tokensSaved: count,
     agentsSpawned: count,
     concurrency: z.number().int().positive(),
   }),

@@ -1,4 +1,4 @@
-import type { Usage } from '../state/schema.js';
+import type { CutOff, Usage } from '../state/schema.js';
 
 /**
  * Everything a run reports, as one union. Renderers, the NDJSON log and GitHub sync subscribe to
@@ -33,6 +33,21 @@ export type OrchestratorEvent =
       readonly specialist: string;
       readonly model: string;
       readonly sessionId: string;
+    }
+  /**
+   * The attempt continues the claude session of attempt `fromAttempt` (`sessionId`), which was cut
+   * off (`cutOff`), rather than starting from zero; `tokensSaved` is what that attempt had spent
+   * (input, output and cache tokens), which a fresh session would have spent again. Sent after the
+   * attempt's `task.started`, before its agent starts.
+   */
+  | {
+      readonly type: 'task.resumed';
+      readonly taskId: string;
+      readonly attempt: number;
+      readonly fromAttempt: number;
+      readonly sessionId: string;
+      readonly cutOff: CutOff;
+      readonly tokensSaved: number;
     }
   /**
    * A running agent's progress as its stream arrives, sent when either figure changes; for display
@@ -108,6 +123,8 @@ export type OrchestratorEvent =
       readonly durationMs: number;
       readonly costUsd: number;
       readonly tokens: number;
+      /** The sum of the run's `task.resumed` savings, over every run of the plan like `tokens`. */
+      readonly tokensSaved: number;
       readonly agentsSpawned: number;
       /** Agents at once when the run ended (lower than run.started's after rate limits). */
       readonly concurrency: number;

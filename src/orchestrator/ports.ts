@@ -17,6 +17,8 @@ export interface RunPorts {
    * state.json can show it while it works, and a later run can end it if this one is killed.
    */
   delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (agent: StartedProcess) => void): Promise<AttemptResult>;
+  /** Whether claude, run in `cwd` (default: the project root), would find session `sessionId` to resume. */
+  sessionExists(sessionId: string, cwd?: string): Promise<boolean>;
   /** Checks the claimed work in `cwd` (the task's worktree), or the project root when absent. */
   checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal, cwd?: string): Promise<WorkCheck>;
   /** A CCASP gate step: the plan's test command, or undefined when there is none. */

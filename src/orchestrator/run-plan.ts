@@ -66,6 +66,7 @@ export async function runPlan(run: RunState, settings: RunSettings, ports: RunPo
       durationMs: ports.now().getTime() - started.getTime(),
       costUsd: books.costUsd,
       tokens: books.used,
+      tokensSaved: run.tokensSaved(),
       agentsSpawned: run.agentsSpawned(),
       concurrency: run.concurrency().current,
     });

@@ -150,6 +150,11 @@ export class RunState {
     return { used: totalTokens(usage), limit, costLimitUsd, compactionThreshold, lastCompaction, costUsd, usage };
   }
 
+  /** What continuing cut-off sessions saved, over every attempt of every run (see resume.ts). */
+  tokensSaved(): number {
+    return this.attempts.reduce((sum, a) => sum + (a.resumed?.tokensSaved ?? 0), 0);
+  }
+
   agentsSpawned(): number {
     return this.spawned;
   }
@@ -186,6 +191,7 @@ export class RunState {
           attempt: agent?.attempt ?? this.attemptsOf(taskId).length + 1,
           outcome: 'interrupted',
           reason: 'the previous ccasp run stopped while this attempt was running',
+          cutOff: 'stopped',
           ...(agent?.sessionId ? { sessionId: agent.sessionId } : {}),
           startedAt: agent?.spawnedAt ?? at,
           finishedAt: at,
@@ -403,6 +409,7 @@ export class RunState {
         tasksFailed: new Set(failedTasks.map((a) => a.taskId)).size,
         totalAgentsSpawned: this.spawned,
         averageTaskDuration: completed.length === 0 ? 0 : Math.round(completed.reduce((ms, a) => ms + a.durationMs, 0) / completed.length),
+        tokensSavedByResuming: this.tokensSaved(),
       },
       ...this.isolation,
       ...(this.pace ? { concurrency: this.concurrency() } : {}),

@@ -11,6 +11,7 @@ import { RAISE_AFTER } from './concurrency.js';
 import type { Outcome } from './outcome.js';
 import type { RunPorts, RunSettings } from './ports.js';
 import type { RunState } from './run-state.js';
+import { sessionToContinue, type ResumeCandidate } from './resume.js';
 
 export interface TaskRunContext {
   readonly run: RunState;
@@ -50,6 +51,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
     } catch (error) {
       return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
     }
+    const resume = await continuable(ctx, task, attempt, ws?.cwd);
     const context = ctx.budget.earlierWork();
     let pidSaved: Promise<void> | undefined;
     const result = await ports.delegate(
@@ -64,6 +66,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
         ...(context ? { earlierWork: context } : {}),
         ...(reservation !== undefined ? { maxBudgetUsd: reservation } : {}),
         ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
+        ...(resume ? { resume } : {}),
       },
       control.agents.signal,
       (agent) => {
@@ -77,7 +80,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
     const { outcome, facts } = await collect(ctx, task, result, ws, { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: control.agents.signal.aborted });
     if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: facts.fingerprint?.value };
     // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
-    await record(ctx, task, route, { attempt, startedAt, outcome, result }, ws);
+    await record(ctx, task, route, { attempt, startedAt, outcome, result, ...(resume ? { resumed: resume } : {}) }, ws);
     await pidSaved;
     const step = nextStep(outcome, { stopping: control.stopping, waitForRateLimit: settings.waitForRateLimit });
     if (step === 'done' || step === 'stop') return outcome;
@@ -96,6 +99,17 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
     if (next === 'stop') return outcome;
     reservation = next;
   }
+}
+
+/**
+ * The session this attempt continues: the last attempt's, when it was cut off and claude still has
+ * its transcript in `cwd` (the same folder: a task's worktree keeps its path from attempt to attempt).
+ */
+async function continuable(ctx: TaskRunContext, task: Task, attempt: number, cwd: string | undefined): Promise<ResumeCandidate | undefined> {
+  const candidate = sessionToContinue(ctx.run.attemptsOf(task.id).at(-1));
+  if (!candidate || !(await ctx.ports.sessionExists(candidate.sessionId, cwd))) return undefined;
+  ctx.ports.emit({ type: 'task.resumed', taskId: task.id, attempt, fromAttempt: candidate.fromAttempt, sessionId: candidate.sessionId, cutOff: candidate.cutOff, tokensSaved: candidate.tokensSaved });
+  return candidate;
 }
 
 /** Asks `decide` until it has an outcome, fetching each fact it asks for. */
@@ -137,7 +151,7 @@ async function record(
   ctx: TaskRunContext,
   task: Task,
   route: Route,
-  ended: { attempt: number; startedAt: string; outcome: Outcome; result?: AttemptResult },
+  ended: { attempt: number; startedAt: string; outcome: Outcome; result?: AttemptResult; resumed?: ResumeCandidate },
   ws?: Workspace,
 ): Promise<Outcome> {
   const { run, ports, control } = ctx;

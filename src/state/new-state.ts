@@ -24,6 +24,6 @@ export function newState(plan: Plan, planPath: string, now: string): Orchestrato
       plan.github?.owner && plan.github.repo
         ? { enabled: true, owner: plan.github.owner, repo: plan.github.repo, issueNumber: plan.github.issue, lastSyncAt: null, lastResult: null, pending: 0 }
         : null,
-    metrics: { tasksCompleted: 0, tasksFailed: 0, totalAgentsSpawned: 0, averageTaskDuration: 0 },
+    metrics: { tasksCompleted: 0, tasksFailed: 0, totalAgentsSpawned: 0, averageTaskDuration: 0, tokensSavedByResuming: 0 },
   };
 }

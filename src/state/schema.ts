@@ -8,6 +8,15 @@ import { STATE_VERSION } from './version.js';
  * damaged file is reported by field rather than trusted.
  */
 
+/**
+ * How an agent can be cut off before it reports, so that its retry may continue its session:
+ * stalled, timed-out (`--task-timeout`), max-turns, max-budget (the attempt's `--max-budget-usd`),
+ * usage-limit, api-error (claude gave up on the API), crashed (the process ended without a result),
+ * stopped (ccasp stopped it: a signal, a hard budget limit, or the ccasp run was killed).
+ */
+export const CUT_OFFS = ['stalled', 'timed-out', 'max-turns', 'max-budget', 'usage-limit', 'api-error', 'crashed', 'stopped'] as const;
+export type CutOff = (typeof CUT_OFFS)[number];
+
 // Built on first use, not at import (see `once`): `--version`, and `status` where no state file
 // exists yet, never need it.
 const schemas = once(() => {
@@ -60,6 +69,17 @@ const schemas = once(() => {
     conflictPaths: z.array(z.string()).optional(),
     /** Tool calls claude refused the agent, each with a rule that would allow it; the next attempt is told. */
     denials: z.array(z.object({ tool: z.string(), input: z.string(), rule: z.string() })).optional(),
+    /** How the agent was cut off before it could report, when it was: its session may be continued. */
+    cutOff: z.enum(CUT_OFFS).optional(),
+    /** This attempt continued an earlier attempt's claude session rather than starting from zero. */
+    resumed: z
+      .object({
+        fromAttempt: z.number().int().positive(),
+        sessionId: z.string(),
+        /** The tokens the continued attempt had spent, which a fresh session would have spent again. */
+        tokensSaved: z.number().int().nonnegative(),
+      })
+      .optional(),
   });
 
   const blockedTask = z.object({
@@ -108,6 +128,8 @@ const schemas = once(() => {
       tasksFailed: z.number().int().nonnegative(),
       totalAgentsSpawned: z.number().int().nonnegative(),
       averageTaskDuration: z.number().nonnegative(),
+      /** The sum of the attempts' `resumed.tokensSaved`. Absent in older files. */
+      tokensSavedByResuming: z.number().int().nonnegative().default(0),
     }),
     /** How the run isolates agents (`ccasp run --isolation`); a resumed run keeps it. Absent in older files. */
     isolation: z.enum(['none', 'worktree']).optional(),

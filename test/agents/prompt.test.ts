@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTaskPrompt, type PromptInput } from '../../src/agents/prompt.js';
+import { renderResumePrompt, renderTaskPrompt, type PromptInput } from '../../src/agents/prompt.js';
 import { parseReport } from '../../src/agents/report.js';
 import type { Route } from '../../src/agents/route.js';
 import type { Task } from '../../src/plan/model.js';
@@ -189,5 +189,32 @@ describe('renderTaskPrompt: a retry after a conflict', () => {
   it('says so when the tip merged without conflicts, and has no such section otherwise', () => {
     expect(render({ conflict: { branch: 'dev', paths: [] } })).toContain('merged into this working tree without conflicts');
     expect(render()).not.toContain('## Merge conflict');
+  });
+});
+
+describe('renderResumePrompt: continuing a cut-off session', () => {
+  const resume = { fromAttempt: 1, sessionId: 'fa75fd2d-208f-4c8f-9f58-072fd34ade09', cutOff: 'stalled' as const, reason: 'the agent printed nothing for 2 s and was stopped as stalled' };
+
+  it('says why the agent was cut off, not to start over, and to end with the report', () => {
+    const text = renderResumePrompt({ task: task(), attempt: 2, resume, projectRoot: '/home/dev/shop' });
+    expect(text).toContain('ccasp cut off your work on task P2.3 before you reported: you printed nothing for too long');
+    expect(text).toContain('(ccasp recorded: the agent printed nothing for 2 s and was stopped as stalled)');
+    expect(text).toContain('This is attempt 2, continuing the same conversation in /home/dev/shop. Do not start over');
+    expect(text).toContain('TASK_COMPLETE, TASK_BLOCKED or TASK_FAILED block for P2.3');
+    // The conversation already holds the task: it is not sent again.
+    expect(text).not.toContain('Add the users endpoint');
+  });
+
+  it('gives advice where the cut-off calls for it, and names the tool for a structured report', () => {
+    const text = renderResumePrompt({ task: task(), attempt: 3, resume: { ...resume, cutOff: 'max-turns' }, projectRoot: '/p', reportFormat: 'json-schema' });
+    expect(text).toContain('you ran out of turns. Work in fewer, larger steps');
+    expect(text).toContain('call the StructuredOutput tool with your report');
+    expect(text).not.toContain('TASK_COMPLETE');
+  });
+
+  it('carries the conflict to resolve when the worktree has one open', () => {
+    const text = renderResumePrompt({ task: task(), attempt: 2, resume, projectRoot: '/p', conflict: { branch: 'ccasp/integration', paths: ['src/a.ts'] } });
+    expect(text).toContain('## Merge conflict to resolve first');
+    expect(text).toContain('- src/a.ts');
   });
 });

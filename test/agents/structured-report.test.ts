@@ -165,6 +165,15 @@ describe('claude arguments', () => {
     expect(claudeArgs(request, options(), ROLE).some((a) => a.includes('json-schema'))).toBe(false);
     expect(claudeArgs(request, options({ reportFormat: 'text' }), ROLE).some((a) => a.includes('json-schema'))).toBe(false);
   });
+
+  it('fork a cut-off attempt’s session under the attempt’s own session id, and start a fresh one otherwise', () => {
+    const resume = { fromAttempt: 1, sessionId: '00000000-0000-4000-8000-000000000001', cutOff: 'stalled' as const };
+    const args = claudeArgs({ ...request, resume }, options(), ROLE);
+    expect(args).toContain('--session-id=00000000-0000-4000-8000-000000000000');
+    expect(args).toContain('--resume=00000000-0000-4000-8000-000000000001');
+    expect(args).toContain('--fork-session');
+    expect(claudeArgs(request, options(), ROLE).filter((a) => a.startsWith('--resume') || a === '--fork-session')).toEqual([]);
+  });
 });
 
 const RESULT_LINE = {

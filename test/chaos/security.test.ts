@@ -433,7 +433,7 @@ describe('security', () => {
     const ID = '--model=opus';
     const MODEL = 'sonnet --dangerously-skip-permissions';
     /** The only flags ccasp passes to claude (src/agents/delegate.ts claudeArgs); anything else in argv is a leak. */
-    const OWN_FLAGS = ['-p', '--output-format', '--verbose', '--model', '--permission-mode', '--allowedTools', '--disallowedTools', '--session-id', '--append-system-prompt', '--max-turns', '--max-budget-usd', '--json-schema'];
+    const OWN_FLAGS = ['-p', '--output-format', '--verbose', '--model', '--permission-mode', '--allowedTools', '--disallowedTools', '--session-id', '--append-system-prompt', '--max-turns', '--max-budget-usd', '--json-schema', '--resume', '--fork-session'];
 
     it('reaches the agent only on stdin, verbatim; argv carries none of it', async () => {
       const dir = caseDir();

@@ -121,6 +121,7 @@ export const ev = {
     durationMs: 200_000,
     costUsd: 0.0369,
     tokens: 3702,
+    tokensSaved: 1700,
     agentsSpawned: 3,
     concurrency: 1,
   }),

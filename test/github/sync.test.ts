@@ -28,6 +28,7 @@ describe('GitHub sync from run events', () => {
     expect(phaseComment).toContain('| P1 | Foundation | ✅ completed | 2/2 |');
     expect(phaseComment).toContain('| P2 | API | ⏳ pending | 0/1 |');
     expect(server.issue(7).comments.at(-1)!.body).toContain('Plan complete: Todo service');
+    expect(server.issue(7).comments.at(-1)!.body).toContain('| Tokens saved by resuming cut-off sessions | 1,700 |');
 
     expect(server.issue(7).labels).toEqual(['progress:100%']);
     expect(server.issue(7).state).toBe('closed');

@@ -116,6 +116,8 @@ export interface HarnessOptions {
   readonly worktrees?: { readonly integrate: (task: Task, attempt: number) => Integration; readonly workspace?: (task: Task, attempt: number, afterConflict: boolean) => Workspace };
   readonly save?: (run: RunState) => void;
   readonly memory?: string;
+  /** Whether claude would find a session's transcript; by default it keeps every session it ran. */
+  readonly transcript?: (sessionId: string, cwd: string | undefined) => boolean;
 }
 
 export function harness(p: Plan, options: HarnessOptions): Harness {
@@ -135,6 +137,9 @@ export function harness(p: Plan, options: HarnessOptions): Harness {
       requests.push(request);
       onSpawn({ pid: 1000 + requests.length });
       return options.agent(request, signal);
+    },
+    async sessionExists(sessionId, cwd) {
+      return options.transcript?.(sessionId, cwd) ?? requests.some((r) => r.sessionId === sessionId);
     },
     async checkWork(t) {
       return options.check?.(t, attemptOf(t) + 1) ?? { missing: [], outside: [] };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WriteError } from '../../src/errors.js';
+import type { AttemptResult } from '../../src/agents/attempt.js';
+import type { AgentRequest } from '../../src/agents/request.js';
 import type { RunState } from '../../src/orchestrator/run-state.js';
 import { newState } from '../../src/state/new-state.js';
 import { answer, blocked, complete, ended, eventsOf, failed, harness, held, phase, plan, task } from './harness.js';
@@ -125,6 +127,18 @@ describe('runPlan: when an attempt fails', () => {
     const h = harness(p, { books, agent: (r) => complete(r) });
     expect((await h.start()).outcome).toBe('completed');
     expect(h.requests[0]!.previous).toEqual([{ attempt: 1, reason: 'no report', denials: [denial] }]);
+  });
+
+  it('bills an agent stopped before its result line for what its stream showed', async () => {
+    const seen = { inputTokens: 3000, outputTokens: 40, cacheCreationTokens: 0, cacheReadTokens: 900 };
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? { ...ended(r, { kind: 'stalled', afterMs: 2000 }), streamedUsage: seen } : complete(r)),
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    const books = h.onDisk().books;
+    expect(books.attempts[0]!.usage).toEqual(seen);
+    expect(books.attempts[0]!.costUsd).toBe(0);
+    expect(books.tokenBudget.used).toBe(3940 + 150);
   });
 
   it('blocks a task that fails the same way twice with no file changed (the circuit breaker)', async () => {
@@ -498,6 +512,90 @@ describe('runPlan: worktrees', () => {
     expect((await h.start()).outcome).toBe('blocked');
     expect(eventsOf(h.events, 'task.blocked')[0]!.blocker).toBe('its git worktree could not be prepared: fatal: invalid reference: main');
     expect(h.onDisk().statuses).toEqual({ A: 'blocked', B: 'completed' });
+  });
+});
+
+describe('runPlan: continuing a cut-off session', () => {
+  const SEEN = { inputTokens: 3000, outputTokens: 40, cacheCreationTokens: 0, cacheReadTokens: 900 };
+  const stalled = (r: AgentRequest): AttemptResult => ({ ...ended(r, { kind: 'stalled', afterMs: 2000 }), streamedUsage: SEEN });
+  const first = '00000000-0000-4000-8000-000000000001';
+
+  it('continues the session of an attempt the stall watchdog stopped, and counts what that saved', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => (r.attempt === 1 ? stalled(r) : complete(r)) });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests[1]!.resume).toEqual({ fromAttempt: 1, sessionId: first, cutOff: 'stalled', reason: 'the agent printed nothing for 2 s and was stopped as stalled', tokensSaved: 3940 });
+    // A session of its own all the same: the earlier one is forked, not reused.
+    expect(h.requests[1]!.sessionId).not.toBe(first);
+    expect(h.types().slice(4, 6)).toEqual(['task.started', 'task.resumed']);
+    expect(eventsOf(h.events, 'task.resumed')).toEqual([
+      { type: 'task.resumed', taskId: 'A', attempt: 2, fromAttempt: 1, sessionId: first, cutOff: 'stalled', tokensSaved: 3940 },
+    ]);
+    const books = h.onDisk().books;
+    expect(books.attempts.map((a) => [a.attempt, a.cutOff, a.resumed])).toEqual([
+      [1, 'stalled', undefined],
+      [2, undefined, { fromAttempt: 1, sessionId: first, tokensSaved: 3940 }],
+    ]);
+    expect(books.metrics.tokensSavedByResuming).toBe(3940);
+    expect(eventsOf(h.events, 'run.finished')[0]!.tokensSaved).toBe(3940);
+  });
+
+  it('starts afresh, told what was wrong, after work that was judged', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => (r.attempt === 1 ? answer(r, 'no report at all') : complete(r)) });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests[1]!.resume).toBeUndefined();
+    expect(h.requests[1]!.previous).toHaveLength(1);
+    expect(eventsOf(h.events, 'task.resumed')).toEqual([]);
+    expect(h.onDisk().books.metrics.tokensSavedByResuming).toBe(0);
+  });
+
+  it('starts afresh when claude no longer has the transcript', async () => {
+    const asked: (string | undefined)[] = [];
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? stalled(r) : complete(r)),
+      transcript: (sessionId, cwd) => {
+        asked.push(sessionId, cwd);
+        return false;
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(asked).toEqual([first, undefined]);
+    expect(h.requests[1]!.resume).toBeUndefined();
+    expect(h.requests[1]!.previous).toEqual([{ attempt: 1, reason: 'the agent printed nothing for 2 s and was stopped as stalled' }]);
+    expect(eventsOf(h.events, 'task.resumed')).toEqual([]);
+    expect(h.onDisk().books.attempts[1]!.resumed).toBeUndefined();
+  });
+
+  it("looks for the transcript in the task's worktree, where the agent ran", async () => {
+    const asked: (string | undefined)[] = [];
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? ended(r, { kind: 'timed-out', afterMs: 60_000 }) : complete(r)),
+      worktrees: { integrate: () => ({ kind: 'integrated', commit: 'abc', how: 'fast-forward' }) },
+      transcript: (_id, cwd) => {
+        asked.push(cwd);
+        return true;
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(asked).toEqual(['/wt/A']);
+    expect(h.requests[1]).toMatchObject({ cwd: '/wt/A', resume: { fromAttempt: 1, cutOff: 'timed-out' } });
+  });
+
+  it('continues, in the next run, the session of an agent a killed run left', async () => {
+    const p = plan(phase('P1', [task('B', { status: 'in_progress', attempts: 1 })]));
+    const books = harness(p, { agent: (r) => complete(r) }).run.books('2026-01-01T00:00:00.000Z');
+    const left = 'b1d0c8e4-0000-4000-8000-00000000000b';
+    books.activeAgents = [{ agentId: left, taskId: 'B', spawnedAt: '2026-01-01T00:00:00.000Z', status: 'running', attempt: 1, specialist: 'x', model: 'sonnet', sessionId: left, pid: 42 }];
+    const h = harness(p, { agent: (r) => complete(r), books, transcript: (id) => id === left });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests[0]!.resume).toMatchObject({ fromAttempt: 1, sessionId: left, cutOff: 'stopped', tokensSaved: 0 });
+  });
+
+  it('a usage limit waited out continues the same session', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? ended(r, { kind: 'rate-limited', resetsAt: Date.parse('2026-01-01T00:00:30.000Z') }) : complete(r)),
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests[1]!.resume).toMatchObject({ fromAttempt: 1, cutOff: 'usage-limit' });
   });
 });
 

@@ -4,6 +4,7 @@ import { duration, usd } from './format.js';
 import { thousands } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 import { RunTally, type TaskState } from './run-tally.js';
+import { savedByResuming } from './run-lines.js';
 import { agentsRow, headline, nextSteps, STATE_LABEL, statusCounts } from './summary.js';
 
 type Finished = Extract<OrchestratorEvent, { type: 'run.finished' }>;
@@ -107,7 +108,7 @@ export function stepSummaryMarkdown(f: Finished, tally: RunTally): string {
     '| --- | --- |',
     `| Tasks | ${n.done} of ${n.total} done · ${n.blocked} blocked · ${n.failed} failed · ${n.toDo} to do |`,
     `| Agents | ${agentsRow(f, tally)} |`,
-    `| Tokens | ${thousands(f.tokens)} |`,
+    `| Tokens | ${thousands(f.tokens)}${f.tokensSaved > 0 ? ` (${savedByResuming(f.tokensSaved)})` : ''} |`,
     `| Cost | ${usd(f.costUsd)} |`,
     `| Time | ${duration(f.durationMs)} |`,
   ];

@@ -21,6 +21,8 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       return c.cyan(`▶ Phase ${e.phaseId}: ${e.name}`);
     case 'task.started':
       return `  … ${e.taskId} ${e.title} ${c.dim(`[${e.specialist}, ${e.model}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''}]`)}`;
+    case 'task.resumed':
+      return c.dim(`  ↻ ${e.taskId} attempt ${e.attempt} continues attempt ${e.fromAttempt}'s session (cut off: ${e.cutOff}), saving ${thousands(e.tokensSaved)} tokens`);
     case 'task.progress':
       // Live figures for the spinners; as lines they would only be noise.
       return undefined;
@@ -62,12 +64,17 @@ export function eventLine(e: OrchestratorEvent, c: ChalkInstance): string | unde
       const lines = [
         '',
         `${head}: ${e.reason}`,
-        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents (${e.concurrency} at once), ${thousands(e.tokens)} tokens, ${usd(e.costUsd)}, ${duration(e.durationMs)}`,
+        `  ${e.completed}/${e.total} tasks done, ${e.agentsSpawned} agents (${e.concurrency} at once), ${thousands(e.tokens)} tokens${e.tokensSaved > 0 ? ` (${savedByResuming(e.tokensSaved)})` : ''}, ${usd(e.costUsd)}, ${duration(e.durationMs)}`,
       ];
       for (const b of e.blocked) lines.push(c.yellow(`  ${b.taskId}: ${b.blocker}${b.suggestedAction ? `\n    → ${b.suggestedAction}` : ''}`));
       return lines.join('\n');
     }
   }
+}
+
+/** The run's tokens saved by continuing cut-off sessions, as the end of a run says it. */
+export function savedByResuming(tokens: number): string {
+  return `${thousands(tokens)} saved by resuming cut-off sessions`;
 }
 
 /** Plain mode: every line stamped with the time and written as it happens, for logs and CI. */

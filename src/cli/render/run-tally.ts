@@ -125,6 +125,8 @@ export class RunTally {
       }
       case 'run.notice':
       case 'run.concurrency':
+      // A line of its own; the attempt's figures come with its other events.
+      case 'task.resumed':
       case 'budget.threshold':
       case 'task.system':
       case 'phase.completed':

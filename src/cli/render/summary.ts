@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
 import { alignColumns, duration, fit, plural, usd, visibleWidth } from './format.js';
 import { thousands } from '../../numbers.js';
+import { savedByResuming } from './run-lines.js';
 import type { RunTally, TaskState } from './run-tally.js';
 
 type Finished = Extract<OrchestratorEvent, { type: 'run.finished' }>;
@@ -114,7 +115,7 @@ export function summaryTable(f: Finished, tally: RunTally, c: ChalkInstance, wid
   const totals = [
     ['Tasks', `${n.done} of ${n.total} done · ${n.blocked} blocked · ${n.failed} failed · ${n.toDo} to do`],
     ['Agents', agentsRow(f, tally)],
-    ['Tokens', thousands(f.tokens) + allRuns],
+    ['Tokens', thousands(f.tokens) + (f.tokensSaved > 0 ? ` · ${savedByResuming(f.tokensSaved)}` : '') + allRuns],
     ['Cost', usd(f.costUsd) + allRuns],
     ['Time', duration(f.durationMs)],
   ].map(([k, v]) => [c.bold(k ?? ''), v ?? '']);

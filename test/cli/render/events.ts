@@ -12,6 +12,7 @@ export const sampleRun: OrchestratorEvent[] = [
   { type: 'task.denied', taskId: 'T2', attempt: 1, denials: [{ tool: 'Bash', input: 'npm install left-pad', rule: 'Bash(npm install:*)' }] },
   { type: 'task.attempt.failed', taskId: 'T2', attempt: 1, reason: 'conflict with main in src/shared.ts', willRetry: true, durationMs: 1200 },
   { type: 'task.started', taskId: 'T2', title: 'Write b', attempt: 2, specialist: 'l2-general-specialist', model: 'haiku', sessionId: 's3' },
+  { type: 'task.resumed', taskId: 'T2', attempt: 2, fromAttempt: 1, sessionId: 's0', cutOff: 'timed-out', tokensSaved: 4200 },
   { type: 'task.integrated', taskId: 'T1', commit: '0123456789abcdef0123456789abcdef01234567', how: 'merge' },
   {
     type: 'task.completed',
@@ -45,6 +46,7 @@ export const sampleRun: OrchestratorEvent[] = [
     durationMs: 65_000,
     costUsd: 0.0123,
     tokens: 140,
+    tokensSaved: 4200,
     agentsSpawned: 3,
     concurrency: 2,
   },

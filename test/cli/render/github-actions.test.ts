@@ -49,7 +49,7 @@ describe('GitHub Actions workflow commands', () => {
     expect(md).toContain('**Run stopped: tasks are blocked:** phase P1 cannot go on');
     expect(md).toContain('| Tasks | 1 of 3 done · 2 blocked · 1 failed · 0 to do |');
     expect(md).toContain('| Agents | 3 agents spawned · 1 retry · 2 at once |');
-    expect(md).toContain('| Tokens | 140 |');
+    expect(md).toContain('| Tokens | 140 (4,200 saved by resuming cut-off sessions) |');
     expect(md).toContain('| Time | 1m05s |');
     expect(md).toMatch(/\| T1 Write a \| ✅ done \| 1 \| 2\.5s \| 140 \| \$0\.0123 \|/);
     expect(md).toMatch(/\| T2 Write b \| ⚠️ blocked \| 2 \| /);

@@ -45,6 +45,8 @@ describe('line renderers', () => {
     for (const line of lines) expect(line).toMatch(/^03:04:05 /);
     expect(lines.filter((l) => l.includes('T1 attempt') || l.includes('✔ T1'))).toHaveLength(1);
     expect(out.text()).not.toContain('progress');
+    expect(lines).toContain("03:04:05   ↻ T2 attempt 2 continues attempt 1's session (cut off: timed-out), saving 4,200 tokens");
+    expect(lines).toContain('03:04:05   1/3 tasks done, 3 agents (2 at once), 140 tokens (4,200 saved by resuming cut-off sessions), $0.0123, 1m05s');
     expect(eventLine(sampleRun.find((e) => e.type === 'task.progress')!, plain)).toBeUndefined();
     expect(out.text()).not.toMatch(/\u001b/);
     expect(lines).toContain('03:04:05   ⊘ T2 attempt 1: claude denied Bash "npm install left-pad"; allow it with Bash(npm install:*)');

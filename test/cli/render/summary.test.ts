@@ -64,6 +64,7 @@ describe('summaryTable', () => {
     );
     expect(text).toContain('Tasks   1 of 3 done · 2 blocked · 1 failed · 0 to do');
     expect(text).toContain('Agents  3 agents spawned · 1 retry · 2 at once\n');
+    expect(text).toContain('Tokens  140 · 4,200 saved by resuming cut-off sessions');
     expect(text).toContain('Time    1m05s');
     expect(text).toContain('  Blocked, needs a person:\n    T2  needs 50% of a key: yes, really\n        second line\n');
     expect(text).toContain('        → set KEY, then unblock');
