@@ -1,6 +1,6 @@
 import type { AttemptResult } from '../agents/attempt.js';
-import type { AttemptRecord } from '../state/schema.js';
-import { ZERO_USAGE } from '../state/usage.js';
+import type { AttemptRecord, Usage } from '../state/schema.js';
+import { totalTokens, ZERO_USAGE } from '../state/usage.js';
 import type { Outcome } from './outcome.js';
 import { cutOffOf, type ResumeCandidate } from './resume.js';
 
@@ -18,8 +18,11 @@ export interface AttemptEnd {
   readonly resumed?: ResumeCandidate;
 }
 
-/** The attempt as state.json keeps it: what the agent did, what it came to, what it cost. */
-export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord {
+/**
+ * The attempt as state.json keeps it: what the agent did, what it came to, what it cost. `reservedUsd`
+ * is what it reserved of a cost limit, if anything.
+ */
+export function attemptRecord(taskId: string, ended: AttemptEnd, reservedUsd?: number): AttemptRecord {
   const { outcome, result } = ended;
   const reason = outcome.kind === 'retry' || outcome.kind === 'fatal' ? outcome.reason : outcome.kind === 'blocked' ? outcome.blocker : undefined;
   const summary = outcome.kind === 'completed' || outcome.kind === 'retry' ? outcome.summary : undefined;
@@ -40,7 +43,7 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
     startedAt: result?.startedAt ?? ended.startedAt,
     finishedAt: result?.finishedAt ?? ended.at,
     durationMs: result?.durationMs ?? Math.max(0, Date.parse(ended.at) - Date.parse(ended.startedAt)),
-    costUsd: result?.result?.costUsd ?? 0,
+    costUsd: result?.result?.costUsd ?? unreportedCost(result?.streamedUsage, reservedUsd),
     // An agent cut off before its result line was still billed for what it did: count what its stream showed.
     usage: result?.result?.usage ?? result?.streamedUsage ?? { ...ZERO_USAGE },
     ...(result ? { log: result.logFile } : {}),
@@ -49,4 +52,12 @@ export function attemptRecord(taskId: string, ended: AttemptEnd): AttemptRecord 
     ...(cutOff ? { cutOff } : {}),
     ...(resumed ? { resumed: { fromAttempt: resumed.fromAttempt, sessionId: resumed.sessionId, tokensSaved: resumed.tokensSaved } } : {}),
   };
+}
+
+/**
+ * An agent cut off before claude said what it spent: once it has used the API, count its whole
+ * reservation (claude kept it within that, give or take a turn), so a cost limit still holds.
+ */
+function unreportedCost(streamed: Usage | undefined, reservedUsd: number | undefined): number {
+  return streamed && totalTokens(streamed) > 0 && reservedUsd !== undefined ? reservedUsd : 0;
 }

@@ -247,7 +247,7 @@ export class RunState {
 
   /** Records how an attempt ended and what becomes of its task; returns its phase's status if that moved. */
   attemptEnded(task: Task, ended: AttemptEnd): PhaseStatus | undefined {
-    const record = attemptRecord(task.id, ended);
+    const record = attemptRecord(task.id, ended, this.reservations.get(task.id));
     this.remember(record);
     this.agents.delete(task.id);
     // Settled: the attempt's real cost is in the books now, in place of what it reserved.

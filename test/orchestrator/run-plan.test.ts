@@ -293,6 +293,21 @@ describe('runPlan: a cost limit that holds with agents in parallel', () => {
     expect(h.onDisk().books.tokenBudget.costUsd).toBeCloseTo(0.9);
   });
 
+  it('counts an agent cut off before its result line at its whole reservation once it has used the API', async () => {
+    const seen = { inputTokens: 3000, outputTokens: 40, cacheCreationTokens: 0, cacheReadTokens: 0 };
+    const p = plan(phase('P1', [task('A'), task('B')]));
+    const h = harness(p, {
+      settings: { concurrency: 2 },
+      budget: { maxCostUsd: 1 },
+      // A never got to the API; B did, and claude never said what it spent.
+      agent: (r) => (r.attempt > 1 ? costing(0.1)(r) : r.task.id === 'A' ? ended(r, { kind: 'stalled', afterMs: 10 }) : { ...ended(r, { kind: 'stalled', afterMs: 10 }), streamedUsage: seen }),
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    const first = h.onDisk().books.attempts.filter((a) => a.attempt === 1);
+    expect(Object.fromEntries(first.map((a) => [a.taskId, a.costUsd]))).toEqual({ A: 0, B: 0.5 });
+    expect(h.onDisk().books.tokenBudget.costUsd).toBeCloseTo(0.7);
+  });
+
   it('a retry waits for its reservation too', async () => {
     const agents = held();
     const p = plan(phase('P1', [task('A'), task('B')]));
