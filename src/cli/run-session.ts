@@ -170,7 +170,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       }
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
       if (github) {
-        const sync = await github.drain(stoppedBy ? 3_000 : 15_000);
+        const sync = stoppedBy ? await github.drain(STOPPED_DRAIN_MS) : await github.drain(FINAL_DRAIN.maxMs, FINAL_DRAIN.stallMs);
         run.githubSynced({
           owner: github.link.owner,
           repo: github.link.repo,
@@ -187,6 +187,10 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     await lock.release();
   }
 }
+
+/** A stopped run is left quickly; a finished one waits for GitHub while it delivers (docs/github.md). */
+const STOPPED_DRAIN_MS = 3_000;
+const FINAL_DRAIN = { maxMs: 120_000, stallMs: 15_000 };
 
 /**
  * The signals that stop a run: agents ended, state saved as paused. SIGHUP (the run's terminal
