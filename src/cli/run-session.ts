@@ -23,7 +23,7 @@ import { RunFiles } from '../state/run-files.js';
 import { RunPlanFile } from './run-plan-file.js';
 import { loadRunOptions, type RunInvocation } from './config/run-options.js';
 import { loadBooks } from './run-books.js';
-import { localRunPorts } from './run-ports.js';
+import { localRunPorts, worktreeSetupCommand } from './run-ports.js';
 import { renderDryRun } from './dry-run.js';
 import { describeIsolation } from '../worktree/describe-isolation.js';
 import { finishWorktreeRun } from '../worktree/finish-run.js';
@@ -99,7 +99,10 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       // Git's own words (a hook's, say) end up on stderr.
       throw redactError(error, redact);
     });
-    const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id, redact) : undefined;
+    // Agents, checks and the worktrees' setup command share one environment.
+    const env = agentEnv(io.env, tokens, options.agentEnv ?? []);
+    const setUp = options.worktreeSetup ? worktreeSetupCommand(options.worktreeSetup, root, { env, redact }) : undefined;
+    const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id, redact, setUp) : undefined;
     const run = new RunState(plan, state);
     run.isolated(isolation.mode, isolation.mode === 'worktree' ? isolation.branch : undefined);
     const bus = new EventBus();
@@ -130,7 +133,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       bin: claudeBin,
       projectRoot: root,
       permissionMode: options.permissionMode,
-      env: agentEnv(io.env, tokens, options.agentEnv ?? []),
+      env,
       timeoutMs: options.taskTimeout,
       stallTimeoutMs: options.stallTimeout,
       ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
@@ -150,7 +153,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
           retryBlocked: options.retryBlocked ?? false,
           waitForRateLimit: options.wait,
           budget,
-          notices: isolation.notices,
+          notices: setUp && isolation.mode === 'none' ? [...isolation.notices, SETUP_UNUSED] : isolation.notices,
         },
         ports,
         stop.signal,
@@ -187,6 +190,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     await lock.release();
   }
 }
+
+const SETUP_UNUSED = { level: 'info', message: 'the worktree setup command is not run: agents share the working tree, which is set up already' } as const;
 
 /** A stopped run is left quickly; a finished one waits for GitHub while it delivers (docs/github.md). */
 const STOPPED_DRAIN_MS = 3_000;

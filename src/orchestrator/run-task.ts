@@ -2,10 +2,11 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { PreviousAttempt } from '../agents/prompt.js';
 import type { Route } from '../agents/route.js';
 import type { Phase, PhaseStatus, Task } from '../plan/model.js';
+import { WorktreeSetupError } from '../worktree/ready.js';
 import type { Workspace } from '../worktree/workspace.js';
 import type { BudgetWatch } from './budget-watch.js';
 import type { RunControl } from './control.js';
-import { decide, followsConflict, mergeFailed, nextStep, workspaceFailed, type AttemptContext, type AttemptFacts } from './decide.js';
+import { decide, followsConflict, mergeFailed, nextStep, setupFailed, workspaceFailed, type AttemptContext, type AttemptFacts } from './decide.js';
 import { perTaskCapUsd } from './budget.js';
 import type { Outcome } from './outcome.js';
 import type { RunPorts, RunSettings } from './ports.js';
@@ -43,41 +44,50 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext): Pr
     ports.emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
 
     let ws: Workspace | undefined;
+    let setupFailure: string | undefined;
     try {
       ws = ports.workspace ? await ports.workspace(task, attempt, { afterConflict }) : undefined;
     } catch (error) {
-      return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
+      if (!(error instanceof WorktreeSetupError)) return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
+      setupFailure = error.message;
     }
-    const cap = perTaskCapUsd(settings.budget, run.budget().costUsd, run.agentTasksLeft());
-    const context = ctx.budget.earlierWork();
-    let pidSaved: Promise<void> | undefined;
-    const result = await ports.delegate(
-      {
-        plan: run.plan,
-        phase,
-        task,
-        route,
-        attempt,
-        sessionId,
-        previous,
-        ...(context ? { earlierWork: context } : {}),
-        ...(cap !== undefined ? { maxBudgetUsd: cap } : {}),
-        ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
-      },
-      control.agents.signal,
-      (agent) => {
-        run.agentSpawned(task.id, agent);
-        pidSaved = ports.save();
-        // Awaited below, once the attempt is recorded; its failure must not go unhandled meanwhile.
-        pidSaved.catch(() => undefined);
-      },
-    );
+    let outcome: Outcome;
+    if (setupFailure !== undefined) {
+      // No agent ran: the worktree could not be readied, which may pass (a registry down, say).
+      outcome = await record(ctx, task, route, { attempt, startedAt, outcome: setupFailed(task.id, attempt, triesLeft <= 0, setupFailure) });
+    } else {
+      const cap = perTaskCapUsd(settings.budget, run.budget().costUsd, run.agentTasksLeft());
+      const context = ctx.budget.earlierWork();
+      let pidSaved: Promise<void> | undefined;
+      const result = await ports.delegate(
+        {
+          plan: run.plan,
+          phase,
+          task,
+          route,
+          attempt,
+          sessionId,
+          previous,
+          ...(context ? { earlierWork: context } : {}),
+          ...(cap !== undefined ? { maxBudgetUsd: cap } : {}),
+          ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
+        },
+        control.agents.signal,
+        (agent) => {
+          run.agentSpawned(task.id, agent);
+          pidSaved = ports.save();
+          // Awaited below, once the attempt is recorded; its failure must not go unhandled meanwhile.
+          pidSaved.catch(() => undefined);
+        },
+      );
 
-    const { outcome, facts } = await collect(ctx, task, result, ws, { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: control.agents.signal.aborted });
-    if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: facts.fingerprint?.value };
-    // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
-    await record(ctx, task, route, { attempt, startedAt, outcome, result }, ws);
-    await pidSaved;
+      const collected = await collect(ctx, task, result, ws, { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: control.agents.signal.aborted });
+      outcome = collected.outcome;
+      if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: collected.facts.fingerprint?.value };
+      // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
+      await record(ctx, task, route, { attempt, startedAt, outcome, result }, ws);
+      await pidSaved;
+    }
     const step = nextStep(outcome, { stopping: control.stopping, waitForRateLimit: settings.waitForRateLimit });
     if (step === 'done' || step === 'stop') return outcome;
     if (outcome.kind === 'retry') {

@@ -71,6 +71,8 @@ export interface Plan {
   readonly tokenLimit?: number;
   /** The plan's own test command, run by phase gates. */
   readonly testCommand?: string;
+  /** The plan's own command that readies a new task worktree (`npm ci`), run before its agent. */
+  readonly worktreeSetup?: string;
   readonly phases: readonly Phase[];
 }
 

@@ -28,6 +28,8 @@ export interface RunSettings {
   readonly output: DisplayPreference | undefined;
   /** Variables agents and checks get although ccasp withholds them (secrets/agent-env.ts). */
   readonly agentEnv: readonly string[] | undefined;
+  /** Worktree mode: run in each new task worktree before its agent. */
+  readonly worktreeSetup: string | undefined;
 }
 export type RunSettingKey = keyof RunSettings;
 
@@ -54,6 +56,7 @@ export interface ValueKind<T> {
 export interface PlanSettings {
   readonly maxParallel?: number;
   readonly tokenLimit?: number;
+  readonly worktreeSetup?: string;
 }
 
 export interface SettingFlag {
@@ -307,6 +310,16 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     default: undefined,
     unset: 'none',
     description: 'variables to pass to agents and checks although ccasp withholds them (GitHub tokens), comma-separated',
+  },
+  worktreeSetup: {
+    key: 'worktreeSetup',
+    flag: { name: '--worktree-setup', value: 'command' },
+    env: 'CCASP_WORKTREE_SETUP',
+    kind: text,
+    plan: { key: 'worktreeSetup', name: 'worktree_setup' },
+    default: undefined,
+    unset: 'none',
+    description: 'worktree mode: a command run in each new task worktree before its agent (e.g. "npm ci"); if it fails, the attempt is retried',
   },
 };
 

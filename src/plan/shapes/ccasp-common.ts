@@ -60,9 +60,10 @@ export function readPhase<T>(
 }
 
 /** The plan's own run settings, from `planSettings`. */
-export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCommand'> {
+export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCommand' | 'worktreeSetup'> {
   return {
     maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
+    worktreeSetup: p.orchestration?.worktree_setup ?? undefined,
     testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
   };
 }
