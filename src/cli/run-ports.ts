@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { delegateToClaude, type ClaudeOptions } from '../agents/delegate.js';
@@ -9,17 +10,34 @@ import type { RunPorts } from '../orchestrator/ports.js';
 import type { PlanDocument } from '../plan/document.js';
 import { readRegularFile } from '../regular-file.js';
 import { writeAtomic } from '../state/atomic-write.js';
-import { memoryPath } from '../state/paths.js';
+import { logsDir, memoryPath, setupLogPath } from '../state/paths.js';
 import type { RunFiles } from '../state/run-files.js';
 import { checkProjectPaths } from '../project-paths.js';
 import { runVerify, type CheckOptions } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import { worktreesDir } from '../worktree/names.js';
+import type { SetupCommand } from '../worktree/ready.js';
 import type { WorktreePorts } from '../worktree/run-ports.js';
 import type { RunOptions } from './config/run-options.js';
 import { displayPath } from './status-report.js';
 
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
+/** An install from scratch on a slow network, not a hung one. */
+const SETUP_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * `--worktree-setup` on this machine: the command runs in the new worktree as a check does (the
+ * agents' environment, a shell only if it needs one, its process group ended at the time limit),
+ * and what it printed, redacted, is kept in the attempt's setup log.
+ */
+export function worktreeSetupCommand(command: string, root: string, check: Omit<CheckOptions, 'timeoutMs'>): SetupCommand {
+  return async (cwd, { taskId, attempt }) => {
+    const result = await runVerify(command, cwd, { ...check, timeoutMs: SETUP_TIMEOUT_MS });
+    await mkdir(logsDir(root), { recursive: true });
+    await writeAtomic(setupLogPath(root, taskId, attempt), `$ ${command}\n${result.detail}\n`);
+    return result;
+  };
+}
 
 export interface LocalRun {
   readonly root: string;

@@ -25,7 +25,7 @@ import { RunFiles } from '../state/run-files.js';
 import { RunPlanFile } from './run-plan-file.js';
 import { loadRunOptions, type RunInvocation } from './config/run-options.js';
 import { loadBooks } from './run-books.js';
-import { localRunPorts } from './run-ports.js';
+import { localRunPorts, worktreeSetupCommand } from './run-ports.js';
 import { renderDryRun } from './dry-run.js';
 import { describeIsolation } from '../worktree/describe-isolation.js';
 import { finishWorktreeRun } from '../worktree/finish-run.js';
@@ -105,7 +105,10 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       // Git's own words (a hook's, say) end up on stderr.
       throw redactError(error, redact);
     });
-    const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id, redact) : undefined;
+    // Agents, checks and the worktrees' setup command share one environment.
+    const env = agentEnv(io.env, tokens, options.agentEnv ?? []);
+    const setUp = options.worktreeSetup ? worktreeSetupCommand(options.worktreeSetup, root, { env, redact }) : undefined;
+    const worktrees = isolation.mode === 'worktree' ? worktreePorts(isolation, plan.id, redact, setUp) : undefined;
     const run = new RunState(plan, state);
     run.isolated(isolation.mode, isolation.mode === 'worktree' ? isolation.branch : undefined);
     const bus = new EventBus();
@@ -137,7 +140,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       projectRoot: root,
       permissionMode: options.permissionMode,
       permissions: { allow: options.allowedTools ?? [], deny: options.disallowedTools ?? [] },
-      env: agentEnv(io.env, tokens, options.agentEnv ?? []),
+      env,
       timeoutMs: options.taskTimeout,
       stallTimeoutMs: options.stallTimeout,
       ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
@@ -157,7 +160,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
           retryBlocked: options.retryBlocked ?? false,
           waitForRateLimit: options.wait,
           budget,
-          notices: isolation.notices,
+          notices: setUp && isolation.mode === 'none' ? [...isolation.notices, SETUP_UNUSED] : isolation.notices,
         },
         ports,
         stop.signal,
@@ -179,7 +182,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       }
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
       if (github) {
-        const sync = await github.drain(stoppedBy ? 3_000 : 15_000);
+        const sync = stoppedBy ? await github.drain(STOPPED_DRAIN_MS) : await github.drain(FINAL_DRAIN.maxMs, FINAL_DRAIN.stallMs);
         run.githubSynced({
           owner: github.link.owner,
           repo: github.link.repo,
@@ -196,6 +199,12 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     await lock.release();
   }
 }
+
+const SETUP_UNUSED = { level: 'info', message: 'the worktree setup command is not run: agents share the working tree, which is set up already' } as const;
+
+/** A stopped run is left quickly; a finished one waits for GitHub while it delivers (docs/github.md). */
+const STOPPED_DRAIN_MS = 3_000;
+const FINAL_DRAIN = { maxMs: 120_000, stallMs: 15_000 };
 
 /**
  * The signals that stop a run: agents ended, state saved as paused. SIGHUP (the run's terminal

@@ -2,9 +2,19 @@ import type { GithubClient } from './client.js';
 import type { EntryTarget, OutboxEntry } from './entries.js';
 import { marker, markerKey, markersIn } from './markers.js';
 
+/**
+ * Octokit's per-request options that the worker sets: its abort signal, and `retries: 0` when it
+ * retries failures itself (plugin-retry's waits cannot be cut short by the signal).
+ */
+export interface RequestOptions {
+  readonly signal: AbortSignal;
+  readonly retries?: number;
+}
+
 /** Colours of the progress labels, grey to green. */
 const LABEL_COLOURS: Record<number, string> = { 0: 'ededed', 25: 'c2e0c6', 50: '9be9a8', 75: '40c463', 100: '0e8a16' };
 const LABEL_PREFIX = 'progress:';
+const PAGE_SIZE = 100;
 
 function progressLabel(percent: number): string {
   return `${LABEL_PREFIX}${percent}%`;
@@ -24,14 +34,17 @@ export class IssueDelivery {
   private markers: Map<string, number> | undefined;
   private readonly knownLabels = new Set<string>();
 
+  /** The current delivery's request options (one delivery at a time: the worker is serial). */
+  private options: RequestOptions = { signal: new AbortController().signal };
+
   constructor(
     private readonly octokit: GithubClient,
     private readonly target: EntryTarget,
-    private readonly signal: AbortSignal,
   ) {}
 
   /** Returns false when the entry was already done (its comment is on the issue). */
-  async deliver(entry: OutboxEntry): Promise<boolean> {
+  async deliver(entry: OutboxEntry, options: RequestOptions): Promise<boolean> {
+    this.options = options;
     switch (entry.kind) {
       case 'comment':
         return this.postOnce(entry.planId, entry.id, entry.body);
@@ -51,15 +64,21 @@ export class IssueDelivery {
     return { owner: this.target.owner, repo: this.target.repo, issue_number: this.target.issue };
   }
 
-  private request(retries?: number) {
-    return { signal: this.signal, ...(retries === undefined ? {} : { retries }) };
+  private request(retries?: number): RequestOptions {
+    return { ...this.options, ...(retries === undefined ? {} : { retries }) };
   }
 
   private async markerIndex(): Promise<Map<string, number>> {
     if (this.markers) return this.markers;
     const index = new Map<string, number>();
-    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.issue(), per_page: 100, request: this.request() });
-    for (const c of comments) for (const key of markersIn(c.body ?? '')) if (!index.has(key)) index.set(key, c.id);
+    // Page by page rather than octokit.paginate, which sends only method, URL and headers: no abort
+    // signal, no `retries`, and plugin-retry's count kept on the endpoint's shared defaults, so every
+    // later listing waited longer before its first retry.
+    for (let page = 1; ; page++) {
+      const { data: comments } = await this.octokit.rest.issues.listComments({ ...this.issue(), per_page: PAGE_SIZE, page, request: this.request() });
+      for (const c of comments) for (const key of markersIn(c.body ?? '')) if (!index.has(key)) index.set(key, c.id);
+      if (comments.length < PAGE_SIZE) break;
+    }
     this.markers = index;
     return index;
   }
@@ -147,12 +166,12 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** The worker's `deliver`: one IssueDelivery per issue, so each issue's comments are listed once. */
-export function deliverWith(octokit: GithubClient): (entry: OutboxEntry, signal: AbortSignal) => Promise<boolean> {
+export function deliverWith(octokit: GithubClient): (entry: OutboxEntry, options: RequestOptions) => Promise<boolean> {
   const byIssue = new Map<string, IssueDelivery>();
-  return (entry, signal) => {
+  return (entry, options) => {
     const key = `${entry.target.owner}/${entry.target.repo}#${entry.target.issue}`;
     let issue = byIssue.get(key);
-    if (!issue) byIssue.set(key, (issue = new IssueDelivery(octokit, entry.target, signal)));
-    return issue.deliver(entry);
+    if (!issue) byIssue.set(key, (issue = new IssueDelivery(octokit, entry.target)));
+    return issue.deliver(entry, options);
   };
 }

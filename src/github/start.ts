@@ -73,8 +73,11 @@ export interface GithubSync {
   readonly link: IssueRef;
   /** Subscribe this to the run's EventBus. It only queues; it never waits for GitHub and never throws. */
   readonly listener: Listener;
-  /** At the end of the run: deliver what is queued for up to `timeoutMs`, then leave the rest in the outbox. */
-  drain(timeoutMs: number): Promise<SyncStatus>;
+  /**
+   * At the end of the run: deliver what is queued for up to `maxMs`, or until nothing was delivered
+   * for `stallMs`, then leave the rest in the outbox (see DeliveryWorker.drain).
+   */
+  drain(maxMs: number, stallMs?: number): Promise<SyncStatus>;
   status(): SyncStatus;
   /** Every notice given so far, in order (also passed to `notify`). */
   readonly notices: readonly Notice[];
@@ -147,7 +150,7 @@ export async function startGithubSync(target: GithubTarget, o: StartOptions): Pr
   return {
     link,
     listener,
-    drain: (timeoutMs) => worker.drain(timeoutMs),
+    drain: (maxMs, stallMs) => worker.drain(maxMs, stallMs),
     status: () => worker.status(),
     notices,
   };

@@ -1,4 +1,5 @@
 import type { Redactor } from '../secrets/redact.js';
+import type { RequestOptions } from './deliver.js';
 import type { OutboxEntry } from './entries.js';
 import { classifyFailure, type Failure } from './failure.js';
 import type { Outbox } from './outbox.js';
@@ -26,7 +27,7 @@ export interface SyncStatus {
 export interface WorkerOptions {
   readonly outbox: Outbox;
   /** Does one entry; throws on failure (see failure.ts for what each failure means). */
-  readonly deliver: (entry: OutboxEntry, signal: AbortSignal) => Promise<boolean>;
+  readonly deliver: (entry: OutboxEntry, request: RequestOptions) => Promise<boolean>;
   /** Hears notices; messages are already redacted by the caller's `notify`. */
   readonly notify: (notice: Notice) => void;
   /** Scrubs GitHub's words in a failure before they reach a notice or `lastResult` (state.json). */
@@ -39,16 +40,23 @@ export interface WorkerOptions {
 }
 
 const DEFAULT_BACKOFF = { firstMs: 5_000, maxMs: 5 * 60_000 };
+/**
+ * Once the run is over nothing else waits on GitHub, and a drain that backs off like the run does
+ * (5 s, 10 s, ...) spends its time waiting: after a hiccup, try again within a second or two.
+ */
+const DRAIN_BACKOFF = { firstMs: 250, maxMs: 2_000 };
 const STOP_GRACE_MS = 1_000;
 
 /**
- * Waits for `promise`, at most `ms`. The timer is ref'd on purpose (a drain awaited at the end of
- * `ccasp run` must keep the process alive) and cleared as soon as the promise settles.
+ * Waits for `promise`, at most `ms`; true when it settled. The timer is ref'd on purpose (a drain
+ * awaited at the end of `ccasp run` must keep the process alive) and cleared as soon as the promise
+ * settles.
  */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const settled = await Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
   clearTimeout(timer);
+  return settled;
 }
 
 /**
@@ -61,8 +69,11 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
+  /** When GitHub's `retry-after` lets the held entry be tried again (0: it said nothing). */
+  private notBefore = 0;
   /** Set by `drain`; until then every retry is "in time". */
-  private drainDeadline = Infinity;
+  private drainLimits: { readonly end: number; readonly stallMs: number } | undefined;
+  private lastProgress = 0;
   private failures = 0;
   private disabled: string | undefined;
   private stopped = false;
@@ -108,14 +119,21 @@ export class DeliveryWorker {
   }
 
   /**
-   * Gives the queue up to `timeoutMs` to empty (waiting out a backoff only if it ends in time), then
-   * stops: an unfinished request is aborted and what is left stays in the outbox for the next run or
-   * `ccasp sync`.
+   * Gives the queue up to `maxMs` to empty, retrying transient failures quickly, but gives up sooner
+   * once nothing has been delivered for `stallMs`: GitHub that only hiccups keeps delivering and gets
+   * the time it needs, while a real outage (or a `retry-after` past the deadline) ends the drain. Then
+   * it stops: an unfinished request is aborted and what is left stays in the outbox for the next run
+   * or `ccasp sync`.
    */
-  async drain(timeoutMs: number): Promise<SyncStatus> {
-    this.drainDeadline = Date.now() + timeoutMs;
+  async drain(maxMs: number, stallMs: number = maxMs): Promise<SyncStatus> {
+    this.lastProgress = Date.now();
+    this.drainLimits = { end: this.lastProgress + maxMs, stallMs };
+    this.hurryPendingRetry();
     this.kick();
-    await within(this.idle(), timeoutMs);
+    const idle = this.idle();
+    // The deadline moves on with each delivery, so wake up at it and look again.
+    let left = this.deadline() - Date.now();
+    while (left > 0 && !(await within(idle, left))) left = this.deadline() - Date.now();
     this.stop();
     // An aborted request ends at once, but one waiting out a plugin's retry delay (at most
     // MAX_INLINE_WAIT_S) only notices the abort after it: do not hold the run's exit for that.
@@ -132,6 +150,30 @@ export class DeliveryWorker {
     this.wake();
   }
 
+  /** When the drain gives up: its end, or `stallMs` after the last delivery, whichever is first. */
+  private deadline(): number {
+    if (!this.drainLimits) return Infinity;
+    return Math.min(this.drainLimits.end, this.lastProgress + this.drainLimits.stallMs);
+  }
+
+  /** A retry the run put off on its own slow schedule is due at once, or when GitHub's `retry-after` ends. */
+  private hurryPendingRetry(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const wait = this.notBefore - Date.now();
+    if (wait > 0) this.retryIn(wait);
+  }
+
+  private retryIn(wait: number): void {
+    this.timerDue = Date.now() + wait;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, wait);
+    this.timer.unref();
+  }
+
   private idle(): Promise<void> {
     return new Promise((resolve) => {
       this.waiters.push(resolve);
@@ -144,7 +186,7 @@ export class DeliveryWorker {
    * or only a retry left that is due after the drain's deadline.
    */
   private wake(): void {
-    const waitingPastDeadline = this.timer !== undefined && this.timerDue > this.drainDeadline;
+    const waitingPastDeadline = this.timer !== undefined && this.timerDue > this.deadline();
     const idle = this.stopped || this.disabled !== undefined || (!this.running && (waitingPastDeadline || (!this.timer && this.o.outbox.size === 0)));
     if (!idle) return;
     for (const resolve of this.waiters.splice(0)) resolve();
@@ -153,7 +195,9 @@ export class DeliveryWorker {
   private async loop(): Promise<void> {
     for (let entry = this.o.outbox.first(); entry && !this.stopped; entry = this.o.outbox.first()) {
       try {
-        const posted = await this.o.deliver(entry, this.abort.signal);
+        // While draining, the worker's quick retries replace plugin-retry's: those wait up to seconds
+        // inside a request, where the drain's stop cannot end them.
+        const posted = await this.o.deliver(entry, { signal: this.abort.signal, ...(this.drainLimits ? { retries: 0 } : {}) });
         this.o.outbox.remove(entry);
         this.delivered.push({ entry, posted });
         this.succeeded();
@@ -168,6 +212,7 @@ export class DeliveryWorker {
 
   private succeeded(): void {
     this.failures = 0;
+    this.lastProgress = Date.now();
     this.lastSyncAt = this.now().toISOString();
     this.lastResult = 'ok';
     if (this.outageReported) {
@@ -178,7 +223,8 @@ export class DeliveryWorker {
 
   /** Returns true when the loop should go on with the next entry. */
   private failed(entry: OutboxEntry, f: Failure): boolean {
-    this.lastResult = `${f.kind}: ${f.message}`;
+    // A request the drain's end aborted says nothing about GitHub: the failure before it does.
+    if (f.kind !== 'aborted' || this.lastResult === undefined) this.lastResult = `${f.kind}: ${f.message}`;
     const kept = `${this.o.outbox.size} update(s) are kept in ${this.o.outbox.file}`;
     switch (f.kind) {
       case 'aborted':
@@ -200,7 +246,9 @@ export class DeliveryWorker {
         return true;
       case 'transient': {
         this.failures++;
-        const backoff = Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** (this.failures - 1));
+        const schedule = this.drainLimits ? { firstMs: Math.min(this.backoff.firstMs, DRAIN_BACKOFF.firstMs), maxMs: Math.min(this.backoff.maxMs, DRAIN_BACKOFF.maxMs) } : this.backoff;
+        const backoff = Math.min(schedule.maxMs, schedule.firstMs * 2 ** (this.failures - 1));
+        this.notBefore = Date.now() + (f.retryAfterMs ?? 0);
         const wait = Math.max(backoff, f.retryAfterMs ?? 0);
         if (!this.outageReported) {
           this.outageReported = true;
@@ -209,12 +257,7 @@ export class DeliveryWorker {
             message: `GitHub sync: could not deliver to GitHub (${f.message}); ${kept} and retried in the background.`,
           });
         }
-        this.timerDue = Date.now() + wait;
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.kick();
-        }, wait);
-        this.timer.unref();
+        this.retryIn(wait);
         return false;
       }
     }

@@ -103,6 +103,15 @@ export function workspaceFailed(taskId: string, error: string): Outcome {
   };
 }
 
+/**
+ * The worktree's setup failed before any agent ran: tried again like a failed attempt (no circuit
+ * breaker: nothing an agent did is on disk to compare), given up on after the last retry.
+ */
+export function setupFailed(taskId: string, attempt: number, lastTry: boolean, detail: string): Outcome {
+  const retry = { kind: 'retry', reason: `the worktree could not be set up: ${detail}` } as const;
+  return lastTry ? givenUp({ taskId, attempt, lastTry, stopped: false }, retry) : retry;
+}
+
 /** A merge that threw is refused work: a person must look. */
 export function mergeFailed(taskId: string, error: string): Integration {
   return { kind: 'refused', reason: `ccasp could not merge the work: ${error}`, suggestedAction: `fix the repository, then run \`ccasp unblock ${taskId}\`` };

@@ -3,10 +3,11 @@ import type { PermissionDenial } from '../agents/permissions.js';
 import type { PreviousAttempt } from '../agents/prompt.js';
 import type { Route } from '../agents/route.js';
 import type { Phase, PhaseStatus, Task } from '../plan/model.js';
+import { WorktreeSetupError } from '../worktree/ready.js';
 import type { Workspace } from '../worktree/workspace.js';
 import type { BudgetWatch } from './budget-watch.js';
 import type { RunControl } from './control.js';
-import { decide, followsConflict, mergeFailed, nextStep, workspaceFailed, type AttemptContext, type AttemptFacts } from './decide.js';
+import { decide, followsConflict, mergeFailed, nextStep, setupFailed, workspaceFailed, type AttemptContext, type AttemptFacts } from './decide.js';
 import { RAISE_AFTER } from './concurrency.js';
 import type { Outcome } from './outcome.js';
 import type { RunPorts, RunSettings } from './ports.js';
@@ -46,46 +47,28 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
     ports.emit({ type: 'task.started', taskId: task.id, title: task.title, attempt, specialist: route.specialist, model: route.model, sessionId });
 
     let ws: Workspace | undefined;
+    let setupFailure: string | undefined;
     try {
       ws = ports.workspace ? await ports.workspace(task, attempt, { afterConflict }) : undefined;
     } catch (error) {
-      return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
+      if (!(error instanceof WorktreeSetupError)) return record(ctx, task, route, { attempt, startedAt, outcome: workspaceFailed(task.id, errorText(error)) });
+      setupFailure = error.message;
     }
-    const resume = await continuable(ctx, task, attempt, ws?.cwd);
-    const context = ctx.budget.earlierWork();
-    let pidSaved: Promise<void> | undefined;
-    const result = await ports.delegate(
-      {
-        plan: run.plan,
-        phase,
-        task,
-        route,
-        attempt,
-        sessionId,
-        previous,
-        ...(context ? { earlierWork: context } : {}),
-        ...(reservation !== undefined ? { maxBudgetUsd: reservation } : {}),
-        ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
-        ...(resume ? { resume } : {}),
-      },
-      control.agents.signal,
-      (agent) => {
-        run.agentSpawned(task.id, agent);
-        pidSaved = ports.save();
-        // Awaited below, once the attempt is recorded; its failure must not go unhandled meanwhile.
-        pidSaved.catch(() => undefined);
-      },
-    );
-
-    const { outcome, facts } = await collect(ctx, task, result, ws, { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: control.agents.signal.aborted });
-    if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: facts.fingerprint?.value };
-    // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
-    await record(ctx, task, route, { attempt, startedAt, outcome, result, ...(resume ? { resumed: resume } : {}) }, ws);
-    await pidSaved;
+    let outcome: Outcome;
+    let denials: readonly PermissionDenial[] | undefined;
+    if (setupFailure !== undefined) {
+      // No agent ran: the worktree could not be readied, which may pass (a registry down, say).
+      outcome = await record(ctx, task, route, { attempt, startedAt, outcome: setupFailed(task.id, attempt, triesLeft <= 0, setupFailure) });
+    } else {
+      const context: Omit<AttemptContext, 'workspace'> = { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: false };
+      const done = await agentAttempt(ctx, { task, phase, route, startedAt, sessionId, previous, reservation, ws, context });
+      ({ outcome, denials } = done);
+      if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: done.fingerprint };
+    }
     const step = nextStep(outcome, { stopping: control.stopping, waitForRateLimit: settings.waitForRateLimit });
     if (step === 'done' || step === 'stop') return outcome;
     if (outcome.kind === 'retry') {
-      previous.push(previousOf(attempt, outcome.reason, outcome.summary, outcome.conflictPaths, result.result?.denials));
+      previous.push(previousOf(attempt, outcome.reason, outcome.summary, outcome.conflictPaths, denials));
       afterConflict = outcome.conflictPaths !== undefined;
       await ports.sleep(settings.retryBackoffMs * 2 ** (attempt - 1), control.agents.signal);
     } else if (outcome.kind === 'wait') {
@@ -99,6 +82,59 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
     if (next === 'stop') return outcome;
     reservation = next;
   }
+}
+
+interface AgentAttempt {
+  readonly task: Task;
+  readonly phase: Phase;
+  readonly route: Route;
+  readonly startedAt: string;
+  readonly sessionId: string;
+  readonly previous: readonly PreviousAttempt[];
+  /** What the attempt reserved of a cost limit: the agent's `--max-budget-usd`. */
+  readonly reservation: number | undefined;
+  readonly ws: Workspace | undefined;
+  readonly context: Omit<AttemptContext, 'workspace'>;
+}
+
+/** One agent's attempt: delegated (continuing a cut-off session when it can), decided and recorded. */
+async function agentAttempt(
+  ctx: TaskRunContext,
+  a: AgentAttempt,
+): Promise<{ outcome: Outcome; fingerprint?: string | undefined; denials?: readonly PermissionDenial[] | undefined }> {
+  const { run, ports, control } = ctx;
+  const { task, ws, context: { attempt } } = a;
+  const resume = await continuable(ctx, task, attempt, ws?.cwd);
+  const earlierWork = ctx.budget.earlierWork();
+  let pidSaved: Promise<void> | undefined;
+  const result = await ports.delegate(
+    {
+      plan: run.plan,
+      phase: a.phase,
+      task,
+      route: a.route,
+      attempt,
+      sessionId: a.sessionId,
+      previous: a.previous,
+      ...(earlierWork ? { earlierWork } : {}),
+      ...(a.reservation !== undefined ? { maxBudgetUsd: a.reservation } : {}),
+      ...(ws ? { cwd: ws.cwd, ...(ws.conflict ? { conflict: ws.conflict } : {}) } : {}),
+      ...(resume ? { resume } : {}),
+    },
+    control.agents.signal,
+    (agent) => {
+      run.agentSpawned(task.id, agent);
+      pidSaved = ports.save();
+      // Awaited below, once the attempt is recorded; its failure must not go unhandled meanwhile.
+      pidSaved.catch(() => undefined);
+    },
+  );
+
+  const { outcome, facts } = await collect(ctx, task, result, ws, { ...a.context, stopped: control.agents.signal.aborted });
+  // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
+  await record(ctx, task, a.route, { attempt, startedAt: a.startedAt, outcome, result, ...(resume ? { resumed: resume } : {}) }, ws);
+  await pidSaved;
+  return { outcome, fingerprint: facts.fingerprint?.value, denials: result.result?.denials };
 }
 
 /**

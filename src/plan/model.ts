@@ -77,6 +77,8 @@ export interface Plan {
   readonly testCommand?: string;
   /** What every task's agent may and may not do. */
   readonly permissions?: ToolPermissions;
+  /** The plan's own command that readies a new task worktree (`npm ci`), run before its agent. */
+  readonly worktreeSetup?: string;
   readonly phases: readonly Phase[];
 }
 

@@ -28,5 +28,14 @@ export function logsDir(projectRoot: string): string {
 }
 
 export function logPath(projectRoot: string, taskId: string, attempt: number): string {
-  return path.join(logsDir(projectRoot), `${taskId.replace(/[^\w.-]/g, '_')}.${attempt}.jsonl`);
+  return path.join(logsDir(projectRoot), `${logName(taskId)}.${attempt}.jsonl`);
+}
+
+/** What the worktree's setup command printed before the attempt's agent (its end, redacted). */
+export function setupLogPath(projectRoot: string, taskId: string, attempt: number): string {
+  return path.join(logsDir(projectRoot), `${logName(taskId)}.${attempt}.setup.log`);
+}
+
+function logName(taskId: string): string {
+  return taskId.replace(/[^\w.-]/g, '_');
 }

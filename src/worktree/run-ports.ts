@@ -3,6 +3,7 @@ import { redactError, type Redactor } from '../secrets/redact.js';
 import { commitTaskWork, integrate as mergeIntoBranch, mergeTipIntoTask } from './integrate.js';
 import type { WorktreeIsolation } from './isolation.js';
 import { listPaths } from './list-paths.js';
+import { readyWorktree, type SetupCommand } from './ready.js';
 import { isDirty, mergeInProgress, unmergedPaths } from './repo.js';
 import { stageResolvedConflicts } from './resolve.js';
 import type { Integration, MergedTip, Workspace } from './workspace.js';
@@ -23,9 +24,10 @@ export interface WorktreePorts {
 
 /**
  * The ports on `iso`'s worktrees. What they throw carries git's own words into blockers, state and
- * notices, so it passes `redact` on the way out.
+ * notices, so it passes `redact` on the way out. Each new worktree is readied (ready.ts) with
+ * `setUp`, the project's setup command, if it has one.
  */
-export function worktreePorts(iso: WorktreeIsolation, planId: string, redact: Redactor): WorktreePorts {
+export function worktreePorts(iso: WorktreeIsolation, planId: string, redact: Redactor, setUp?: SetupCommand): WorktreePorts {
   let integrated = 0;
   const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
     fn(...args).catch((error: unknown) => {
@@ -37,6 +39,7 @@ export function worktreePorts(iso: WorktreeIsolation, planId: string, redact: Re
     // A retry continues in the worktree of the attempt before it, as it would in a shared tree.
     const made = await createTaskWorktree(iso.top, { planId, taskId: task.id, attempt, base: iso.branch });
     const cwd = made.path;
+    await readyWorktree(iso.top, cwd, setUp && ((dir) => setUp(dir, { taskId: task.id, attempt })));
     let conflict: MergedTip | undefined;
     if (await mergeInProgress(cwd)) {
       // Merged before a kill, or left open by an attempt that failed otherwise: still to resolve.

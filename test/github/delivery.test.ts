@@ -1,8 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { flushOutbox } from '../../src/github/flush.js';
+import { marker } from '../../src/github/markers.js';
 import { outboxPath } from '../../src/state/paths.js';
 import type { Notice } from '../../src/github/worker.js';
+import { WRITES } from '../support/github-server.js';
+import { until } from '../support/until.js';
 import { ANTHROPIC_KEY, ev, markerIds, startHarness, startServer, successfulRun, TOKEN } from './helpers.js';
 
 const COMMENTS = /\/issues\/7\/comments$/;
@@ -32,6 +35,8 @@ describe('delivery when GitHub misbehaves', () => {
     server.inject({ kind: 'status', status: 500 }, { method: 'PATCH', path: /\/issues\/7$/, times: 3 });
     const h = await startHarness(server);
     h.emit(ev.taskCompleted('P1.1', 'Todo model'), ev.finished('completed'));
+    // During the run, that is: a drain does its own quick retries instead.
+    await until(() => (server.issue(7).state === 'closed' ? true : undefined), 'the issue closed');
     const status = await h.sync.drain(10_000);
     expect(status.pending).toBe(0);
     expect(server.requests.filter((r) => r.method === 'GET' && LIST_COMMENTS.test(r.path))).toHaveLength(3);
@@ -119,6 +124,51 @@ describe('delivery when GitHub misbehaves', () => {
       expect.objectContaining({ message: expect.stringMatching(/^GitHub sync: could not deliver to GitHub \(You have exceeded a secondary rate limit/) }),
     ]);
     expect(readFileSync(outboxPath(h.root), 'utf8')).toContain('"id":"task.P1.1.done.1"');
+  });
+
+  it('a retry the run put off on its slow schedule is tried again at once when the run ends', async () => {
+    const server = await startServer();
+    server.inject({ kind: 'status', status: 503 }, { method: 'POST', path: COMMENTS });
+    const h = await startHarness(server, {}, { backoff: { firstMs: 60_000, maxMs: 60_000 } });
+    h.emit(ev.taskCompleted('P1.1', 'Todo model'));
+    await until(() => (h.notices.some((n) => n.level === 'warning') ? true : undefined), 'the failed post');
+    const status = await h.sync.drain(10_000);
+    expect(status.pending).toBe(0);
+    expect(markerIds(server)).toEqual(['task.P1.1.done.1']);
+  });
+
+  it('GitHub that fails one write in three at the end of a run: the drain retries quickly and delivers everything', async () => {
+    const server = await startServer();
+    server.inject({ kind: 'status', status: 502 }, { method: WRITES, every: 3, times: 1000 });
+    const h = await startHarness(server, {}, { backoff: { firstMs: 60_000, maxMs: 60_000 } });
+    h.emit(...successfulRun());
+    const status = await h.sync.drain(10_000);
+    expect(server.requests.filter((r) => r.fault === 'status').length).toBeGreaterThan(1);
+    expect(status.pending).toBe(0);
+    expect(markerIds(server)).toEqual(['task.P1.1.done.1', 'task.P1.2.done.1', 'phase.P1.done', 'task.P2.1.done.1', 'phase.P2.done', 'run.completed']);
+    expect(server.issue(7).state).toBe('closed');
+  });
+
+  it('a real outage ends the drain once nothing was delivered for its stall time; everything stays in the outbox', async () => {
+    const server = await startServer();
+    const h = await startHarness(server);
+    await server.close(); // connections are refused from now on
+    h.emit(...successfulRun());
+    const status = await h.sync.drain(3_600_000, 1_000);
+    expect(status.pending).toBe(8); // 6 comments, the label, closing
+    expect(status.lastResult).toMatch(/^transient: /);
+    expect(readFileSync(outboxPath(h.root), 'utf8').trim().split('\n')).toHaveLength(8);
+  });
+
+  it("a comment already on the issue's second page of comments is found, not posted again", async () => {
+    const server = await startServer();
+    const h = await startHarness(server);
+    const comments = server.issue(7).comments;
+    for (let i = 0; i < 150; i++) comments.push({ id: i + 1, body: i === 120 ? `done\n\n${marker('todo-service', 'task.P1.1.done.1')}` : `comment ${i}`, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' });
+    h.emit(ev.taskCompleted('P1.1', 'Todo model'));
+    const status = await h.sync.drain(10_000);
+    expect(status.delivered).toEqual([expect.objectContaining({ posted: false })]);
+    expect(comments).toHaveLength(150);
   });
 
   it('401: sync stops for the run with one notice, nothing is thrown into the run, and events are kept', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { startGithub, type GithubServer } from '../support/github-server.js';
+import { readFileSync } from 'node:fs';
+import { outboxPath } from '../../src/state/paths.js';
+import { startGithub, WRITES, type GithubServer } from '../support/github-server.js';
 import { scriptedAgent } from '../support/agents.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, readStateJson as readState } from '../support/files.js';
@@ -52,6 +54,21 @@ describe('ccasp run with GitHub sync', () => {
     expect(again.code).toBe(0);
     expect(issue.comments.length).toBe(before);
     expect(JSON.stringify(readState(dir))).not.toContain(TOKEN);
+  });
+
+  it('GitHub failing one write in three: the run still ends with the issue closed and nothing left in the outbox', async () => {
+    const dir = twoPhases();
+    const gh = await github();
+    gh.inject({ kind: 'status', status: 502 }, { method: WRITES, every: 3, times: 1000 });
+    const env = scriptedAgent().env({ GH_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl });
+    const r = await runCli(['run', 'plan'], { cwd: dir, env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(gh.requests.filter((q) => q.fault === 'status').length).toBeGreaterThan(1);
+    const issue = gh.issues.get(12)!;
+    expect(issue.state).toBe('closed');
+    expect(issue.comments.some((c) => c.body.includes('<!-- ccasp:gh-plan:run.completed -->'))).toBe(true);
+    expect(readState(dir).githubConfig?.pending).toBe(0);
+    expect(readFileSync(outboxPath(dir), 'utf8')).toBe('');
   });
 
   it('goes on without GitHub when it is down, keeping the events in the outbox for ccasp sync', async () => {

@@ -5,6 +5,7 @@ import type { AgentRequest } from '../../src/agents/request.js';
 import type { RunState } from '../../src/orchestrator/run-state.js';
 import { newState } from '../../src/state/new-state.js';
 import { answer, blocked, complete, ended, eventsOf, failed, harness, held, phase, plan, task } from './harness.js';
+import { WorktreeSetupError } from '../../src/worktree/ready.js';
 
 const twoPhases = () =>
   plan(phase('P1', [task('P1.1'), task('P1.2', { dependencies: ['P1.1'] })]), phase('P2', [task('P2.1', { dependencies: ['P1.2'] })]));
@@ -611,6 +612,43 @@ describe('runPlan: continuing a cut-off session', () => {
     });
     expect((await h.start()).outcome).toBe('completed');
     expect(h.requests[1]!.resume).toMatchObject({ fromAttempt: 1, cutOff: 'usage-limit' });
+  });
+});
+
+describe('runPlan: worktree setup', () => {
+  it('a failed setup is retried without an agent, then the agent runs in the readied worktree', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => complete(r),
+      worktrees: {
+        workspace: (t, attempt) => {
+          if (attempt === 1) throw new WorktreeSetupError('`npm ci` exited with code 1; output ends with:\nregistry unreachable');
+          return { cwd: `/wt/${t.id}`, branch: `ccasp/${t.id}`, release: async () => undefined };
+        },
+        integrate: () => ({ kind: 'integrated', commit: 'abc', how: 'fast-forward' }),
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests).toHaveLength(1);
+    expect(eventsOf(h.events, 'task.attempt.failed')).toEqual([
+      expect.objectContaining({ attempt: 1, willRetry: true, reason: 'the worktree could not be set up: `npm ci` exited with code 1; output ends with:\nregistry unreachable' }),
+    ]);
+    expect(h.onDisk().books.attempts.map((a) => a.outcome)).toEqual(['retry', 'completed']);
+  });
+
+  it('a setup that keeps failing blocks the task once its retries are spent', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => complete(r),
+      settings: { maxRetries: 2 },
+      worktrees: {
+        workspace: () => {
+          throw new WorktreeSetupError('`npm ci` exited with code 1');
+        },
+        integrate: () => ({ kind: 'integrated', commit: 'abc', how: 'fast-forward' }),
+      },
+    });
+    expect((await h.start()).outcome).toBe('blocked');
+    expect(h.requests).toEqual([]);
+    expect(eventsOf(h.events, 'task.blocked')[0]!.blocker).toBe('gave up after 3 attempts; last: the worktree could not be set up: `npm ci` exited with code 1');
   });
 });
 

@@ -60,10 +60,16 @@ export interface FakeIssue {
 
 interface FaultRule {
   readonly fault: Fault;
-  readonly method?: string;
+  readonly method?: string | readonly string[];
   readonly path?: RegExp;
   remaining: number;
+  /** Served to one matching request in `every`: the others get the real answer. */
+  readonly every: number;
+  seen: number;
 }
+
+/** The methods that change something on GitHub. */
+export const WRITES = ['POST', 'PATCH', 'PUT', 'DELETE'];
 
 // Request bodies, strict so that a field the client invents is refused like GitHub's validation would.
 const createCommentBody = z.strictObject({ body: z.string().min(1) });
@@ -154,9 +160,19 @@ export class GithubServer {
     return issue;
   }
 
-  /** Serves `fault` to the next `times` requests that match `method` and `path` (all requests by default). */
-  inject(fault: Fault, match: { method?: string; path?: RegExp; times?: number } = {}): void {
-    this.faults.push({ fault, ...(match.method ? { method: match.method } : {}), ...(match.path ? { path: match.path } : {}), remaining: match.times ?? 1 });
+  /**
+   * Serves `fault` to the next `times` requests that match `method` (one, or any of a list such as
+   * `WRITES`) and `path` (all requests by default), or with `every: n` to each n-th of them (a GitHub that hiccups), `times` in all.
+   */
+  inject(fault: Fault, match: { method?: string | readonly string[]; path?: RegExp; times?: number; every?: number } = {}): void {
+    this.faults.push({
+      fault,
+      ...(match.method ? { method: match.method } : {}),
+      ...(match.path ? { path: match.path } : {}),
+      remaining: match.times ?? 1,
+      every: match.every ?? 1,
+      seen: 0,
+    });
   }
 
   clearFaults(): void {
@@ -176,7 +192,9 @@ export class GithubServer {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
-    const rule = this.faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
+    const matching = this.faults.filter((f) => f.remaining > 0 && (!f.method || [f.method].flat().includes(method)) && (!f.path || f.path.test(url.pathname)));
+    for (const f of matching) f.seen++;
+    const rule = matching.find((f) => f.seen % f.every === 0);
     if (rule) rule.remaining--;
     this.requests.push({ method, path: url.pathname + url.search, headers: { ...req.headers }, body, ...(rule ? { fault: rule.fault.kind } : {}) });
     this.contractErrors.push(...this.contract.checkRequest(method, url, body));

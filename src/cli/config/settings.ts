@@ -33,6 +33,8 @@ export interface RunSettings {
   readonly allowedTools: readonly string[] | undefined;
   /** Tool rules agents may never use; a deny wins over any allow. */
   readonly disallowedTools: readonly string[] | undefined;
+  /** Worktree mode: run in each new task worktree before its agent. */
+  readonly worktreeSetup: string | undefined;
 }
 export type RunSettingKey = keyof RunSettings;
 
@@ -59,6 +61,7 @@ export interface ValueKind<T> {
 export interface PlanSettings {
   readonly maxParallel?: number;
   readonly tokenLimit?: number;
+  readonly worktreeSetup?: string;
 }
 
 export interface SettingFlag {
@@ -352,6 +355,16 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     default: undefined,
     unset: 'none',
     description: 'tools agents may never use, in claude\'s rule syntax, comma-separated; a deny wins over any allow',
+  },
+  worktreeSetup: {
+    key: 'worktreeSetup',
+    flag: { name: '--worktree-setup', value: 'command' },
+    env: 'CCASP_WORKTREE_SETUP',
+    kind: text,
+    plan: { key: 'worktreeSetup', name: 'worktree_setup' },
+    default: undefined,
+    unset: 'none',
+    description: 'worktree mode: a command run in each new task worktree before its agent (e.g. "npm ci"); if it fails, the attempt is retried',
   },
 };
 

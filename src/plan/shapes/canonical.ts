@@ -48,6 +48,7 @@ function toPlan(p: RawPlan): Plan {
     github: p.github,
     maxParallel: p.max_parallel_agents,
     testCommand: p.test_command,
+    worktreeSetup: p.worktree_setup,
     tokenLimit: p.token_limit,
     permissions: toolPermissionsOf(p.permissions),
     phases,

@@ -63,10 +63,11 @@ export function readPhase<T>(
 }
 
 /** The plan's own run settings, from `planSettings`. */
-export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCommand' | 'permissions'> {
+export function runSettings(p: PlanSettings): Pick<Plan, 'maxParallel' | 'testCommand' | 'permissions' | 'worktreeSetup'> {
   return {
     permissions: toolPermissionsOf(p.permissions),
     maxParallel: p.orchestration?.max_parallel_agents ?? undefined,
+    worktreeSetup: p.orchestration?.worktree_setup ?? undefined,
     testCommand: p.testing_config?.ralph_loop?.testCommand ?? undefined,
   };
 }

@@ -31,6 +31,13 @@ describe('CCASP phase-dev v3.0 plans', () => {
     expect(shapeOf(MAIN, (j) => void delete j.metadata)).toBe('ccasp-phase-dev');
   });
 
+  it("reads ccasp's own orchestration.worktree_setup, and refuses an empty one", async () => {
+    const withSetup = (value: unknown) => variant(MAIN, (j) => void ((j.orchestration as Record<string, unknown>).worktree_setup = value));
+    expect((await load(withSetup('npm ci'), AT)).plan.worktreeSetup).toBe('npm ci');
+    expect((await load(fixtureText(MAIN), AT)).plan.worktreeSetup).toBeUndefined();
+    expect(await problemsOf(withSetup(''), AT)).toEqual([expect.objectContaining({ path: 'orchestration.worktree_setup' })]);
+  });
+
   it('reads the main fixture', async () => {
     const { plan } = await load(fixtureText(MAIN), AT);
     expect(plan).toMatchObject({

@@ -37,6 +37,7 @@ export const plan = z.looseObject({
     .optional(),
   max_parallel_agents: z.number().int().positive().optional(),
   test_command: nonEmptyString.optional(),
+  worktree_setup: nonEmptyString.optional(),
   token_limit: z.number().int().positive().optional(),
   permissions: toolPermissions.optional(),
   phases: z.array(phase),

@@ -47,7 +47,7 @@ export const planProgress = { status: optionalText, completion_percentage: z.num
 export const planIssue = { github_issue: issueNumber.nullish(), github_issue_url: optionalText };
 /** The run settings CCASP keeps for its orchestrator; see `runSettings`. */
 export const planSettings = {
-  orchestration: z.looseObject({ max_parallel_agents: z.number().int().positive().nullish() }).nullish(),
+  orchestration: z.looseObject({ max_parallel_agents: z.number().int().positive().nullish(), worktree_setup: nonEmptyString.nullish() }).nullish(),
   testing_config: z.looseObject({ ralph_loop: z.looseObject({ testCommand: nonEmptyString.nullish() }).nullish() }).nullish(),
   /** ccasp's own: the tool rules for every task's agent, as in the canonical shape. */
   permissions: toolPermissions.nullish(),
