@@ -19,9 +19,10 @@ import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
 import { checkOrchestratorFiles, makeOrchestratorDir } from '../state/orchestrator-files.js';
-import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
+import { eventsPath, lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
 import { RunFiles } from '../state/run-files.js';
+import { openEventLog } from './event-log.js';
 import { RunPlanFile } from './run-plan-file.js';
 import { loadRunOptions, type RunInvocation } from './config/run-options.js';
 import { loadBooks } from './run-books.js';
@@ -113,6 +114,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     const files = new RunFiles(() => run.files(planFile.doc, stateFile, new Date().toISOString()), planFile);
     const output = await createRunOutput(io, { json: options.json ?? false, color: globalColor(cmd), config: options.output });
     output.attach(bus);
+    const events = await openEventLog(eventsPath(root), (message) => writeLine(io.stderr, c.yellow(`warning: ${message}`)));
+    bus.subscribe(events.listener);
     const github = await startGithubSync(target, {
       plan,
       projectRoot: root,
@@ -191,6 +194,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
         });
         await files.save();
       }
+      await events.close();
     }
   } finally {
     await lock.release();

@@ -3,7 +3,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidStateError, type Problem } from '../errors.js';
 import { notAFileMessage, readRegularFile, regularFileProblem } from '../regular-file.js';
-import { logsDir, memoryPath, orchestratorDir, outboxPath, statePath } from './paths.js';
+import { eventsPath, logsDir, memoryPath, orchestratorDir, outboxPath, statePath } from './paths.js';
 
 /** Creates `.claude/orchestrator/` where need be; InvalidStateError when a file stands in its place or above it. */
 export async function makeOrchestratorDir(root: string): Promise<void> {
@@ -30,6 +30,7 @@ export async function checkOrchestratorFiles(root: string): Promise<void> {
     [statePath(root), 'a JSON file'],
     [memoryPath(root), 'a Markdown file'],
     [outboxPath(root), 'a JSON Lines file'],
+    [eventsPath(root), 'a JSON Lines file'],
   ] as const;
   for (const [file, expected] of files) {
     const message = await regularFileProblem(file, expected);
