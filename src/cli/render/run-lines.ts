@@ -1,7 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { duration, usd } from './format.js';
-import { thousands } from '../../numbers.js';
+import { duration, thousands, usd } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 
 /** One human line per event (undefined for events not worth a line). */
