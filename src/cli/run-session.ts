@@ -7,6 +7,7 @@ import type { BudgetPolicy } from '../orchestrator/budget.js';
 import { loadRole } from '../agents/roles.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode } from '../errors.js';
+import type { DashboardServer } from '../dashboard/server.js';
 import { EventBus, type RunOutcome } from '../orchestrator/events.js';
 import { runPlan } from '../orchestrator/run-plan.js';
 import { RunState } from '../orchestrator/run-state.js';
@@ -67,6 +68,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   const claudeConfig = await checkClaudeConfigBeforeRun(io.env);
   await makeOrchestratorDir(root);
   const lock = await acquireLock(lockPath(root), { command: 'ccasp run' });
+  let dashboard: DashboardServer | undefined;
   try {
     // Read again under the lock: a run that held it until now may have moved the plan on.
     const doc = await loadPlan(first.file);
@@ -80,6 +82,11 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     }
     await checkOrchestratorFiles(root);
     const planPath = path.relative(root, doc.file) || doc.file;
+    if (options.dashboard || options.dashboardPort !== undefined) {
+      const { openDashboard } = await import('../dashboard/open.js');
+      dashboard = await openDashboard(doc, root, planPath, { port: options.dashboardPort ?? 0, flag: '--dashboard-port' });
+      writeLine(io.stderr, `Dashboard: ${dashboard.url}`);
+    }
     const { books: state, resumed } = await loadBooks(stateFile, plan, planPath, { fresh: options.fresh ?? false, cwd: io.cwd, now: new Date().toISOString() });
 
     const claudeBin = options.claudeBin ?? 'claude';
@@ -197,6 +204,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       await events.close();
     }
   } finally {
+    await dashboard?.close();
     await lock.release();
   }
 }
