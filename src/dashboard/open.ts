@@ -16,6 +16,8 @@ export async function openDashboard(doc: PlanDocument, root: string, planName: s
     return {
       ...server,
       close: async () => {
+        // One last look, so that an open page is left showing how the run ended.
+        await source.refresh().catch(() => undefined);
         source.stop();
         await server.close();
       },
