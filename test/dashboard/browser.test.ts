@@ -30,7 +30,7 @@ describe('the dashboard in a browser', () => {
     const agent = scriptedAgent({
       T1: [[{ await: 'T1' }, { write: 'a.txt' }, { complete: {} }]],
       T2: [[{ write: 'b.txt' }, { await: 'T2' }, { complete: {} }]],
-      T3: [[{ write: 'c.txt' }, { complete: {} }]],
+      T3: [[{ await: 'T3' }, { write: 'c.txt' }, { complete: {} }]],
     });
     const run = startCli(['run', 'plan', '--dashboard'], { cwd: dir, env: agent.env() });
     const url = await dashboardAddress(run.stderr);
@@ -51,8 +51,12 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('#active-agents').getAttribute('data-value')).toBe('1');
     // The running agent's transcript streams into the side panel.
     await page.click('g.task[data-task="T2"]');
-    await page.waitForFunction(() => document.querySelector('#transcript')?.textContent?.includes('Write'));
+    await page.locator('#transcript', { hasText: 'Write' }).waitFor();
     agent.release('T2');
+    // Once the agent is done, the panel reads its transcript to the end.
+    await waitStatus(page, 'T2', 'completed');
+    await page.locator('#transcript', { hasText: 'TASK_COMPLETE: T2' }).waitFor();
+    agent.release('T3');
     expect((await run.done).code, run.stderr()).toBe(0);
 
     // The finished run, from another terminal.

@@ -22,10 +22,10 @@ describe('the dashboard of a run of the real claude binary', () => {
     const page = await openPage(await openBrowser(), await dashboardAddress(run.stderr));
     await page.waitForSelector('g.task[data-task="T1"][data-status="running"]', { state: 'attached' });
     await page.click('g.task[data-task="T1"]');
-    await page.waitForFunction(() => document.querySelector('#transcript')?.textContent?.includes('Write src/a.js'));
+    await page.locator('#transcript', { hasText: 'Write src/a.js' }).waitFor();
     go();
     await page.waitForSelector('g.task[data-task="T1"][data-status="completed"]', { state: 'attached' });
-    await page.waitForFunction(() => document.querySelector('#run-state')?.getAttribute('data-state') !== 'running');
+    await page.waitForSelector('#run-state:not([data-state="running"])');
     const tokens = Number(await page.locator('#tokens').getAttribute('data-value'));
     expect((await run.done).code, run.stderr()).toBe(0);
     expect(api.scriptErrors).toEqual([]);

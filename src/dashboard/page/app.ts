@@ -20,6 +20,8 @@ let graphKey = '';
 let svg: SVGSVGElement | undefined;
 let transcript: TranscriptView | undefined;
 let transcriptTimer: number | undefined;
+/** The selected task's status when its transcript was last asked for: a change asks again. */
+let transcriptFor: string | undefined;
 
 const root = document.getElementById('app')!;
 root.textContent = '';
@@ -60,13 +62,15 @@ function render(): void {
     setChildren(graphBox, svg);
   }
   updateTasks(svg, view, selected, now());
+  const status = view.tasks.find((t) => t.id === selected)?.status;
+  if (selected && status !== transcriptFor) void loadTranscript();
   renderPanel();
 }
 
 function select(taskId: string): void {
   selected = taskId;
   transcript = undefined;
-  void loadTranscript();
+  transcriptFor = undefined;
   render();
 }
 
@@ -74,6 +78,7 @@ async function loadTranscript(): Promise<void> {
   clearTimeout(transcriptTimer);
   const id = selected;
   if (!id) return;
+  transcriptFor = view?.tasks.find((t) => t.id === id)?.status;
   const res = await fetch(api('/transcript', { task: id })).catch(() => undefined);
   if (res?.ok && id === selected) {
     transcript = (await res.json()) as TranscriptView;
