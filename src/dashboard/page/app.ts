@@ -27,6 +27,32 @@ const root = document.getElementById('app')!;
 root.textContent = '';
 const header = h('header', { id: 'header' });
 const graphBox = h('main', { id: 'graph' });
+const canvas = h('div', { class: 'canvas' });
+/** The graph's scale: 1 is full size; `fit` shows it whole. */
+let zoom = 1;
+const zoomBy = (factor: number | 'fit') => () => {
+  if (!svg) return;
+  const width = Number(svg.getAttribute('viewBox')?.split(' ')[2] ?? 1);
+  zoom = factor === 'fit' ? Math.min(1, (graphBox.clientWidth - 8) / width) : Math.min(2, Math.max(0.1, zoom * factor));
+  scaleGraph();
+};
+graphBox.append(
+  h('div', { class: 'zoom' }, button('−', 'zoom out', zoomBy(1 / 1.25)), button('fit', 'show the whole graph', zoomBy('fit')), button('+', 'zoom in', zoomBy(1.25))),
+  canvas,
+);
+
+function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
+  const b = h('button', { type: 'button', title }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function scaleGraph(): void {
+  if (!svg) return;
+  const [, , w, hgt] = (svg.getAttribute('viewBox') ?? '0 0 0 0').split(' ').map(Number);
+  svg.setAttribute('width', String(Math.round((w ?? 0) * zoom)));
+  svg.setAttribute('height', String(Math.round((hgt ?? 0) * zoom)));
+}
 const panel = h('aside', { id: 'panel' });
 root.append(header, h('div', { id: 'body' }, graphBox, panel));
 
@@ -59,7 +85,8 @@ function render(): void {
   if (key !== graphKey || !svg) {
     graphKey = key;
     svg = drawGraph(layoutGraph(view), select);
-    setChildren(graphBox, svg);
+    setChildren(canvas, svg);
+    scaleGraph();
   }
   updateTasks(svg, view, selected, now());
   const status = view.tasks.find((t) => t.id === selected)?.status;

@@ -5,14 +5,26 @@ import { s } from './dom.js';
 
 const NODE_W = 210;
 const NODE_H = 70;
-const PAD = 24;
+const PAD = 16;
+/** Room in a lane for its phase's name, and around its tasks. */
+const LANE_HEAD = 30;
+const LANE_PAD = 14;
+const LANE_GAP = 18;
+/** A phase of at most this many independent tasks is laid out as one row. */
+const ROW_TASKS = 6;
+
+interface Point {
+  readonly x: number;
+  readonly y: number;
+}
 
 interface Layout {
   readonly width: number;
   readonly height: number;
-  readonly nodes: ReadonlyMap<string, { x: number; y: number }>;
-  readonly clusters: readonly { id: string; name: string; x: number; y: number; width: number; height: number }[];
-  readonly edges: readonly { from: string; to: string; points: readonly { x: number; y: number }[] }[];
+  readonly nodes: ReadonlyMap<string, Point>;
+  readonly lanes: readonly { id: string; name: string; x: number; y: number; width: number; height: number }[];
+  /** `points` for a dependency inside a phase (dagre's route), `curve` for one on an earlier phase. */
+  readonly edges: readonly { from: string; to: string; d: string; cross: boolean }[];
 }
 
 /** The graph's shape: laid out again only when tasks, phases or dependencies change, not on every status. */
@@ -21,36 +33,62 @@ export function shapeKey(view: DashboardView): string {
 }
 
 /**
- * A cluster per phase, a box per task, an arrow per dependency, laid out by dagre (compound graph,
- * left to right): dagre for its small size and its clusters, where elkjs would be ten times the page.
+ * A lane per phase, top to bottom in the plan's order, each laid out by dagre with the dependencies
+ * inside the phase (left to right, or as one row when a few tasks wait on nothing in it); a
+ * dependency on an earlier phase is drawn as a curve between lanes.
+ * Laid out per phase rather than as one compound graph: at 200 tasks one graph spread over ten
+ * thousand pixels and took seconds, while phases run one after another anyway. dagre for its small
+ * size (elkjs would be ten times the page).
  */
 export function layoutGraph(view: DashboardView): Layout {
-  const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 60, marginx: PAD, marginy: PAD });
-  g.setDefaultEdgeLabel(() => ({}));
-  const ids = new Set(view.tasks.map((t) => t.id));
-  for (const p of view.phases) g.setNode(cluster(p.id), { label: p.name, paddingTop: 28 });
-  for (const t of view.tasks) {
-    g.setNode(t.id, { width: NODE_W, height: NODE_H });
-    g.setParent(t.id, cluster(t.phaseId));
+  const nodes = new Map<string, Point>();
+  const edges: { from: string; to: string; d: string; cross: boolean }[] = [];
+  const lanes: { id: string; name: string; x: number; y: number; width: number; height: number }[] = [];
+  let y = PAD;
+  let width = 0;
+  for (const phase of view.phases) {
+    const tasks = view.tasks.filter((t) => t.phaseId === phase.id);
+    const own = new Set(tasks.map((t) => t.id));
+    const inner = tasks.flatMap((t) => t.dependencies.filter((d) => own.has(d)).map((d) => [d, t.id] as const));
+    const g = new dagre.graphlib.Graph();
+    // A few tasks that do not wait on each other make a row; chains run left to right.
+    const row = inner.length === 0 && tasks.length <= ROW_TASKS;
+    g.setGraph({ rankdir: row ? 'TB' : 'LR', nodesep: 14, ranksep: 50, marginx: 0, marginy: 0 });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const t of tasks) g.setNode(t.id, { width: NODE_W, height: NODE_H });
+    for (const [from, to] of inner) g.setEdge(from, to);
+    dagre.layout(g);
+    const x0 = PAD + LANE_PAD;
+    const y0 = y + LANE_HEAD;
+    for (const t of tasks) {
+      const n = g.node(t.id);
+      nodes.set(t.id, { x: x0 + n.x - NODE_W / 2, y: y0 + n.y - NODE_H / 2 });
+    }
+    for (const e of g.edges()) {
+      const d = (g.edge(e).points ?? []).map((p, i) => `${i === 0 ? 'M' : 'L'}${(x0 + p.x).toFixed(1)},${(y0 + p.y).toFixed(1)}`).join(' ');
+      edges.push({ from: e.v, to: e.w, d, cross: false });
+    }
+    const size = tasks.length > 0 ? g.graph() : { width: 0, height: 0 };
+    const laneWidth = (size.width ?? 0) + 2 * LANE_PAD;
+    const laneHeight = LANE_HEAD + (tasks.length > 0 ? (size.height ?? 0) + LANE_PAD : 0);
+    lanes.push({ id: phase.id, name: phase.name, x: PAD, y, width: laneWidth, height: laneHeight });
+    width = Math.max(width, laneWidth);
+    y += laneHeight + LANE_GAP;
   }
-  for (const t of view.tasks) for (const d of t.dependencies) if (ids.has(d)) g.setEdge(d, t.id);
-  dagre.layout(g);
-  const nodes = new Map(view.tasks.map((t) => {
-    const n = g.node(t.id);
-    return [t.id, { x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 }] as const;
-  }));
-  const clusters = view.phases.flatMap((p) => {
-    const n = g.node(cluster(p.id));
-    if (!n || n.width === undefined || p.total === 0) return [];
-    return [{ id: p.id, name: p.name, x: n.x - n.width / 2, y: n.y - n.height / 2 - 20, width: n.width, height: n.height + 20 }];
-  });
-  const edges = g.edges().map((e) => ({ from: e.v, to: e.w, points: g.edge(e).points ?? [] }));
-  const graph = g.graph();
-  return { width: (graph.width ?? 0) + PAD, height: (graph.height ?? 0) + PAD, nodes, clusters, edges };
+  for (const t of view.tasks) {
+    const to = nodes.get(t.id);
+    for (const dep of t.dependencies) {
+      const from = nodes.get(dep);
+      if (!to || !from || view.tasks.find((x) => x.id === dep)?.phaseId === t.phaseId) continue;
+      const [ax, ay, bx, by] = [from.x + NODE_W / 2, from.y + NODE_H, to.x + NODE_W / 2, to.y];
+      const bend = Math.max(30, (by - ay) / 2);
+      edges.push({ from: dep, to: t.id, d: `M${ax},${ay} C${ax},${ay + bend} ${bx},${by - bend} ${bx},${by}`, cross: true });
+    }
+  }
+  // Every lane as wide as the widest, so the page reads as rows.
+  for (const lane of lanes) lane.width = width;
+  return { width: width + 2 * PAD, height: y - LANE_GAP + PAD, nodes, lanes, edges };
 }
-
-const cluster = (phaseId: string) => `phase:${phaseId}`;
 
 /** The SVG for a laid-out graph; task boxes carry their id, filled in by `updateTasks`. */
 export function drawGraph(layout: Layout, onSelect: (taskId: string) => void): SVGSVGElement {
@@ -58,14 +96,13 @@ export function drawGraph(layout: Layout, onSelect: (taskId: string) => void): S
   svg.append(
     s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' }))),
   );
-  for (const c of layout.clusters) {
+  for (const c of layout.lanes) {
     svg.append(
       s('g', { class: 'phase', 'data-phase': c.id }, s('rect', { x: c.x, y: c.y, width: c.width, height: c.height, rx: 10 }), s('text', { x: c.x + 12, y: c.y + 20, class: 'phase-name' }, `${c.id} · ${c.name}`)),
     );
   }
   for (const e of layout.edges) {
-    const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
-    svg.append(s('path', { d, class: 'edge', 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to }));
+    svg.append(s('path', { d: e.d, class: e.cross ? 'edge cross' : 'edge', 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to }));
   }
   for (const [id, at] of layout.nodes) {
     const g = s('g', { class: 'task', 'data-task': id, transform: `translate(${at.x},${at.y})`, tabindex: 0, role: 'button' });
