@@ -1,37 +1,48 @@
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDashboard } from '../../src/dashboard/open.js';
-import type { DashboardServer } from '../../src/dashboard/server.js';
+import { RunSource } from '../../src/dashboard/run-source.js';
+import { startDashboard, type DashboardServer } from '../../src/dashboard/server.js';
 import type { DashboardView } from '../../src/dashboard/view.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { scriptedAgent } from '../support/agents.js';
 import { runCli } from '../support/cli.js';
-import { makeProject, orchestratorDir, planFile, readStateJson } from '../support/files.js';
+import { makeProject, orchestratorDir, planFile, readStateJson, stateFile } from '../support/files.js';
 
 /** The dashboard's server against runs on disk: who gets in, and what it pushes as the files change. */
 
 const eventsFile = (project: string) => path.join(orchestratorDir(project), 'events.jsonl');
 
-async function finishedRun(): Promise<string> {
+/** A project with a plan and no run yet. */
+function planOnly(): string {
   const task = (id: string, file: string, dependencies: string[] = []) => ({ id, title: `Make ${file}`, file, status: 'pending', dependencies });
-  const dir = makeProject({ name: 'Served plan', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt', ['T1'])] }] });
+  return makeProject({ name: 'Served plan', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'a.txt'), task('T2', 'b.txt', ['T1'])] }] });
+}
+
+/** The same project once a run has done it all. */
+async function finishedRun(): Promise<string> {
+  const dir = planOnly();
   const r = await runCli(['run', 'plan'], { cwd: dir, env: scriptedAgent().env() });
   expect(r.code, r.stderr).toBe(0);
   return dir;
 }
 
-let open: DashboardServer | undefined;
+let open: { server: DashboardServer; source: RunSource } | undefined;
 afterEach(async () => {
-  await open?.close();
+  open?.source.stop();
+  await open?.server.close();
   open = undefined;
 });
 
-async function serve(dir: string): Promise<{ url: URL; token: string }> {
-  open = await openDashboard(await loadPlan(planFile(dir)), dir, 'plan/PROGRESS.json', { port: 0, flag: '--port' });
-  const url = new URL(open.url);
-  return { url, token: url.searchParams.get('token')! };
+/** The server on `dir`; `source` is the run as it reads it, to make it look at the files now. */
+async function serve(dir: string): Promise<{ url: URL; token: string; source: RunSource }> {
+  const source = new RunSource(await loadPlan(planFile(dir)), dir, 'plan/PROGRESS.json');
+  await source.start();
+  const server = await startDashboard({ source, root: dir, port: 0 });
+  open = { server, source };
+  const url = new URL(server.url);
+  return { url, token: url.searchParams.get('token')!, source };
 }
 
 interface Reply {
@@ -115,7 +126,7 @@ const hasNotice = (message: string) => (events: TimedEvents) => events.some((e) 
 
 describe('ccasp dashboard server', () => {
   it('refuses every route without the right token (403), and serves them with it', async () => {
-    const { url, token } = await serve(await finishedRun());
+    const { url, token } = await serve(planOnly());
     for (const route of ['/', '/app.js', '/app.css', '/events', '/transcript']) {
       expect((await get(url, route)).status, route).toBe(403);
       expect((await get(url, `${route}?token=${token.slice(0, -1)}x`)).status, route).toBe(403);
@@ -128,7 +139,7 @@ describe('ccasp dashboard server', () => {
   });
 
   it('refuses a Host other than its own address (DNS rebinding), and anything but GET', async () => {
-    const { url, token } = await serve(await finishedRun());
+    const { url, token } = await serve(planOnly());
     expect((await get(url, `/?token=${token}`, { host: `evil.example:${url.port}` })).status).toBe(403);
     expect((await get(url, `/?token=${token}`, { host: `127.0.0.1:${Number(url.port) + 1}` })).status).toBe(403);
     expect((await get(url, `/?token=${token}`, { host: `localhost:${url.port}` })).status).toBe(200);
@@ -164,7 +175,7 @@ describe('ccasp dashboard server', () => {
 
   it('pushes events as they are appended, a torn line only once it is whole, and starts over for a new run', async () => {
     const dir = await finishedRun();
-    const { url, token } = await serve(dir);
+    const { url, token, source } = await serve(dir);
     const events = await sse(url, token);
     await events.next<TimedEvents>('events', (e) => e.some((x) => x.event.type === 'run.finished'));
 
@@ -173,8 +184,8 @@ describe('ccasp dashboard server', () => {
 
     const torn = notice('torn');
     appendFileSync(eventsFile(dir), torn.slice(0, 30));
-    // Past one look at the files: the half line has been seen, and must be neither sent nor lost.
-    await new Promise((r) => setTimeout(r, 700));
+    // The half line is read, and must be neither sent nor lost.
+    await source.refresh();
     appendFileSync(eventsFile(dir), torn.slice(30) + notice('after'));
     await events.next<TimedEvents>('events', hasNotice('after'));
     const notices = events
@@ -188,6 +199,29 @@ describe('ccasp dashboard server', () => {
     writeFileSync(eventsFile(dir), notice('a new run'));
     await events.next('reset');
     await events.next<TimedEvents>('events', hasNotice('a new run'));
+    events.close();
+  });
+
+  it('says plainly when no run is going on: none yet, paused, or killed (active in state.json, no live lock)', async () => {
+    const fresh = await serve(planOnly());
+    const first = await sse(fresh.url, fresh.token);
+    expect((await first.next<DashboardView>('view')).run).toMatchObject({ state: 'not-started', message: 'Not running: no run of this plan yet' });
+    first.close();
+
+    const dir = await finishedRun();
+    const { url, token, source } = await serve(dir);
+    const events = await sse(url, token);
+    await events.next<DashboardView>('view', (v) => v.run.state === 'finished');
+    for (const [status, state] of [
+      ['paused', 'paused'],
+      ['active', 'interrupted'],
+    ] as const) {
+      const json = JSON.parse(readFileSync(stateFile(dir), 'utf8')) as { status: string };
+      writeFileSync(stateFile(dir), JSON.stringify({ ...json, status }));
+      await source.refresh();
+      const view = await events.next<DashboardView>('view', (v) => v.run.state === state);
+      expect(view.run.message).toMatch(/^Not running: /);
+    }
     events.close();
   });
 
