@@ -68,6 +68,7 @@ describe('the dashboard in a browser', () => {
     expect(Number(await finished.locator('#cost').getAttribute('data-value'))).toBe(state.tokenBudget.costUsd);
     expect(Number(await finished.locator('#tasks-done').getAttribute('data-value'))).toBe(state.completedTasks.length);
     for (const [id, status] of Object.entries(taskStatuses(dir))) expect(await statusOf(finished, id)).toBe(status);
+    expect(await finished.locator('g.phase[data-phase="P1"] .phase-name').textContent()).toMatch(/^P1 · Base · 2\/2 done · /);
 
     await finished.click('g.task[data-task="T1"]');
     await finished.waitForSelector('#transcript');

@@ -136,7 +136,7 @@ function renderHeader(): void {
       gauge('Cost', 'cost', v.budget.costUsd, v.budget.costLimitUsd, `${usd(v.budget.costUsd)}${v.budget.costLimitUsd ? ` / ${usd(v.budget.costLimitUsd)}` : ' (no limit)'}`),
       stat('Elapsed', 'elapsed', elapsed === null ? '—' : clock(elapsed)),
       stat('Agents', 'active-agents', String(v.activeAgents), v.activeAgents),
-      stat('GitHub', 'github', v.github ? `${v.github.target} · ${v.github.enabled ? (v.github.pending > 0 ? `${v.github.pending} pending` : 'synced') : 'off'}` : 'not linked'),
+      stat('GitHub', 'github', v.github ? `${v.github.target} · ${v.github.enabled ? (v.github.pending > 0 ? `${v.github.pending} pending` : 'synced') : 'off'}${v.github.lastResult ? ` · ${v.github.lastResult}` : ''}` : 'not linked'),
     ),
     v.blocked.length > 0
       ? h('ul', { class: 'blocked', id: 'blocked' }, ...v.blocked.map((b) => h('li', {}, h('b', {}, b.taskId), ` ${b.blocker}`, b.suggestedAction ? h('span', { class: 'dim' }, ` → ${b.suggestedAction}`) : null)))

@@ -116,8 +116,12 @@ export function drawGraph(layout: Layout, onSelect: (taskId: string) => void): S
   return svg;
 }
 
-/** Each task box's colour and figures, from the latest view. */
+/** Each task box's colour and figures, and each phase's progress and cost, from the latest view. */
 export function updateTasks(svg: SVGSVGElement, view: DashboardView, selected: string | undefined, now: number): void {
+  for (const p of view.phases) {
+    const name = svg.querySelector(`g.phase[data-phase="${CSS.escape(p.id)}"] .phase-name`);
+    if (name) name.textContent = `${p.id} · ${p.name} · ${p.done}/${p.total} done · ${shortCount(p.tokens)} tok · ${usd(p.costUsd)}`;
+  }
   for (const t of view.tasks) {
     const g = svg.querySelector<SVGGElement>(`g.task[data-task="${CSS.escape(t.id)}"]`);
     if (!g) continue;
