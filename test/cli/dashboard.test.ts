@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startCli, runCli } from '../support/cli.js';
-import { makeProject } from '../support/files.js';
+import { scriptedAgent } from '../support/agents.js';
+import { lockFile, makeProject } from '../support/files.js';
 import { until } from '../support/until.js';
 
 /** `ccasp dashboard` from the command line: its address, its end, its refusals. */
@@ -22,7 +24,7 @@ describe('ccasp dashboard', () => {
     expect((await cli.done).code).toBe(0);
   });
 
-  it('a port in use is exit 2 naming it; a port that is no port is exit 2 too', async () => {
+  it('a port in use is exit 2 naming it, for dashboard and run alike; a port that is no port is exit 2 too', async () => {
     const busy = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as { port: number }).port;
@@ -34,6 +36,14 @@ describe('ccasp dashboard', () => {
       const bad = await runCli(['dashboard', 'plan', '--port', '70000'], { cwd: dir });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--port: expected a port number');
+
+      // A run stops before any agent starts, and leaves the project free.
+      const agent = scriptedAgent();
+      const run = await runCli(['run', 'plan', '--dashboard-port', String(port)], { cwd: dir, env: agent.env() });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`--dashboard-port ${port}: the port is in use`);
+      expect(agent.starts()).toEqual([]);
+      expect(existsSync(lockFile(dir))).toBe(false);
     } finally {
       busy.close();
     }
