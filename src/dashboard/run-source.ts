@@ -24,6 +24,11 @@ export interface SourceChange {
 
 /** How often the files are looked at when no change notice came (fs.watch misses some, on some file systems all). */
 const POLL_MS = 500;
+/**
+ * How long a change notice waits before the files are read: an agent's stream appends many events a
+ * second, and beside a run (`run --dashboard`) every reading costs the run's own process.
+ */
+const NOTICE_DELAY_MS = 150;
 /** Events a page opened late gets for its feed. */
 const RECENT_EVENTS = 200;
 
@@ -47,6 +52,7 @@ export class RunSource {
   private readonly reader = new SerialWriter(() => this.read());
   private readonly watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
 
   constructor(
     first: PlanDocument,
@@ -75,7 +81,7 @@ export class RunSource {
     await this.refresh();
     for (const dir of [orchestratorDir(this.root), path.dirname(this.doc.file)]) {
       try {
-        const watcher = watch(dir, () => void this.refresh().catch(() => undefined));
+        const watcher = watch(dir, () => this.nudge());
         watcher.on('error', () => undefined);
         this.watchers.push(watcher);
       } catch {
@@ -87,7 +93,16 @@ export class RunSource {
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     for (const w of this.watchers) w.close();
+  }
+
+  /** A change notice: one reading soon for however many come meanwhile. */
+  private nudge(): void {
+    this.soon ??= setTimeout(() => {
+      this.soon = undefined;
+      void this.refresh().catch(() => undefined);
+    }, NOTICE_DELAY_MS);
   }
 
   /** Settles once a reading that began after the call is done. */
