@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  *   deliberate waits: the chaos suites (kill -9 at random, races, full disks, fuzzing), git
  *   worktrees, the lock race, `ccasp run` scenarios with stand-in agents (retry back-off, agents
  *   that take their time, runs one after another), `verify` commands past their time limits, and
- *   `ccasp run` against a fake GitHub that paces its writes as GitHub does.
+ *   `ccasp run` against a fake GitHub that paces its writes as GitHub does, and the dashboard in headless Chromium.
  * - claude: the real claude binary against the scripted API (test/e2e/).
  */
 const CLAUDE = ['test/e2e/**/*.test.ts'];
@@ -22,6 +22,7 @@ const SLOW = [
   'test/cli/run.test.ts',
   'test/verify/run-verify.test.ts',
   'test/github/run-sync.test.ts',
+  'test/dashboard/browser.test.ts',
 ];
 
 export default defineConfig({

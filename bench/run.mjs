@@ -5,11 +5,12 @@
 // figures are not mistaken for fast ones. It drives the built CLI (bin/ccasp over dist/), never
 // ccasp's internals. Everything it creates lives in one temp dir, removed at the end (or on Ctrl-C).
 // Worktree isolation's git cost per task is measured on its own: `node bench/worktree.mjs`.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { makespanBound, median, span, timed } from './measure.mjs';
 import { runPlanDoc, serialize, statusPlan } from './plans.mjs';
 
@@ -21,6 +22,7 @@ const NODE = process.execPath;
 const STATUS = { tasks: 1000, phases: 10, runs: 15, target: 2.5 };
 const SHORT_RUN = { phases: 4, chains: 10, chainLength: 5, agentSeconds: 1, concurrency: 8, target: 1.05 };
 const LONG_RUN = { phases: 10, chains: 100, chainLength: 5, agentSeconds: 0.1, concurrency: 8 };
+const DASHBOARD = { tasks: 200, phases: 10, loads: 5, chromium: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium' };
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ccasp-bench-'));
 const cleanup = () => rmSync(tmp, { recursive: true, force: true });
@@ -185,5 +187,53 @@ console.log(`   ${pad('wall ÷ bound', 36)}${lpad(times(long.wall / long.bound),
 console.log(`   ${pad('span ÷ bound', 36)}${lpad(times(long.span / long.bound), 10)}`);
 console.log(`   ${pad('ccasp peak RSS', 36)}${lpad(`${(long.maxRssKb / 1024).toFixed(1)} MB`, 10)}   of the ccasp process itself`);
 console.log(boundLegend);
+
+// ---------------------------------------------------------------------------------------------
+// 5. The dashboard's page: what it weighs, and how long Chromium takes to show a 200-task plan.
+{
+  console.log('');
+  console.log(`5. ccasp dashboard: the page's bundle, and a ${DASHBOARD.tasks}-task plan (${DASHBOARD.phases} phases) shown in headless Chromium`);
+  for (const file of ['app.js', 'app.css']) {
+    const bytes = readFileSync(path.join(ROOT, 'dist', 'dashboard', file));
+    console.log(`   ${pad(`dist/dashboard/${file}`, 36)}${lpad(`${(statSync(path.join(ROOT, 'dist', 'dashboard', file)).size / 1024).toFixed(1)} kB`, 10)}   ${(gzipSync(bytes).length / 1024).toFixed(1)} kB gzipped`);
+  }
+  if (!existsSync(DASHBOARD.chromium)) {
+    console.log(`   no Chromium at ${DASHBOARD.chromium} (apt-get install chromium, or set CHROMIUM_BIN): page timing not measured`);
+  } else {
+    const dir = path.join(tmp, 'dashboard');
+    mkdirSync(path.join(dir, '.git'), { recursive: true });
+    writeFileSync(path.join(dir, 'PROGRESS.json'), serialize(statusPlan(DASHBOARD.tasks, DASHBOARD.phases)));
+    const server = spawn(NODE, [BIN, 'dashboard', dir], { cwd: tmp, stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const url = await new Promise((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (d) => {
+          out += d;
+          const m = /Dashboard: (\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        server.on('close', (code) => reject(new Error(`ccasp dashboard exited ${code}`)));
+      });
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: DASHBOARD.chromium, args: ['--no-sandbox'] });
+      const shown = [];
+      for (let i = 0; i <= DASHBOARD.loads; i++) {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        const start = performance.now();
+        await page.goto(url);
+        await page.waitForFunction((n) => document.querySelectorAll('g.task[data-status]').length === n, DASHBOARD.tasks, { timeout: 60_000 });
+        // The first load warms Chromium's caches; it is not counted.
+        if (i > 0) shown.push(performance.now() - start);
+        await page.close();
+      }
+      await browser.close();
+      console.log(`   ${pad('navigation to every task drawn', 36)}${lpad(ms(median(shown)), 10)}   median of ${DASHBOARD.loads} loads (layout by dagre in the page)`);
+    } catch (error) {
+      problem(`dashboard: ${error.message}`);
+    } finally {
+      server.kill('SIGINT');
+    }
+  }
+}
 
 process.exitCode = problems > 0 ? 1 : 0;

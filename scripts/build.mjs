@@ -48,3 +48,18 @@ await build({
     ].join(' '),
   },
 });
+
+// The dashboard's page (src/dashboard/page): one script and one stylesheet for the browser, served
+// from dist/dashboard by `ccasp dashboard`; no CDN, nothing fetched at run time.
+await build({
+  entryPoints: ['src/dashboard/page/app.ts', 'src/dashboard/page/app.css'],
+  outdir: 'dist/dashboard',
+  entryNames: '[name]',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['verify', 'worktree'],
   ['agents'],
   ['orchestrator'],
-  ['github'],
+  ['github', 'dashboard'],
   ['cli'],
 ];
 

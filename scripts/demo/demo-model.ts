@@ -17,7 +17,9 @@ function contentFor(file: string, taskId: string, title: string): string {
   return `${taskId}: ${title}\n`;
 }
 
-export function startDemoModel(): Promise<ScriptedApi> {
+/** `paceMs`: how long each answer takes, so that a person watching the dashboard sees the agents at work. */
+export function startDemoModel(options: { paceMs?: number } = {}): Promise<ScriptedApi> {
+  const pace = options.paceMs ?? 0;
   return startScriptedApi((_req, ctx) => {
     const taskId = /- Task ID: (\S+)/.exec(ctx.prompt)?.[1] ?? 'unknown';
     const title = /- Title: (.+)/.exec(ctx.prompt)?.[1]?.trim() ?? 'task';
@@ -27,12 +29,12 @@ export function startDemoModel(): Promise<ScriptedApi> {
     if (file !== undefined) {
       return turn([text(`Writing ${file}.`), writeTool(path.join(ctx.cwd ?? '.', file), contentFor(file, taskId, title))], {
         usage: { input_tokens: 1200, output_tokens: 180, cache_read_input_tokens: 900 },
-        delayMs: 150,
+        delayMs: Math.max(150, pace),
       });
     }
     return turn(text(completionReport({ taskId, artifacts: files, summary: `${title}: wrote ${files.join(', ')}` })), {
       usage: { input_tokens: 1500, output_tokens: 60, cache_read_input_tokens: 1100 },
-      delayMs: 100,
+      delayMs: Math.max(100, pace),
     });
   });
 }

@@ -5,7 +5,7 @@ import { permissionDenial } from './permissions.js';
 /**
  * claude's `--output-format stream-json` lines, validated as they arrive. Only what ccasp acts on
  * is required; everything else passes through, since claude adds fields between releases. The
- * transcript renderer (cli/render/transcript.ts) reads saved logs with some of these schemas too.
+ * transcript renderer (agents/transcript.ts) reads saved logs with some of these schemas too.
  */
 const usage = z.looseObject({
   input_tokens: z.number().nonnegative().default(0),

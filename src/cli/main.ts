@@ -3,6 +3,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { cleanCommand } from './commands/clean.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { graphCommand } from './commands/graph.js';
 import { initCommand } from './commands/init.js';
 import { logsCommand } from './commands/logs.js';
@@ -26,6 +27,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     validateCommand(io),
     graphCommand(io),
     logsCommand(io),
+    dashboardCommand(io),
     unblockCommand(io),
     resetCommand(io),
     syncCommand(io),

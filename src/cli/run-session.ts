@@ -7,6 +7,7 @@ import type { BudgetPolicy } from '../orchestrator/budget.js';
 import { loadRole } from '../agents/roles.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode } from '../errors.js';
+import type { DashboardServer } from '../dashboard/server.js';
 import { EventBus, type RunOutcome } from '../orchestrator/events.js';
 import { runPlan } from '../orchestrator/run-plan.js';
 import { RunState } from '../orchestrator/run-state.js';
@@ -19,9 +20,10 @@ import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
 import { checkOrchestratorFiles, makeOrchestratorDir } from '../state/orchestrator-files.js';
-import { lockPath, orchestratorDir, statePath } from '../state/paths.js';
+import { eventsPath, lockPath, orchestratorDir, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
 import { RunFiles } from '../state/run-files.js';
+import { openEventLog } from './event-log.js';
 import { RunPlanFile } from './run-plan-file.js';
 import { loadRunOptions, type RunInvocation } from './config/run-options.js';
 import { loadBooks } from './run-books.js';
@@ -66,6 +68,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   const claudeConfig = await checkClaudeConfigBeforeRun(io.env);
   await makeOrchestratorDir(root);
   const lock = await acquireLock(lockPath(root), { command: 'ccasp run' });
+  let dashboard: DashboardServer | undefined;
   try {
     // Read again under the lock: a run that held it until now may have moved the plan on.
     const doc = await loadPlan(first.file);
@@ -79,6 +82,11 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     }
     await checkOrchestratorFiles(root);
     const planPath = path.relative(root, doc.file) || doc.file;
+    if (options.dashboard || options.dashboardPort !== undefined) {
+      const { openDashboard } = await import('../dashboard/open.js');
+      dashboard = await openDashboard(doc, root, planPath, { port: options.dashboardPort ?? 0, flag: '--dashboard-port' });
+      writeLine(io.stderr, `Dashboard: ${dashboard.url}`);
+    }
     const { books: state, resumed } = await loadBooks(stateFile, plan, planPath, { fresh: options.fresh ?? false, cwd: io.cwd, now: new Date().toISOString() });
 
     const claudeBin = options.claudeBin ?? 'claude';
@@ -116,6 +124,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     const files = new RunFiles(() => run.files(planFile.doc, stateFile, new Date().toISOString()), planFile);
     const output = await createRunOutput(io, { json: options.json ?? false, color: globalColor(cmd), config: options.output });
     output.attach(bus);
+    const events = await openEventLog(eventsPath(root), (message) => writeLine(io.stderr, c.yellow(`warning: ${message}`)));
+    bus.subscribe(events.listener);
     const github = await startGithubSync(target, {
       plan,
       projectRoot: root,
@@ -194,8 +204,10 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
         });
         await files.save();
       }
+      await events.close();
     }
   } finally {
+    await dashboard?.close();
     await lock.release();
   }
 }

@@ -200,3 +200,13 @@ async function releaseLock(file: string, owner: LockOwner): Promise<void> {
     await unlink(file).catch(() => undefined);
   }
 }
+
+/**
+ * The run holding `file` when it is alive on this host, for readers (the dashboard) that must tell a
+ * running run from one a kill left `active`; undefined when the lock is absent, damaged or stale.
+ */
+export async function liveHolder(file: string): Promise<LockOwner | undefined> {
+  const owner = await readOwner(file).catch(() => 'unreadable' as const);
+  if (typeof owner === 'string' || owner.host !== hostname()) return undefined;
+  return isProcessAlive(owner.pid) && !pidReused(owner) ? owner : undefined;
+}

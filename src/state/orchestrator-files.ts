@@ -3,7 +3,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidStateError, type Problem } from '../errors.js';
 import { notAFileMessage, readRegularFile, regularFileProblem } from '../regular-file.js';
-import { logsDir, memoryPath, orchestratorDir, outboxPath, statePath } from './paths.js';
+import { eventsPath, logPath, logsDir, memoryPath, orchestratorDir, outboxPath, statePath } from './paths.js';
 
 /** Creates `.claude/orchestrator/` where need be; InvalidStateError when a file stands in its place or above it. */
 export async function makeOrchestratorDir(root: string): Promise<void> {
@@ -30,6 +30,7 @@ export async function checkOrchestratorFiles(root: string): Promise<void> {
     [statePath(root), 'a JSON file'],
     [memoryPath(root), 'a Markdown file'],
     [outboxPath(root), 'a JSON Lines file'],
+    [eventsPath(root), 'a JSON Lines file'],
   ] as const;
   for (const [file, expected] of files) {
     const message = await regularFileProblem(file, expected);
@@ -71,4 +72,23 @@ export async function readLog(file: string): Promise<string> {
   const read = await readRegularFile(file, 'an agent log');
   if (read.kind === 'ok') return read.bytes.toString('utf8');
   throw new InvalidStateError([{ file, path: '', message: read.kind === 'absent' ? 'not found' : read.message }]);
+}
+
+export interface TaskLog {
+  readonly attempt: number;
+  readonly file: string;
+}
+
+/** A task's logs, `<task>.<attempt>.jsonl` under `.claude/orchestrator/logs/`, in attempt order. */
+export async function taskLogs(projectRoot: string, taskId: string): Promise<TaskLog[]> {
+  const first = logPath(projectRoot, taskId, 1);
+  const dir = path.dirname(first);
+  const prefix = path.basename(first).slice(0, -'1.jsonl'.length);
+  const logs: TaskLog[] = [];
+  for (const { name } of await logEntries(projectRoot)) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)\.jsonl$/.exec(name.slice(prefix.length));
+    if (m) logs.push({ attempt: Number(m[1]), file: path.join(dir, name) });
+  }
+  return logs.sort((a, b) => a.attempt - b.attempt);
 }

@@ -23,6 +23,11 @@ export function outboxPath(projectRoot: string): string {
   return path.join(orchestratorDir(projectRoot), 'outbox.jsonl');
 }
 
+/** The run's events as `--json` prints them, one per line, as they happen (the last run's only). */
+export function eventsPath(projectRoot: string): string {
+  return path.join(orchestratorDir(projectRoot), 'events.jsonl');
+}
+
 export function logsDir(projectRoot: string): string {
   return path.join(orchestratorDir(projectRoot), 'logs');
 }

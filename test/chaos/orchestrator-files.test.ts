@@ -26,7 +26,7 @@ interface Case {
 
 const RUN = ['run', 'plan', '--claude-bin', CHAOS_AGENT, '--no-github'];
 const FILES_READ: Record<string, { readonly args: readonly string[]; readonly files: readonly string[] }> = {
-  run: { args: RUN, files: ['state.json', 'memory.md', 'outbox.jsonl', 'logs/T2.1.jsonl'] },
+  run: { args: RUN, files: ['state.json', 'memory.md', 'outbox.jsonl', 'events.jsonl', 'logs/T2.1.jsonl'] },
   status: { args: ['status', 'plan'], files: ['state.json'] },
   reset: { args: ['reset', 'T2', 'plan'], files: ['state.json'] },
   unblock: { args: ['unblock', 'T1', 'plan'], files: ['state.json'] },

@@ -24,6 +24,8 @@ export function standIn(name: StandIn): string {
 export type AgentStep =
   | { readonly write: string; readonly content?: string }
   | { readonly sleep: number }
+  /** Waits until the test calls `release(name)`. */
+  | { readonly await: string }
   | { readonly needs: readonly string[] }
   | { readonly hang: true }
   | { readonly complete: { readonly artifacts?: readonly string[]; readonly summary?: string } }
@@ -49,6 +51,8 @@ export interface ScriptedAgent {
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Every agent start so far, in order. */
   starts(): AgentStart[];
+  /** Lets the agents waiting at `{ await: name }` go on. */
+  release(name: string): void;
 }
 
 /**
@@ -73,5 +77,9 @@ export function scriptedAgent(script: Record<string, readonly (readonly AgentSte
       .filter(Boolean)
       .map((line) => JSON.parse(line) as AgentStart);
   };
-  return { env: (extra = {}) => cleanEnv({ CCASP_CLAUDE_BIN: bin, STUB_AGENT_DIR: dir, ...extra }), starts };
+  return {
+    env: (extra = {}) => cleanEnv({ CCASP_CLAUDE_BIN: bin, STUB_AGENT_DIR: dir, ...extra }),
+    starts,
+    release: (name) => void writeFile(dir, name, ''),
+  };
 }

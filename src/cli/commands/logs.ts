@@ -5,7 +5,7 @@ import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
-import { logEntries, readLog } from '../../state/orchestrator-files.js';
+import { readLog, taskLogs } from '../../state/orchestrator-files.js';
 import { logPath, statePath } from '../../state/paths.js';
 import { findProjectRoot } from '../../project-root.js';
 import { readState } from '../../state/read-state.js';
@@ -13,25 +13,6 @@ import type { AttemptRecord } from '../../state/schema.js';
 import { globalColor } from '../global-options.js';
 import { chalkFor, writeLine, type Io } from '../io.js';
 import { displayPath } from '../status-report.js';
-
-export interface TaskLog {
-  readonly attempt: number;
-  readonly file: string;
-}
-
-/** A task's logs, `<task>.<attempt>.jsonl` under `.claude/orchestrator/logs/`, in attempt order. */
-export async function taskLogs(projectRoot: string, taskId: string): Promise<TaskLog[]> {
-  const first = logPath(projectRoot, taskId, 1);
-  const dir = path.dirname(first);
-  const prefix = path.basename(first).slice(0, -'1.jsonl'.length);
-  const logs: TaskLog[] = [];
-  for (const { name } of await logEntries(projectRoot)) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(\d+)\.jsonl$/.exec(name.slice(prefix.length));
-    if (m) logs.push({ attempt: Number(m[1]), file: path.join(dir, name) });
-  }
-  return logs.sort((a, b) => a.attempt - b.attempt);
-}
 
 interface LogsOptions {
   readonly attempt?: number;
@@ -71,7 +52,7 @@ export function logsCommand(io: Io): Command {
         }
         return;
       }
-      const { renderTranscript } = await import('../render/transcript.js');
+      const { renderTranscript } = await import('../../agents/transcript.js');
       const c = chalkFor(globalColor(cmd), io);
       const state = await readState(statePath(root));
       // Verdicts only from this plan's run books; logs may outlive a state started afresh for another plan.

@@ -4,6 +4,7 @@ import { addGithubOptions } from '../../github/options.js';
 import type { RunSwitches } from '../config/run-options.js';
 import { givenSettings, settingOptions } from '../config/setting-options.js';
 import { flagParser, positiveInt } from '../config/settings.js';
+import { parsePort } from './dashboard.js';
 
 export function runCommand(io: Io, setExit: (code: number) => void): Command {
   const command = new Command('run')
@@ -19,7 +20,9 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--fresh', 'start a new orchestrator state even if one exists for another plan')
     .option('--branch <name>', 'worktree mode: the branch to merge completed tasks into (default: the current branch; created from HEAD if missing)')
     .option('--allow-dirty', 'worktree mode: start even though the working tree has uncommitted changes')
-    .option('--json', 'newline-delimited JSON events on stdout; human lines go to stderr');
+    .option('--json', 'newline-delimited JSON events on stdout; human lines go to stderr')
+    .option('--dashboard', 'serve the live dashboard beside the run (its address is printed on stderr)')
+    .option('--dashboard-port <n>', "the dashboard's port (implies --dashboard; default: any free port)", parsePort('--dashboard-port'));
   return addGithubOptions(command).action(async (planDir: string, switches: RunSwitches, cmd: Command) => {
     // Loaded on demand so that status and validate never pay for execa and the run loop.
     const { runSession } = await import('../run-session.js');

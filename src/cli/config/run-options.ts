@@ -18,6 +18,9 @@ export interface RunSwitches extends GithubFlags {
   readonly branch?: string;
   /** Worktree mode: start although the working tree has uncommitted changes. */
   readonly allowDirty?: boolean;
+  /** Serve the dashboard beside the run; `dashboardPort` alone does too. */
+  readonly dashboard?: boolean;
+  readonly dashboardPort?: number;
 }
 
 /** What `ccasp run` was given on its command line. */

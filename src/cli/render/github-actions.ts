@@ -1,7 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { duration, usd } from './format.js';
-import { thousands } from '../../numbers.js';
+import { duration, thousands, usd } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 import { RunTally, type TaskState } from './run-tally.js';
 import { savedByResuming } from './run-lines.js';

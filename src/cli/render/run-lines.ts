@@ -1,7 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { duration, usd } from './format.js';
-import { thousands } from '../../numbers.js';
+import { duration, thousands, usd } from '../../numbers.js';
 import type { RunRenderer } from './renderer.js';
 
 /** One human line per event (undefined for events not worth a line). */
@@ -94,8 +93,13 @@ export function plainRenderer(stream: NodeJS.WritableStream, c: ChalkInstance, n
 export function ndjsonRenderer(stream: NodeJS.WritableStream, now: () => Date = () => new Date()): RunRenderer {
   return {
     onEvent(e) {
-      stream.write(`${JSON.stringify({ time: now().toISOString(), ...e })}\n`);
+      stream.write(ndjsonLine(e, now()));
     },
     end: () => undefined,
   };
+}
+
+/** One event as a `--json` line (and a line of events.jsonl): the time it was written, then the event. */
+export function ndjsonLine(e: OrchestratorEvent, time: Date): string {
+  return `${JSON.stringify({ time: time.toISOString(), ...e })}\n`;
 }

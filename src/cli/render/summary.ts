@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
-import { alignColumns, duration, fit, plural, usd, visibleWidth } from './format.js';
-import { thousands } from '../../numbers.js';
+import { alignColumns, fit, plural, visibleWidth } from './format.js';
+import { duration, thousands, usd } from '../../numbers.js';
 import { savedByResuming } from './run-lines.js';
 import type { RunTally, TaskState } from './run-tally.js';
 

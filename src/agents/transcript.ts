@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import * as z from 'zod';
-import { permissionDenial } from '../../agents/permissions.js';
-import * as stream from '../../agents/stream.js';
+import { permissionDenial } from './permissions.js';
+import * as stream from './stream.js';
 
 /**
  * An agent's raw `claude --output-format stream-json` log as lines a person can read: what claude
