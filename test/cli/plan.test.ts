@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load.js';
@@ -73,6 +74,30 @@ describe('ccasp plan', () => {
       expect(later.args).toContain(`--resume=${session}`);
       expect(later.prompt).toContain('ccasp checked the plan you handed in');
     }
+  });
+
+  it('with --force, leaves the plan to the run that holds the project (exit 3)', async () => {
+    const dir = project();
+    const file = writeFile(dir, 'PROGRESS.json', { name: 'Mine', phases: [] });
+    const before = readFileSync(file, 'utf8');
+    writeFile(dir, '.claude/orchestrator/lock', `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() })}\n`);
+    const r = await runCli(['plan', BRIEF, '--force'], { cwd: dir, env: planner(draft('P1.1')).env() });
+    expect(r.code, r.stderr).toBe(3);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('writes into a folder not there yet, with secrets claude wrote into the plan scrubbed', async () => {
+    const dir = project();
+    const secret = 'sk-test-0123456789abcdefghij';
+    const leaky = draft('P1.1');
+    leaky.phases[0]!.tasks[0]!.title = `Greet with ${secret}`;
+    const agent = planner(leaky);
+    const r = await runCli(['plan', BRIEF, 'plans/greeter', '--max-turns', '7'], { cwd: dir, env: agent.env({ SERVICE_API_KEY: secret }) });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const written = readFileSync(path.join(dir, 'plans/greeter/PROGRESS.json'), 'utf8');
+    expect(written).not.toContain(secret);
+    expect(written).toContain('Greet with [REDACTED]');
+    expect(agent.starts()[0]!.args).toContain('--max-turns=7');
   });
 
   it.each([
