@@ -21,7 +21,7 @@ export interface PlanAuthorPorts {
   onProblems?(problems: readonly string[], nextTry: number): void;
 }
 
-export const DEFAULT_PLAN_TRIES = 3;
+const DEFAULT_PLAN_TRIES = 3;
 
 /** claude ended without a plan, or without a valid one after every try. */
 export class PlanAuthorError extends CcaspError {

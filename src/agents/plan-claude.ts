@@ -29,10 +29,10 @@ export interface PlanClaudeOptions {
  * (checked with claude 2.1.197: docs/claude-stream.md). Of git only `ls-files`: `git log` and
  * `git diff` take `--output=<file>`, which writes.
  */
-export const PLAN_TOOLS = ['Read', 'Glob', 'Grep', 'Bash'] as const;
-export const PLAN_TOOL_RULES = ['Read', 'Glob', 'Grep', 'Bash(git ls-files:*)'] as const;
+const PLAN_TOOLS = ['Read', 'Glob', 'Grep', 'Bash'] as const;
+const PLAN_TOOL_RULES = ['Read', 'Glob', 'Grep', 'Bash(git ls-files:*)'] as const;
 
-export function planClaudeArgs(options: PlanClaudeOptions, session: { readonly id: string; readonly resume: boolean }): string[] {
+function planClaudeArgs(options: PlanClaudeOptions, session: { readonly id: string; readonly resume: boolean }): string[] {
   // `--flag=value` throughout: several claude flags take many values and would swallow the next one.
   const args = [
     '-p',

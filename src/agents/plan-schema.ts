@@ -28,7 +28,7 @@ export async function authoredPlanSchema() {
   return zod.strictObject({ ...canonical.plan.pick({ name: true, test_command: true }).shape, phases: zod.array(authoredPhase).min(1) });
 }
 
-export type AuthoredPlanSchema = Awaited<ReturnType<typeof authoredPlanSchema>>;
+type AuthoredPlanSchema = Awaited<ReturnType<typeof authoredPlanSchema>>;
 export type AuthoredPlan = z.infer<AuthoredPlanSchema>;
 
 /**
@@ -43,7 +43,7 @@ export async function authoredPlanJsonSchema(): Promise<Record<string, unknown>>
 }
 
 /** The plan file ccasp writes from claude's plan: every task pending, fields in the canonical order. */
-export function canonicalPlanOf(authored: AuthoredPlan): Record<string, unknown> {
+function canonicalPlanOf(authored: AuthoredPlan): Record<string, unknown> {
   return {
     name: authored.name,
     ...(authored.test_command !== undefined ? { test_command: authored.test_command } : {}),

@@ -5,7 +5,7 @@ import { givenSettings, settingOptions } from '../config/setting-options.js';
 import { flagParser, positiveInt, type RunSettingKey } from '../config/settings.js';
 
 /** The run settings `ccasp plan` uses, so the config file and `CCASP_*` variables apply to it as to a run. */
-export const PLAN_SETTINGS: readonly RunSettingKey[] = ['model', 'claudeBin', 'agentEnv', 'taskTimeout', 'stallTimeout'];
+const PLAN_SETTINGS: readonly RunSettingKey[] = ['model', 'claudeBin', 'agentEnv', 'taskTimeout', 'stallTimeout'];
 
 export function planCommand(io: Io): Command {
   const command = new Command('plan')
