@@ -60,7 +60,7 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
       // No agent ran: the worktree could not be readied, which may pass (a registry down, say).
       outcome = await record(ctx, task, route, { attempt, startedAt, outcome: setupFailed(task.id, attempt, triesLeft <= 0, setupFailure) });
     } else {
-      const context: Omit<AttemptContext, 'workspace'> = { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}), stopped: false };
+      const context = { taskId: task.id, attempt, lastTry: triesLeft <= 0, ...(lastFailure ? { lastFailure } : {}) };
       const done = await agentAttempt(ctx, { task, phase, route, startedAt, sessionId, previous, reservation, ws, context });
       ({ outcome, denials } = done);
       if (outcome.kind === 'retry') lastFailure = { reason: outcome.reason, fingerprint: done.fingerprint };
@@ -94,7 +94,8 @@ interface AgentAttempt {
   /** What the attempt reserved of a cost limit: the agent's `--max-budget-usd`. */
   readonly reservation: number | undefined;
   readonly ws: Workspace | undefined;
-  readonly context: Omit<AttemptContext, 'workspace'>;
+  /** What decide is told of the attempt; whether the run was stopping is read once the agent ends. */
+  readonly context: Omit<AttemptContext, 'workspace' | 'stopped'>;
 }
 
 /** One agent's attempt: delegated (continuing a cut-off session when it can), decided and recorded. */
