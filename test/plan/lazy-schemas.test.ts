@@ -55,11 +55,11 @@ describe('schema construction', () => {
   });
 
   it('builds the canonical schemas on the first canonical plan read, and only then', async () => {
-    expect((await shapeFor(CANONICAL).read(CANONICAL, 'PROGRESS.json')).ok).toBe(true);
+    expect((await shapeFor(CANONICAL).read(CANONICAL, 'PROGRESS.json', {})).ok).toBe(true);
     const afterFirst = zod.built;
     expect(afterFirst).toBeGreaterThan(0);
     const invalid = { ...(CANONICAL as object), name: '' };
-    expect((await shapeFor(invalid).read(invalid, 'PROGRESS.json')).ok).toBe(false);
+    expect((await shapeFor(invalid).read(invalid, 'PROGRESS.json', {})).ok).toBe(false);
     expect(zod.built).toBe(afterFirst);
   });
 
@@ -67,7 +67,7 @@ describe('schema construction', () => {
     for (const rel of CCASP_PLANS) {
       const before = zod.built;
       const raw = fixtureJson(rel);
-      expect((await shapeFor(raw).read(raw, rel)).ok, rel).toBe(true);
+      expect((await shapeFor(raw).read(raw, rel, {})).ok, rel).toBe(true);
       expect(zod.built, rel).toBeGreaterThan(before);
     }
     expect(PLAN_SHAPES).toHaveLength(CCASP_PLANS.length + 1);
