@@ -1,6 +1,6 @@
 import type { Plan } from './model.js';
 import { serializeJson, type JsonFormat } from './read-file.js';
-import type { PhasePatch, PlanPatch, PlanWriter, TaskPatch } from './shapes/shape.js';
+import type { PhasePatch, PlanPatch, PlanReadOptions, PlanWriter, TaskPatch } from './shapes/shape.js';
 
 /** What a run changed in a plan's progress, by task and phase id; everything absent stays as read. */
 export interface ProgressChanges {
@@ -32,6 +32,11 @@ export class PlanDocument {
       this.phaseIndex.set(phase.id, i);
       phase.tasks.forEach((task, j) => this.taskIndex.set(task.id, [i, j]));
     });
+  }
+
+  /** What reading the file again must be told to read this same plan (Task Master's tag). */
+  get readOptions(): PlanReadOptions {
+    return this.plan.tag === undefined ? {} : { tag: this.plan.tag };
   }
 
   /** The file's text with `changes` written in the plan's own fields. */

@@ -1,8 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidPlanError, type Problem } from '../../../src/errors.js';
+import { discoverPlan, resolvePlanArgument } from '../../../src/plan/discover.js';
 import { loadPlan } from '../../../src/plan/load.js';
 import type { PlanReadOptions } from '../../../src/plan/shapes/shape.js';
 import { changedPaths, edit, fixtureJson, fixtureText, load, place, problemAt, shapeOf, taskById, unchanged, type Json } from './support.js';
+import { writeFile } from '../../support/tmp.js';
 
 const TAGGED = 'taskmaster/tagged/.taskmaster/tasks/tasks.json';
 const STATE = 'taskmaster/tagged/.taskmaster/state.json';
@@ -217,5 +221,27 @@ describe('bad Task Master files are reported by file and JSON path', () => {
     const text = tagged((j) => void ((kiroTask(j, 3).subtasks as Json[])[1]!.dependencies = ['4.9']));
     const problem = problemAt(await problemsFor(placeTagged(text)), `${KIRO}.tasks[3].subtasks[1].dependencies[0]`);
     expect(problem.message).toMatch(/depends on unknown subtask 4\.9/);
+  });
+});
+
+describe("finding Task Master's tasks", () => {
+  function project(files: readonly string[]): string {
+    const file = placeTagged();
+    const root = path.dirname(path.dirname(path.dirname(file)));
+    mkdirSync(path.join(root, '.git'));
+    for (const f of files) writeFile(root, f, { name: 'p', phases: [] });
+    return root;
+  }
+
+  it('finds .taskmaster/tasks/tasks.json from anywhere in the project, and from the project, .taskmaster or its tasks folder', () => {
+    const root = project([]);
+    const file = path.join(root, AT);
+    expect(discoverPlan(path.join(root, 'src'))).toBe(file);
+    for (const dir of ['.', '.taskmaster', '.taskmaster/tasks']) expect(resolvePlanArgument(dir, root)).toBe(file);
+  });
+
+  it('lists it beside a plan under .claude rather than guess', () => {
+    const root = project(['.claude/phase-dev/x/PROGRESS.json']);
+    expect(() => discoverPlan(root)).toThrow(/Several plans found[\s\S]*\.claude\/phase-dev\/x\/PROGRESS\.json\n {2}\.taskmaster\/tasks\/tasks\.json/);
   });
 });
