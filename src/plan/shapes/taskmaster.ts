@@ -275,10 +275,13 @@ function toTask(item: Item, parent: RawTask, wholeTaskDeps: readonly string[]): 
   const raw = item.raw;
   const own = raw.status ?? 'pending';
   const isSubtask = item.location.subtask !== undefined;
-  // A subtask of a task marked done or cancelled is settled with it, as `set-status` on the task does.
+  // An open subtask of a task marked done or cancelled is settled with it, as `set-status` on the task does.
   const parentSettled = isSubtask && (parent.status === 'done' || parent.status === 'completed' || parent.status === 'cancelled');
-  const status = parentSettled && READ_STATUS[own] !== 'skipped' ? readStatus(parent.status) : readStatus(own);
-  const blocker = status === 'blocked' ? BLOCKER[own] : undefined;
+  // And one of a task held in review, deferred or blocked is not worked on, as Task Master's next-task never offers it.
+  const parentHeld = isSubtask && READ_STATUS[parent.status ?? 'pending'] === 'blocked' && (own === 'pending' || own === 'in-progress');
+  const ownSettled = READ_STATUS[own] === 'completed' || READ_STATUS[own] === 'skipped';
+  const status = parentSettled && !ownSettled ? readStatus(parent.status) : parentHeld ? 'blocked' : readStatus(own);
+  const blocker = parentHeld ? `task ${String(parent.id)} is ${parent.status ?? ''} in Task Master` : status === 'blocked' ? BLOCKER[own] : undefined;
   // The parent's dependencies hold for each subtask; they come after its own so problem paths index its own list.
   const dependencies = [...item.deps, ...wholeTaskDeps.filter((d) => !item.deps.includes(d))];
   return {

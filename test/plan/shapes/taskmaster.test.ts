@@ -119,6 +119,27 @@ describe("Task Master's tasks.json", () => {
     ]);
   });
 
+  it("settles a task's subtasks with it when it is done or cancelled, and holds them while it is deferred", async () => {
+    const doc = await loadPlan(
+      placeTagged(
+        tagged((j) => {
+          kiroTask(j, 0).status = 'done';
+          kiroTask(j, 1).status = 'cancelled';
+          (kiroTask(j, 1).subtasks as Json[])[0]!.status = 'done';
+          kiroTask(j, 2).status = 'deferred';
+          (kiroTask(j, 2).subtasks as Json[])[0]!.status = 'done';
+        }),
+      ),
+    );
+    expect(['1.1', '2.1', '2.2', '3.1', '3.2'].map((id) => [taskById(doc, id).status, taskById(doc, id).blocker])).toEqual([
+      ['completed', undefined],
+      ['completed', undefined],
+      ['skipped', undefined],
+      ['completed', undefined],
+      ['blocked', 'task 3 is deferred in Task Master'],
+    ]);
+  });
+
   it('reproduces an untouched file byte for byte', async () => {
     expect(unchanged(await loadPlan(placeTagged()))).toBe(fixtureText(TAGGED));
     expect(unchanged(await load(fixtureText(LEGACY), AT))).toBe(fixtureText(LEGACY));
