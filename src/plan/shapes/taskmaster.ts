@@ -305,7 +305,7 @@ function detailsOf(item: Item, parent: RawTask): string | undefined {
   const parts = [
     item.location.subtask !== undefined ? `Part of task ${String(parent.id)}: ${parent.title}` : undefined,
     raw.description,
-    raw.details ? `Details:\n${raw.details}` : undefined,
+    raw.details ? `Implementation details:\n${raw.details}` : undefined,
     raw.testStrategy ? `Test strategy:\n${raw.testStrategy}` : undefined,
     (raw.priority ?? parent.priority) ? `Priority: ${raw.priority ?? parent.priority}` : undefined,
   ].filter((p): p is string => typeof p === 'string' && p.trim() !== '');

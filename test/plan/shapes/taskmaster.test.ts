@@ -64,7 +64,7 @@ describe("Task Master's tasks.json", () => {
     // Its own `["2.2", "2.3"]` first, then task 2's dependency on task 1: all of task 1's subtasks.
     expect(task.dependencies).toEqual(['2.2', '2.3', '1.1', '1.2', '1.3', '1.4', '1.5']);
     expect(task.details).toMatch(/^Part of task 2: Develop Dependency Monitor with Taskmaster MCP Integration\n\n/);
-    expect(task.details).toMatch(/\n\nDetails:\n[\s\S]+\n\nTest strategy:\n[\s\S]+\n\nPriority: high$/);
+    expect(task.details).toMatch(/\n\nImplementation details:\n[\s\S]+\n\nTest strategy:\n[\s\S]+\n\nPriority: high$/);
   });
 
   it('orders tasks by what they wait for, not by their place in the file, and takes --tag over the state file', async () => {
