@@ -128,7 +128,10 @@ interface Item {
   readonly at: readonly PropertyKey[];
   readonly location: Location;
   readonly raw: RawTask | RawSubtask;
-  /** The ids of the items it waits for, one per entry of its own `dependencies`, in order. */
+  /**
+   * The ids of the items it waits for. A subtask's are one per entry of its own `dependencies`, in
+   * order, so the graph check's problem paths (a cycle among siblings) index the file's list.
+   */
   readonly deps: string[];
 }
 
