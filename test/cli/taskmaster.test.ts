@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { scriptedAgent } from '../support/agents.js';
 import { runCli } from '../support/cli.js';
 import { readStateJson } from '../support/files.js';
+import { changedPaths } from '../plan/shapes/support.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 
 /** A Task Master project: the fixture's tasks.json (and state.json) where Task Master keeps them. */
@@ -18,13 +19,6 @@ function taskMasterProject(fixture: 'legacy' | 'tagged'): { root: string; tasksF
   return { root, tasksFile, before };
 }
 
-/** JSON paths whose values differ, as `a.b[0].c`. */
-function changed(a: unknown, b: unknown, at = ''): string[] {
-  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b) ? [] : [at];
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].flatMap((k) => changed((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${at}[${k}]` : `${at}.${k}`));
-}
-
 describe('ccasp run on Task Master tasks', () => {
   it("runs a legacy tasks.json to the end, changing nothing in it but Task Master's statuses", async () => {
     const { root, tasksFile, before } = taskMasterProject('legacy');
@@ -36,7 +30,7 @@ describe('ccasp run on Task Master tasks', () => {
     expect(agent.starts().find((s) => s.taskId === '3.1')?.prompt).toContain('Part of task 3: Implement UI Components');
 
     const after = readFileSync(tasksFile, 'utf8');
-    expect(changed(JSON.parse(before), JSON.parse(after)).sort()).toEqual(['.tasks[1].status', '.tasks[1].subtasks[1].status', '.tasks[2].status', '.tasks[2].subtasks[0].status', '.tasks[2].subtasks[1].status']);
+    expect(changedPaths(JSON.parse(before), JSON.parse(after)).sort()).toEqual(['tasks[1].status', 'tasks[1].subtasks[1].status', 'tasks[2].status', 'tasks[2].subtasks[0].status', 'tasks[2].subtasks[1].status']);
     // Byte for byte but for those values, in Task Master's own layout.
     const statuses = /"status": "[a-z-]+"/g;
     expect(after.replace(statuses, '')).toBe(before.replace(statuses, ''));
@@ -52,7 +46,7 @@ describe('ccasp run on Task Master tasks', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(agent.starts().map((s) => s.taskId)).toEqual(['8']);
     const after = readFileSync(tasksFile, 'utf8');
-    expect(changed(JSON.parse(before), JSON.parse(after))).toEqual(['.tm-start.tasks[5].status']);
+    expect(changedPaths(JSON.parse(before), JSON.parse(after))).toEqual(['tm-start.tasks[5].status']);
     expect((JSON.parse(after) as Record<string, { tasks: { status: string }[] }>)['tm-start']!.tasks[5]!.status).toBe('done');
 
     const status = await runCli(['status', '--tag', 'tm-start', '--json'], { cwd: root });

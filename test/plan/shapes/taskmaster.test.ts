@@ -156,14 +156,16 @@ describe("Task Master's tasks.json", () => {
     e.plan({ status: 'in_progress', completionPercentage: 8 });
     const after = JSON.parse(e.text()) as Json;
     const before = fixtureJson(TAGGED);
+    // changedPaths writes the tag as a plain key.
+    const tag = 'cc-kiro-hooks';
     expect(changedPaths(before, after).sort()).toEqual(
       [
-        `${KIRO}.tasks[0].status`,
-        ...[0, 1, 2, 3, 4].map((k) => `${KIRO}.tasks[0].subtasks[${k}].status`),
-        `${KIRO}.tasks[2].status`,
-        `${KIRO}.tasks[2].subtasks[0].status`,
-        `${KIRO}.tasks[2].subtasks[1].status`,
-      ].map((p) => p.replace(KIRO, 'cc-kiro-hooks')).sort(),
+        `${tag}.tasks[0].status`,
+        ...[0, 1, 2, 3, 4].map((k) => `${tag}.tasks[0].subtasks[${k}].status`),
+        `${tag}.tasks[2].status`,
+        `${tag}.tasks[2].subtasks[0].status`,
+        `${tag}.tasks[2].subtasks[1].status`,
+      ].sort(),
     );
     const [one, , three] = ((after['cc-kiro-hooks'] as Json).tasks as Json[]) as [Json, Json, Json];
     expect((one.subtasks as Json[]).map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'in-progress']);
