@@ -69,11 +69,10 @@ function isTag(value: unknown): boolean {
 
 export const taskMasterShape: PlanShapeReader = {
   shape: 'taskmaster',
-  // Every other shape has `phases`; a `tasks` list, at the top or in each tag, is Task Master's.
+  // Every other shape has `phases`; a `tasks` list, at the top or in a tag, is Task Master's (a
+  // broken tag is then reported as one, not as a canonical plan missing its phases).
   matches(raw) {
-    if (!isObject(raw) || 'phases' in raw) return false;
-    const values = Object.values(raw);
-    return isLegacy(raw) || (values.length > 0 && values.every(isTag));
+    return isObject(raw) && !('phases' in raw) && (isLegacy(raw) || Object.values(raw).some(isTag));
   },
   read: async (raw, file, options) => {
     const top = objectAt(raw, []);

@@ -240,6 +240,13 @@ describe('bad Task Master files are reported by file and JSON path', () => {
     });
   }
 
+  it('reports a tag that is not a task list as Task Master problem, not as a plan without phases', async () => {
+    const text = tagged((j) => void (j['cc-kiro-hooks'] = { tasks: 'none' }));
+    const [problem, ...more] = await problemsFor(placeTagged(text));
+    expect(more).toEqual([]);
+    expect(problem?.path).toBe(`${KIRO}.tasks`);
+  });
+
   it('puts the tag in the path of a problem in a tagged file', async () => {
     const text = tagged((j) => void ((kiroTask(j, 3).subtasks as Json[])[1]!.dependencies = ['4.9']));
     const problem = problemAt(await problemsFor(placeTagged(text)), `${KIRO}.tasks[3].subtasks[1].dependencies[0]`);
