@@ -136,105 +136,21 @@ interface Item {
 
 function normalise(tag: RawTag, tagName: string, keys: readonly string[], file: string): ReadResult {
   const problems: Problem[] = [];
-  const problem = (at: readonly PropertyKey[], message: string): void => void problems.push({ file, path: formatJsonPath(at), message });
   const tasksAt = [...keys, 'tasks'];
-
-  const ownerOf = new Map<string, number>();
-  tag.tasks.forEach((t, i) => {
-    const id = String(t.id);
-    if (ownerOf.has(id)) problem([...tasksAt, i, 'id'], `duplicate task id ${id} (first at ${formatJsonPath([...tasksAt, ownerOf.get(id)!])})`);
-    else ownerOf.set(id, i);
-  });
-  const subtasksOf = (i: number): readonly RawSubtask[] => tag.tasks[i]?.subtasks ?? [];
-
-  const items = new Map<string, Item>();
-  /** Each task's items: its subtasks, or itself. */
-  const itemsOf: string[][] = tag.tasks.map(() => []);
-  tag.tasks.forEach((t, i) => {
-    const subs = subtasksOf(i);
-    if (subs.length === 0) {
-      const id = String(t.id);
-      if (ownerOf.get(id) === i) add({ id, owner: i, at: [...tasksAt, i], location: { task: i }, raw: t, deps: [] });
-      return;
-    }
-    subs.forEach((s, j) => {
-      const id = `${String(t.id)}.${String(s.id)}`;
-      const first = items.get(id);
-      if (first) problem([...tasksAt, i, 'subtasks', j, 'id'], `duplicate subtask id ${id} (first at ${formatJsonPath(first.at)})`);
-      else add({ id, owner: i, at: [...tasksAt, i, 'subtasks', j], location: { task: i, subtask: j }, raw: s, deps: [] });
-    });
-  });
-  function add(item: Item): void {
-    items.set(item.id, item);
-    itemsOf[item.owner]!.push(item.id);
-  }
-
-  // What each dependency names. A task's dependencies name tasks (all of their subtasks) or `3.2`
-  // subtasks; a subtask's name `3.2` subtasks or, bare, a sibling, as Task Master's next-task reads them.
-  const ownerDeps: Set<number>[] = tag.tasks.map(() => new Set());
-  const ownerEdgeAt = new Map<string, readonly PropertyKey[]>();
-  const wholeTaskDeps: string[][] = tag.tasks.map(() => []);
-  const resolve = (dep: number | string, owner: number, isSubtask: boolean, at: readonly PropertyKey[], selfId: string): string[] | undefined => {
-    const text = String(dep);
-    const parentId = String(tag.tasks[owner]!.id);
-    const named = text.includes('.') ? text : isSubtask ? `${parentId}.${text}` : text;
-    if (named === selfId) return void problem(at, `${isSubtask ? 'subtask' : 'task'} ${selfId} depends on itself`);
-    if (items.has(named)) {
-      if (!isSubtask && items.get(named)!.owner === owner) return void problem(at, `task ${selfId} depends on its own subtask ${named}`);
-      return [named];
-    }
-    const whole = text.includes('.') ? undefined : ownerOf.get(named);
-    if (whole !== undefined && whole !== owner) return itemsOf[whole]!;
-    return void problem(at, `depends on unknown ${text.includes('.') || isSubtask ? 'subtask' : 'task'} ${named}`);
-  };
-  tag.tasks.forEach((t, i) => {
-    const isOwnItem = subtasksOf(i).length === 0;
-    (t.dependencies ?? []).forEach((dep, k) => {
-      const at = [...tasksAt, i, 'dependencies', k];
-      const named = resolve(dep, i, false, at, String(t.id));
-      if (!named) return;
-      if (isOwnItem) items.get(String(t.id))?.deps.push(...named);
-      else wholeTaskDeps[i]!.push(...named);
-      for (const d of named) linkOwners(i, items.get(d)!.owner, at);
-    });
-    subtasksOf(i).forEach((s, j) => {
-      const selfId = `${String(t.id)}.${String(s.id)}`;
-      (s.dependencies ?? []).forEach((dep, k) => {
-        const at = [...tasksAt, i, 'subtasks', j, 'dependencies', k];
-        const named = resolve(dep, i, true, at, selfId);
-        if (!named) return;
-        items.get(selfId)?.deps.push(...named);
-        for (const d of named) linkOwners(i, items.get(d)!.owner, at);
-      });
-    });
-  });
-  function linkOwners(from: number, to: number, at: readonly PropertyKey[]): void {
-    if (from === to || ownerDeps[from]!.has(to)) return;
-    ownerDeps[from]!.add(to);
-    ownerEdgeAt.set(`${from}>${to}`, at);
-  }
-  // A cycle between tasks leaves no order to run them in; one within a task's subtasks is the graph check's.
-  const ownerIds = tag.tasks.map((_, i) => String(i));
-  for (const cycle of cyclesIn(ownerIds, (i) => (ownerDeps[Number(i)] ? [...ownerDeps[Number(i)]!].map(String) : undefined))) {
-    const [a, b] = [Number(cycle[0]), Number(cycle[1] ?? cycle[0])];
-    const names = [...cycle, cycle[0]!].map((i) => String(tag.tasks[Number(i)]!.id));
-    problem(ownerEdgeAt.get(`${a}>${b}`) ?? [...tasksAt, a], `dependency cycle between tasks: ${names.join(' → ')}`);
-  }
+  const problem: Report = (at, message) => void problems.push({ file, path: formatJsonPath(at), message });
+  const work = indexWork(tag, tasksAt, problem);
+  const links = linkDependencies(tag, work, tasksAt, problem);
+  checkTaskCycles(tag, links, tasksAt, problem);
   if (problems.length > 0) return { ok: false, problems };
 
-  const wave = waves(ownerDeps);
+  const wave = waves(links.taskDeps);
   const phaseCount = Math.max(0, ...wave.map((w) => w + 1));
   const phaseItems: Item[][] = Array.from({ length: phaseCount }, () => []);
-  const locations: Location[][] = Array.from({ length: phaseCount }, () => []);
   tag.tasks.forEach((_, i) => {
-    for (const id of itemsOf[i]!) {
-      const item = items.get(id)!;
-      phaseItems[wave[i]!]!.push(item);
-      locations[wave[i]!]!.push(item.location);
-    }
+    for (const id of work.itemsOf[i]!) phaseItems[wave[i]!]!.push(work.items.get(id)!);
   });
   const phases: Phase[] = phaseItems.map((list, w) => {
-    const tasks = list.map((item) => toTask(item, tag.tasks[item.owner]!, wholeTaskDeps[item.owner]!));
+    const tasks = list.map((item) => toTask(item, tag.tasks[item.owner]!, links.wholeTaskDeps[item.owner]!));
     const owners = [...new Set(list.map((item) => String(tag.tasks[item.owner]!.id)))];
     return {
       id: `wave-${w + 1}`,
@@ -251,7 +167,117 @@ function normalise(tag: RawTag, tagName: string, keys: readonly string[], file: 
     tag: tagName,
     phases,
   };
+  const locations = phaseItems.map((list) => list.map((item) => item.location));
   return { ok: true, plan, writer: taskMasterWriter(keys, locations) };
+}
+
+type Report = (at: readonly PropertyKey[], message: string) => void;
+
+interface Work {
+  /** Task index by the task's id. */
+  readonly ownerOf: ReadonlyMap<string, number>;
+  readonly items: ReadonlyMap<string, Item>;
+  /** Each task's items: its subtasks, or itself. */
+  readonly itemsOf: readonly (readonly string[])[];
+}
+
+/** Every piece of work by its id (`3`, `3.2`), duplicate ids reported. */
+function indexWork(tag: RawTag, tasksAt: readonly PropertyKey[], problem: Report): Work {
+  const ownerOf = new Map<string, number>();
+  const items = new Map<string, Item>();
+  const itemsOf: string[][] = tag.tasks.map(() => []);
+  const add = (item: Item): void => {
+    items.set(item.id, item);
+    itemsOf[item.owner]!.push(item.id);
+  };
+  tag.tasks.forEach((t, i) => {
+    const id = String(t.id);
+    const first = ownerOf.get(id);
+    if (first !== undefined) return problem([...tasksAt, i, 'id'], `duplicate task id ${id} (first at ${formatJsonPath([...tasksAt, first])})`);
+    ownerOf.set(id, i);
+    const subtasks = t.subtasks ?? [];
+    if (subtasks.length === 0) return add({ id, owner: i, at: [...tasksAt, i], location: { task: i }, raw: t, deps: [] });
+    subtasks.forEach((s, j) => {
+      const subId = `${id}.${String(s.id)}`;
+      const at = [...tasksAt, i, 'subtasks', j];
+      const earlier = items.get(subId);
+      if (earlier) problem([...at, 'id'], `duplicate subtask id ${subId} (first at ${formatJsonPath(earlier.at)})`);
+      else add({ id: subId, owner: i, at, location: { task: i, subtask: j }, raw: s, deps: [] });
+    });
+  });
+  return { ownerOf, items, itemsOf };
+}
+
+interface Links {
+  /** The tasks each task (through itself or its subtasks) waits for, and where the file first says so. */
+  readonly taskDeps: readonly ReadonlySet<number>[];
+  readonly taskDepAt: ReadonlyMap<string, readonly PropertyKey[]>;
+  /** A task-with-subtasks' own dependencies, as items: each of its subtasks waits for them. */
+  readonly wholeTaskDeps: readonly (readonly string[])[];
+}
+
+/**
+ * What each dependency names, filled into the items. A task's dependencies name tasks (all of their
+ * items) or `3.2` subtasks; a subtask's name `3.2` subtasks or, bare, a sibling, as Task Master's
+ * next-task reads them.
+ */
+function linkDependencies(tag: RawTag, work: Work, tasksAt: readonly PropertyKey[], problem: Report): Links {
+  const taskDeps = tag.tasks.map(() => new Set<number>());
+  const taskDepAt = new Map<string, readonly PropertyKey[]>();
+  const wholeTaskDeps: string[][] = tag.tasks.map(() => []);
+  const resolve = (dep: number | string, owner: number, self: string | undefined, at: readonly PropertyKey[]): readonly string[] => {
+    const text = String(dep);
+    const isSubtask = self?.includes('.') ?? false;
+    const named = text.includes('.') || !isSubtask ? text : `${String(tag.tasks[owner]!.id)}.${text}`;
+    const item = work.items.get(named);
+    const whole = text.includes('.') ? undefined : work.ownerOf.get(named);
+    if (named === self || (!isSubtask && whole === owner)) problem(at, `${isSubtask ? 'subtask' : 'task'} ${named} depends on itself`);
+    else if (item && !isSubtask && item.owner === owner) problem(at, `task ${String(tag.tasks[owner]!.id)} depends on its own subtask ${named}`);
+    else if (item) return [named];
+    else if (whole !== undefined) return work.itemsOf[whole]!;
+    else problem(at, `depends on unknown ${text.includes('.') || isSubtask ? 'subtask' : 'task'} ${named}`);
+    return [];
+  };
+  const link = (owner: number, named: readonly string[], at: readonly PropertyKey[]): void => {
+    for (const id of named) {
+      const to = work.items.get(id)!.owner;
+      if (to === owner || taskDeps[owner]!.has(to)) continue;
+      taskDeps[owner]!.add(to);
+      taskDepAt.set(`${owner}>${to}`, at);
+    }
+  };
+  tag.tasks.forEach((t, i) => {
+    if (work.ownerOf.get(String(t.id)) !== i) return;
+    const own = work.items.get(String(t.id));
+    (t.dependencies ?? []).forEach((dep, k) => {
+      const at = [...tasksAt, i, 'dependencies', k];
+      const named = resolve(dep, i, String(t.id), at);
+      (own ? own.deps : wholeTaskDeps[i]!).push(...named);
+      link(i, named, at);
+    });
+    (t.subtasks ?? []).forEach((s, j) => {
+      const item = work.items.get(`${String(t.id)}.${String(s.id)}`);
+      // A duplicate id is reported already; its dependencies would only add noise.
+      if (item?.location.subtask !== j) return;
+      (s.dependencies ?? []).forEach((dep, k) => {
+        const at = [...tasksAt, i, 'subtasks', j, 'dependencies', k];
+        const named = resolve(dep, i, item.id, at);
+        item.deps.push(...named);
+        link(i, named, at);
+      });
+    });
+  });
+  return { taskDeps, taskDepAt, wholeTaskDeps };
+}
+
+/** A cycle between tasks leaves no order to run them in; one among a task's subtasks is the graph check's. */
+function checkTaskCycles(tag: RawTag, links: Links, tasksAt: readonly PropertyKey[], problem: Report): void {
+  const deps = links.taskDeps.map((set) => [...set].map(String));
+  for (const cycle of cyclesIn(deps.map((_, i) => String(i)), (i) => deps[Number(i)])) {
+    const [a, b] = [Number(cycle[0]), Number(cycle[1] ?? cycle[0])];
+    const names = [...cycle, cycle[0]!].map((i) => String(tag.tasks[Number(i)]!.id));
+    problem(links.taskDepAt.get(`${a}>${b}`) ?? [...tasksAt, a], `dependency cycle between tasks: ${names.join(' → ')}`);
+  }
 }
 
 /** Each task's wave: one after the latest wave of the tasks it waits for. */

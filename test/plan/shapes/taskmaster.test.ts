@@ -223,6 +223,8 @@ describe('bad Task Master files are reported by file and JSON path', () => {
     { name: 'an unknown task', edit: (t) => void (t[2]!.dependencies = [2, 9]), path: 'tasks[2].dependencies[1]', message: /depends on unknown task 9/ },
     { name: 'an unknown sibling subtask', edit: (t) => void ((t[1]!.subtasks as Json[])[1]!.dependencies = [7]), path: 'tasks[1].subtasks[1].dependencies[0]', message: /depends on unknown subtask 2\.7/ },
     { name: 'a self dependency', edit: (t) => void ((t[1]!.subtasks as Json[])[1]!.dependencies = ['2.2']), path: 'tasks[1].subtasks[1].dependencies[0]', message: /subtask 2\.2 depends on itself/ },
+    { name: "a task's own id", edit: (t) => void (t[0]!.dependencies = [1]), path: 'tasks[0].dependencies[0]', message: /task 1 depends on itself/ },
+    { name: "a task's own subtask", edit: (t) => void (t[1]!.dependencies = [1, '2.1']), path: 'tasks[1].dependencies[1]', message: /task 2 depends on its own subtask 2\.1/ },
     { name: 'a cycle between tasks', edit: (t) => void (t[0]!.dependencies = [3]), path: 'tasks[0].dependencies[0]', message: /dependency cycle between tasks: 1 → 3 → 2 → 1/ },
     { name: 'a cycle between subtasks', edit: (t) => void ((t[1]!.subtasks as Json[])[0]!.dependencies = [2]), path: 'tasks[1].subtasks[0].dependencies[0]', message: /dependency cycle: 2\.1 → 2\.2 → 2\.1/ },
     { name: 'a duplicate task id', edit: (t) => void (t[2]!.id = 2), path: 'tasks[2].id', message: /duplicate task id 2 \(first at tasks\[1\]\)/ },
