@@ -7,6 +7,7 @@ import { dashboardCommand } from './commands/dashboard.js';
 import { graphCommand } from './commands/graph.js';
 import { initCommand } from './commands/init.js';
 import { logsCommand } from './commands/logs.js';
+import { planCommand } from './commands/plan.js';
 import { resetCommand, unblockCommand } from './commands/reopen.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -26,6 +27,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     runCommand(io, setExit),
     statusCommand(io),
     validateCommand(io),
+    planCommand(io),
     graphCommand(io),
     logsCommand(io),
     dashboardCommand(io),

@@ -3,10 +3,10 @@ import { describeDefault, flagParser, RUN_SETTING_KEYS, RUN_SETTINGS, type RunSe
 
 /**
  * commander's options for the run settings that have a flag, built from the table: `ccasp run` and
- * `ccasp config` declare them with this, under `heading` in their help.
+ * `ccasp config` declare them with this, under `heading` in their help; `ccasp plan` the few it uses.
  */
-export function settingOptions(heading: string): Option[] {
-  return RUN_SETTING_KEYS.flatMap((key) => {
+export function settingOptions(heading: string, keys: readonly RunSettingKey[] = RUN_SETTING_KEYS): Option[] {
+  return keys.flatMap((key) => {
     const option = settingOption(RUN_SETTINGS[key]);
     return option ? [option.helpGroup(heading)] : [];
   });
