@@ -28,6 +28,13 @@ describe('findProjectRoot', () => {
     expect(findProjectRoot(path.join(dir, 'shop', '.claude'))).toBe(path.join(dir, 'shop'));
   });
 
+  it('outside git, is the folder above .taskmaster for Task Master tasks', () => {
+    const dir = tempDir();
+    const tasks = path.join(dir, 'shop', '.taskmaster', 'tasks');
+    mkdirSync(tasks, { recursive: true });
+    expect(findProjectRoot(tasks)).toBe(path.join(dir, 'shop'));
+  });
+
   it("outside git and .claude, is the plan's own folder", () => {
     const dir = tempDir();
     expect(findProjectRoot(path.join(dir, 'plan'))).toBe(path.join(dir, 'plan'));

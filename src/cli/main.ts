@@ -21,7 +21,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('ccasp')
     .description('Run a phased development plan (PROGRESS.json) to completion with Claude Code agents')
     .version(pkg.version)
-    .option('--no-color', 'no colour in output (also NO_COLOR)');
+    .option('--no-color', 'no colour in output (also NO_COLOR)')
+    .option('--tag <name>', "the Task Master tag to work on (default: Task Master's current tag)");
   const commands = [
     runCommand(io, setExit),
     statusCommand(io),

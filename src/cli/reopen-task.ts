@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvalidStateError, UsageError } from '../errors.js';
 import { loadPlan } from '../plan/load.js';
+import type { PlanReadOptions } from '../plan/shapes/shape.js';
 import type { TaskStatus } from '../plan/model.js';
 import { acquireLock } from '../state/lock.js';
 import { makeOrchestratorDir } from '../state/orchestrator-files.js';
@@ -15,14 +16,14 @@ import { RunFiles } from '../state/run-files.js';
  * Puts one task back to pending, under the project's lock so it cannot race a running `ccasp run`.
  * Returns the status the task had.
  */
-export async function reopenTask(planDir: string, taskId: string, allowed: readonly TaskStatus[]): Promise<TaskStatus> {
-  const first = await loadPlan(planDir);
+export async function reopenTask(planDir: string, taskId: string, allowed: readonly TaskStatus[], options: PlanReadOptions): Promise<TaskStatus> {
+  const first = await loadPlan(planDir, options);
   const root = findProjectRoot(path.dirname(first.file));
   await makeOrchestratorDir(root);
   const lock = await acquireLock(lockPath(root), { command: `ccasp reopen ${taskId}` });
   try {
     // Read under the lock, so a run that just finished cannot have its progress overwritten.
-    const doc = await loadPlan(first.file);
+    const doc = await loadPlan(first.file, first.readOptions);
     const task = doc.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === taskId);
     if (!task) throw new UsageError(`${doc.file}: no task with id "${taskId}"`);
     if (!allowed.includes(task.status)) {

@@ -38,13 +38,13 @@ export class RunPlanFile implements EditableFile {
 
   async edited(onDisk: Buffer | undefined, lastWritten: Buffer): Promise<void> {
     if (!onDisk) throw new PlanEditedError(this.file, 'it was removed or cannot be read');
-    const now = await parsePlan(this.file, onDisk).catch((error: unknown) => {
+    const now = await parsePlan(this.file, onDisk, this.current.readOptions).catch((error: unknown) => {
       if (!(error instanceof InvalidPlanError)) throw error;
       const [first] = error.problems;
       const more = error.problems.length > 1 ? ` (and ${error.problems.length - 1} more problems)` : '';
       throw new PlanEditedError(this.file, `it is no longer a valid plan (${first ? formatProblem(first) : 'invalid'}${more})`);
     });
-    const was = await parsePlan(this.file, lastWritten);
+    const was = await parsePlan(this.file, lastWritten, this.current.readOptions);
     const edits = planEdits(was.plan, now.plan);
     if (edits.kind === 'refused') throw new PlanEditedError(this.file, edits.reason);
     const running = this.run.planEdited(now.plan, edits.skipped, new Date().toISOString());

@@ -34,14 +34,14 @@ import { finishWorktreeRun } from '../worktree/finish-run.js';
 import type { IsolationOptions } from '../worktree/isolation.js';
 import { worktreePorts } from '../worktree/run-ports.js';
 import { setUpIsolation } from '../worktree/set-up-isolation.js';
-import { globalColor } from './global-options.js';
+import { globalColor, planReadOptions } from './global-options.js';
 import { chalkFor, writeLine, type Io } from './io.js';
 import { createRunOutput } from './render/run-output.js';
 
 /** `ccasp run`: everything from flags to exit code. Returns the exit code. */
 export async function runSession(planDir: string, invocation: RunInvocation, cmd: Command, io: Io): Promise<number> {
   // Validated before anything is created, so bad input leaves no state, lock or folder behind.
-  const first = await loadPlan(resolvePlanArgument(planDir, io.cwd));
+  const first = await loadPlan(resolvePlanArgument(planDir, io.cwd), planReadOptions(cmd));
   // Settings come from this first read: a run never changes the plan's own (max_parallel_agents, token_limit).
   const options = await loadRunOptions(invocation, first, io);
   const root = findProjectRoot(path.dirname(first.file));
@@ -71,7 +71,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
   let dashboard: DashboardServer | undefined;
   try {
     // Read again under the lock: a run that held it until now may have moved the plan on.
-    const doc = await loadPlan(first.file);
+    const doc = await loadPlan(first.file, first.readOptions);
     const plan = doc.plan;
     const stateFile = statePath(root);
     // A symlinked file is written beside its target, so a killed run's temp files are there too.

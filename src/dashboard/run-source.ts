@@ -121,7 +121,7 @@ export class RunSource {
 
     if (await this.changed(this.doc.file)) {
       try {
-        this.doc = await loadPlan(this.doc.file);
+        this.doc = await loadPlan(this.doc.file, this.doc.readOptions);
         this.planProblem = undefined;
       } catch (error) {
         // A person saving the plan half-way, say: the last good reading stays on the page.

@@ -11,11 +11,14 @@ const MAX_DEPTH = 6;
 /** CCASP roadmaps keep one plan per phase, named after the phase, beside ROADMAP.json. */
 const ROADMAP_PHASE_FILE = /^phase-\d+\.json$/;
 const ROADMAP_DIRS = new Set(['roadmaps', 'phase-plans']);
+/** Where Task Master keeps its tasks, from the project's root. */
+const TASKMASTER_FILE = ['.taskmaster', 'tasks', 'tasks.json'] as const;
 
 /**
  * With no plan argument: a PROGRESS.json in the current directory, else the only plan under the
- * project's `.claude/` folder: any PROGRESS.json (CCASP uses `phase-dev/`, `docs/` and `phase-plans/`)
- * or a roadmap's `phase-N.json`. Several candidates are listed rather than guessed between.
+ * project's `.claude/` folder (any PROGRESS.json: CCASP uses `phase-dev/`, `docs/` and `phase-plans/`;
+ * or a roadmap's `phase-N.json`) or Task Master's `.taskmaster/tasks/tasks.json`. Several candidates
+ * are listed rather than guessed between.
  */
 export function discoverPlan(cwd: string): string {
   const here = planFileIn(cwd);
@@ -24,10 +27,12 @@ export function discoverPlan(cwd: string): string {
   const found: string[] = [];
   collect(path.join(root, '.claude'), [], found);
   found.sort();
+  const taskMaster = path.join(root, ...TASKMASTER_FILE);
+  if (isFile(taskMaster)) found.push(taskMaster);
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
     throw new UsageError(
-      `No ${PLAN_FILE_NAME} found in ${cwd} or under ${path.join(root, '.claude')} (nor a roadmap's phase-N.json); pass the plan directory or file.`,
+      `No ${PLAN_FILE_NAME} found in ${cwd} or under ${path.join(root, '.claude')} (nor a roadmap's phase-N.json, nor Task Master's ${path.join(...TASKMASTER_FILE)}); pass the plan directory or file.`,
     );
   }
   throw new UsageError(`Several plans found; pass one of them (its directory, or the phase-N.json file):\n${list(found, cwd)}`);
@@ -35,13 +40,21 @@ export function discoverPlan(cwd: string): string {
 
 /**
  * A plan argument as a file to load: a directory holding roadmap phase files but no PROGRESS.json is
- * answered with those files, since each one is a plan of its own; anything else is left for the loader.
+ * answered with those files, since each one is a plan of its own; a project with Task Master's tasks
+ * (or its `.taskmaster` folder) with its tasks.json; anything else is left for the loader.
  */
 export function resolvePlanArgument(input: string | undefined, cwd: string): string {
   if (input === undefined) return discoverPlan(cwd);
   const dir = path.resolve(cwd, input);
   if (!isDirectory(dir)) return input;
-  return planFileIn(dir) ?? input;
+  return planFileIn(dir) ?? taskMasterFileIn(dir) ?? input;
+}
+
+function taskMasterFileIn(dir: string): string | undefined {
+  const candidates = [path.join(dir, ...TASKMASTER_FILE)];
+  if (path.basename(dir) === TASKMASTER_FILE[0]) candidates.push(path.join(dir, ...TASKMASTER_FILE.slice(1)));
+  if (path.basename(dir) === TASKMASTER_FILE[1] && path.basename(path.dirname(dir)) === TASKMASTER_FILE[0]) candidates.push(path.join(dir, TASKMASTER_FILE[2]));
+  return candidates.find(isFile);
 }
 
 /** The directory's PROGRESS.json, its only roadmap phase file, or undefined when it has neither. */

@@ -1,6 +1,6 @@
 import type { Plan } from './model.js';
 import { serializeJson, type JsonFormat } from './read-file.js';
-import type { PhasePatch, PlanPatch, PlanShapeReader, TaskPatch } from './shapes/shape.js';
+import type { PhasePatch, PlanPatch, PlanReadOptions, PlanWriter, TaskPatch } from './shapes/shape.js';
 
 /** What a run changed in a plan's progress, by task and phase id; everything absent stays as read. */
 export interface ProgressChanges {
@@ -24,7 +24,7 @@ export class PlanDocument {
     readonly file: string,
     private readonly raw: unknown,
     readonly format: JsonFormat,
-    private readonly reader: PlanShapeReader,
+    private readonly writer: PlanWriter,
     readonly plan: Plan,
     readonly bytes: Buffer,
   ) {
@@ -34,20 +34,25 @@ export class PlanDocument {
     });
   }
 
+  /** What reading the file again must be told to read this same plan (Task Master's tag). */
+  get readOptions(): PlanReadOptions {
+    return this.plan.tag === undefined ? {} : { tag: this.plan.tag };
+  }
+
   /** The file's text with `changes` written in the plan's own fields. */
   render(changes: ProgressChanges): string {
     const raw = structuredClone(this.raw);
     for (const [taskId, patch] of changes.tasks) {
       const at = this.taskIndex.get(taskId);
       if (!at) throw new Error(`unknown task ${taskId}`);
-      this.reader.writeTask(raw, at[0], at[1], patch);
+      this.writer.writeTask(raw, at[0], at[1], patch);
     }
     for (const [phaseId, patch] of changes.phases) {
       const at = this.phaseIndex.get(phaseId);
       if (at === undefined) throw new Error(`unknown phase ${phaseId}`);
-      this.reader.writePhase(raw, at, patch);
+      this.writer.writePhase(raw, at, patch);
     }
-    if (changes.plan) this.reader.writePlan(raw, changes.plan);
+    if (changes.plan) this.writer.writePlan(raw, changes.plan);
     return serializeJson(raw, this.format);
   }
 }

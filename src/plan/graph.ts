@@ -92,9 +92,14 @@ export function checkGraph(plan: Plan, file: string): Problem[] {
  * that a 10,000-task chain cannot overflow the stack. Self-dependencies are reported elsewhere.
  */
 export function findCycles(graph: TaskGraph): string[][] {
+  return cyclesIn(graph.tasks.keys(), (id) => graph.tasks.get(id)?.dependencies);
+}
+
+/** The same search over any graph: `depsOf` answers undefined for an id that is not a node. */
+export function cyclesIn(ids: Iterable<string>, depsOf: (id: string) => readonly string[] | undefined): string[][] {
   const state = new Map<string, 'open' | 'done'>();
   const cycles: string[][] = [];
-  for (const root of graph.tasks.keys()) {
+  for (const root of ids) {
     if (state.has(root)) continue;
     const path: string[] = [];
     const stack: { id: string; next: number }[] = [{ id: root, next: 0 }];
@@ -102,7 +107,7 @@ export function findCycles(graph: TaskGraph): string[][] {
     path.push(root);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
-      const deps = graph.tasks.get(frame.id)?.dependencies ?? [];
+      const deps = depsOf(frame.id) ?? [];
       if (frame.next >= deps.length) {
         state.set(frame.id, 'done');
         stack.pop();
@@ -110,7 +115,7 @@ export function findCycles(graph: TaskGraph): string[][] {
         continue;
       }
       const dep = deps[frame.next++]!;
-      if (dep === frame.id || !graph.tasks.has(dep)) continue;
+      if (dep === frame.id || depsOf(dep) === undefined) continue;
       const seen = state.get(dep);
       if (seen === 'open') {
         cycles.push(path.slice(path.indexOf(dep)));

@@ -7,32 +7,33 @@ import { checkGraph } from './graph.js';
 import type { Plan } from './model.js';
 import { parseJsonBytes, readJsonFile, resolvePlanFile, type JsonFileResult } from './read-file.js';
 import { shapeFor } from './shapes/index.js';
+import type { PlanReadOptions } from './shapes/shape.js';
 
 /**
  * Reads, recognises and validates a plan. Every problem found is reported at once, each naming the
  * file and the JSON path; nothing is written.
  */
-export async function loadPlan(input: string): Promise<PlanDocument> {
+export async function loadPlan(input: string, options: PlanReadOptions = {}): Promise<PlanDocument> {
   const file = await resolvePlanFile(input);
-  return planOf(file, await readJsonFile(file));
+  return planOf(file, await readJsonFile(file), options);
 }
 
 /** The plan in `bytes`, read from `file` (as `loadPlan` resolved it), validated as `loadPlan` does. */
-export function parsePlan(file: string, bytes: Buffer): Promise<PlanDocument> {
-  return planOf(file, parseJsonBytes(file, bytes));
+export function parsePlan(file: string, bytes: Buffer, options: PlanReadOptions = {}): Promise<PlanDocument> {
+  return planOf(file, parseJsonBytes(file, bytes), options);
 }
 
-async function planOf(file: string, read: JsonFileResult): Promise<PlanDocument> {
+async function planOf(file: string, read: JsonFileResult, options: PlanReadOptions): Promise<PlanDocument> {
   if (!read.ok) throw new InvalidPlanError([read.problem]);
   if (typeof read.raw !== 'object' || read.raw === null || Array.isArray(read.raw)) {
     throw new InvalidPlanError([{ file, path: '', message: `expected a JSON object, found ${describe(read.raw)}` }]);
   }
   const reader = shapeFor(read.raw);
-  const result = await reader.read(read.raw, file);
+  const result = await reader.read(read.raw, file, options);
   if (!result.ok) throw new InvalidPlanError(result.problems);
   const problems = [...checkGraph(result.plan, file), ...checkDeclaredFiles(result.plan, file, findProjectRoot(path.dirname(file)))];
   if (problems.length > 0) throw new InvalidPlanError(problems);
-  return new PlanDocument(file, read.raw, read.format, reader, result.plan, read.bytes);
+  return new PlanDocument(file, read.raw, read.format, result.writer, result.plan, read.bytes);
 }
 
 /**

@@ -13,7 +13,7 @@ export type PhaseStatus = (typeof PHASE_STATUSES)[number];
 export const DOMAINS = ['frontend', 'backend', 'testing', 'deployment', 'general'] as const;
 export type Domain = (typeof DOMAINS)[number];
 
-export type PlanShape = 'canonical' | 'ccasp-phase-dev' | 'ccasp-roadmap' | 'ccasp-vision' | 'ccasp-plan-command';
+export type PlanShape = 'canonical' | 'ccasp-phase-dev' | 'ccasp-roadmap' | 'ccasp-vision' | 'ccasp-plan-command' | 'taskmaster';
 
 /** Tasks a CCASP plan writes for an LLM orchestrator; ccasp performs them itself. */
 export type SystemStep = 'context-check' | 'batch-plan' | 'compact' | 'gate';
@@ -66,6 +66,8 @@ export interface Plan {
   readonly id: string;
   readonly name: string;
   readonly shape: PlanShape;
+  /** The Task Master tag the plan was read from; reading the file again must take the same one. */
+  readonly tag?: string;
   readonly status?: string;
   readonly completionPercentage?: number;
   readonly github?: GithubLink;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadPlan } from '../plan/load.js';
+import type { PlanReadOptions } from '../plan/shapes/shape.js';
 import { acquireLock } from '../state/lock.js';
 import { lockPath, statePath } from '../state/paths.js';
 import { findProjectRoot } from '../project-root.js';
@@ -26,8 +27,8 @@ export interface CleanReport {
  * killed run left (a half-done merge, stale git locks, half-created worktrees), then removes the
  * plan's task worktrees, task branches and saved branches; blocked and failed tasks' stay unless `all`.
  */
-export async function cleanProject(planFile: string, all: boolean): Promise<CleanReport> {
-  const doc = await loadPlan(planFile);
+export async function cleanProject(planFile: string, all: boolean, options: PlanReadOptions): Promise<CleanReport> {
+  const doc = await loadPlan(planFile, options);
   const plan = doc.plan;
   const root = findProjectRoot(path.dirname(doc.file));
   const top = await repositoryTop(root);

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scriptedAgent, type AgentStep, type ScriptedAgent } from '../support/agents.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
@@ -7,7 +6,7 @@ import { lockFile, makeProject, planFile, readPlan, readStateJson, taskStatuses 
 import { processesIn } from '../support/processes.js';
 import { tempDir } from '../support/tmp.js';
 import { until } from '../support/until.js';
-import { chaosOptions, type PlanSpec } from './support.js';
+import { chaosOptions, unchanged, type PlanSpec } from './support.js';
 
 /**
  * A person editing PROGRESS.json while a run keeps it, through the CLI with a scripted stand-in for
@@ -70,20 +69,6 @@ async function runWithEdit(edit: (json: PlanJson) => string | PlanJson, script: 
   const written = Buffer.from(typeof edited === 'string' ? edited : `${JSON.stringify(edited, null, 2)}\n`);
   writeFileSync(planFile(project), written);
   return { project, agent, result: await run.done, written };
-}
-
-/** Resolves once `file` has not been replaced or written for a while: ccasp's writes under way have ended. */
-async function unchanged(file: string): Promise<void> {
-  const identity = () => {
-    const info = statSync(file);
-    return `${info.ino} ${info.mtimeMs} ${info.size}`;
-  };
-  for (let last = identity(); ; ) {
-    await delay(200);
-    const now = identity();
-    if (now === last) return;
-    last = now;
-  }
 }
 
 /** The run's notices, from its --json events. */

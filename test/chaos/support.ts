@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { standIn } from '../support/agents.js';
 import { CCASP_BIN, type CliOptions } from '../support/cli.js';
@@ -156,4 +157,18 @@ export function filesUnder(dir: string): string[] {
   };
   walk(dir, '');
   return out.sort();
+}
+
+/** Resolves once `file` has not been replaced or written for a while: ccasp's writes under way have ended. */
+export async function unchanged(file: string): Promise<void> {
+  const identity = () => {
+    const info = statSync(file);
+    return `${info.ino} ${info.mtimeMs} ${info.size}`;
+  };
+  for (let last = identity(); ; ) {
+    await delay(200);
+    const now = identity();
+    if (now === last) return;
+    last = now;
+  }
 }

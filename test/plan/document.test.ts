@@ -19,9 +19,9 @@ async function documentOf(rel: string): Promise<{ doc: PlanDocument; text: strin
   const bom = text.startsWith('\ufeff');
   const body = bom ? text.slice(1) : text;
   const reader = shapeFor(JSON.parse(body));
-  const read = await reader.read(JSON.parse(body), rel);
+  const read = await reader.read(JSON.parse(body), rel, {});
   if (!read.ok) throw new Error(`${rel} does not read: ${JSON.stringify(read.problems)}`);
-  return { doc: new PlanDocument(rel, JSON.parse(body), detectFormat(body, bom), reader, read.plan, Buffer.from(text)), text };
+  return { doc: new PlanDocument(rel, JSON.parse(body), detectFormat(body, bom), read.writer, read.plan, Buffer.from(text)), text };
 }
 
 describe('PlanDocument.render', () => {

@@ -24,11 +24,12 @@ vi.mock('zod', async (importOriginal) => {
 });
 
 const CANONICAL = JSON.parse(readFileSync(new URL('../../examples/canonical/PROGRESS.json', import.meta.url), 'utf8')) as unknown;
-const CCASP_PLANS = [
+const OTHER_PLANS = [
   'ccasp-phase-dev/PROGRESS.json',
   'ccasp-roadmap/phase-1.json',
   'ccasp-vision/PROGRESS.json',
   'ccasp-phase-dev-plan-command/PROGRESS.json',
+  'taskmaster/legacy/tasks.json',
 ];
 
 describe('once', () => {
@@ -50,27 +51,27 @@ describe('schema construction', () => {
 
   it('builds nothing to recognise a shape', () => {
     expect(shapeFor(CANONICAL).shape).toBe('canonical');
-    for (const rel of CCASP_PLANS) expect(shapeFor(fixtureJson(rel)).shape).not.toBe('canonical');
+    for (const rel of OTHER_PLANS) expect(shapeFor(fixtureJson(rel)).shape).not.toBe('canonical');
     expect(zod.built).toBe(0);
   });
 
   it('builds the canonical schemas on the first canonical plan read, and only then', async () => {
-    expect((await shapeFor(CANONICAL).read(CANONICAL, 'PROGRESS.json')).ok).toBe(true);
+    expect((await shapeFor(CANONICAL).read(CANONICAL, 'PROGRESS.json', {})).ok).toBe(true);
     const afterFirst = zod.built;
     expect(afterFirst).toBeGreaterThan(0);
     const invalid = { ...(CANONICAL as object), name: '' };
-    expect((await shapeFor(invalid).read(invalid, 'PROGRESS.json')).ok).toBe(false);
+    expect((await shapeFor(invalid).read(invalid, 'PROGRESS.json', {})).ok).toBe(false);
     expect(zod.built).toBe(afterFirst);
   });
 
-  it('left every CCASP shape unbuilt until a plan of that shape was read', async () => {
-    for (const rel of CCASP_PLANS) {
+  it('left every other shape unbuilt until a plan of that shape was read', async () => {
+    for (const rel of OTHER_PLANS) {
       const before = zod.built;
       const raw = fixtureJson(rel);
-      expect((await shapeFor(raw).read(raw, rel)).ok, rel).toBe(true);
+      expect((await shapeFor(raw).read(raw, rel, {})).ok, rel).toBe(true);
       expect(zod.built, rel).toBeGreaterThan(before);
     }
-    expect(PLAN_SHAPES).toHaveLength(CCASP_PLANS.length + 1);
+    expect(PLAN_SHAPES).toHaveLength(OTHER_PLANS.length + 1);
   });
 
   it('builds the state schema on its first use, once', () => {

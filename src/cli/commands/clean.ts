@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { resolvePlanArgument } from '../../plan/discover.js';
-import { globalColor } from '../global-options.js';
+import { globalColor, planReadOptions } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 
 interface CleanFlags {
@@ -18,7 +18,7 @@ export function cleanCommand(io: Io): Command {
     .action(async (planDir: string | undefined, flags: CleanFlags, cmd: Command) => {
       // Loaded on demand: git (through execa) is for run and clean, never for status or validate.
       const { cleanProject } = await import('../../worktree/clean-project.js');
-      const report = await cleanProject(resolvePlanArgument(planDir, io.cwd), flags.all ?? false);
+      const report = await cleanProject(resolvePlanArgument(planDir, io.cwd), flags.all ?? false, planReadOptions(cmd));
       if (flags.json) {
         writeJson(io, report);
         return;

@@ -4,12 +4,13 @@ import path from 'node:path';
 import { CcaspError } from '../../errors.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
+import type { PlanReadOptions } from '../../plan/shapes/shape.js';
 import { CONFIG_FILE_NAMES } from '../config/file.js';
 import { loadConfig, planDirOf, type ResolvedConfig } from '../config/load.js';
 import type { SettingSource } from '../config/resolve.js';
 import { givenSettings, settingOptions } from '../config/setting-options.js';
 import { describeDefault, describeFallback, RUN_SETTING_KEYS, RUN_SETTINGS, type PlanSettings, type RunSettingKey } from '../config/settings.js';
-import { globalColor } from '../global-options.js';
+import { globalColor, planReadOptions } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { displayPath } from '../status-report.js';
 
@@ -25,7 +26,7 @@ export function configCommand(io: Io): Command {
   // The run settings as flags too, so `ccasp config --model opus` shows what a run with it would use.
   for (const option of settingOptions('Settings, as `ccasp run` takes them:')) command.addOption(option);
   return command.action(async (planDir: string | undefined, opts: ConfigOptions, cmd: Command) => {
-    const plan = await findPlan(planDir, io);
+    const plan = await findPlan(planDir, io, planReadOptions(cmd));
     const dir = plan.file ? path.dirname(plan.file) : planDirOf(planDir ?? '.', io.cwd);
     const config = await loadConfig(dir, io.env, givenSettings(cmd), { cwd: io.cwd, ...(plan.file && plan.settings ? { plan: { file: plan.file, settings: plan.settings } } : {}) });
     const show = (f: string) => displayPath(f, io.cwd);
@@ -51,7 +52,7 @@ interface FoundPlan {
 }
 
 /** The plan, for its own settings; configuration is still shown when there is none or it is invalid. */
-async function findPlan(planDir: string | undefined, io: Io): Promise<FoundPlan> {
+async function findPlan(planDir: string | undefined, io: Io, options: PlanReadOptions): Promise<FoundPlan> {
   let file: string;
   try {
     file = path.resolve(io.cwd, resolvePlanArgument(planDir, io.cwd));
@@ -60,7 +61,7 @@ async function findPlan(planDir: string | undefined, io: Io): Promise<FoundPlan>
     throw error;
   }
   try {
-    const doc = await loadPlan(file);
+    const doc = await loadPlan(file, options);
     return { file: doc.file, settings: doc.plan };
   } catch (error) {
     if (error instanceof CcaspError) return { note: `plan not read: ${error.message.split('\n')[0] ?? ''}` };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { findProjectRoot } from '../../project-root.js';
+import { planReadOptions } from '../global-options.js';
 import { writeLine, type Io } from '../io.js';
 
 /** A TCP port for the dashboard; 0 asks for any free one. */
@@ -21,8 +22,8 @@ export function dashboardCommand(io: Io): Command {
     .description('serve a live page of the plan on 127.0.0.1: the task graph, every agent, tokens and cost; works for a run going on elsewhere and for one that ended')
     .argument('[plan-dir]', 'directory holding PROGRESS.json (default: the one in this project)')
     .option('--port <n>', 'the port to listen on (default: any free one)', parsePort('--port'), 0)
-    .action(async (planDir: string | undefined, opts: { port: number }) => {
-      const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
+    .action(async (planDir: string | undefined, opts: { port: number }, cmd: Command) => {
+      const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd), planReadOptions(cmd));
       const root = findProjectRoot(path.dirname(doc.file));
       // Loaded on demand: no other command pays for the server.
       const { openDashboard } = await import('../../dashboard/open.js');

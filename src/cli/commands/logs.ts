@@ -10,7 +10,7 @@ import { logPath, statePath } from '../../state/paths.js';
 import { findProjectRoot } from '../../project-root.js';
 import { readState } from '../../state/read-state.js';
 import type { AttemptRecord } from '../../state/schema.js';
-import { globalColor } from '../global-options.js';
+import { globalColor, planReadOptions } from '../global-options.js';
 import { chalkFor, writeLine, type Io } from '../io.js';
 import { displayPath } from '../status-report.js';
 
@@ -29,7 +29,7 @@ export function logsCommand(io: Io): Command {
     .option('--full', 'do not shorten tool results, tool inputs and thinking')
     .option('--json', "print the raw stream-json lines as claude wrote them (each attempt's in turn)")
     .action(async (taskId: string, planDir: string | undefined, opts: LogsOptions, cmd: Command) => {
-      const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
+      const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd), planReadOptions(cmd));
       const root = findProjectRoot(path.dirname(doc.file));
       const task = doc.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === taskId);
       let logs = await taskLogs(root, taskId);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import type { TaskStatus } from '../../plan/model.js';
-import { globalColor } from '../global-options.js';
+import { globalColor, planReadOptions } from '../global-options.js';
 import { chalkFor, writeLine, type Io } from '../io.js';
 
 function reopenCommand(io: Io, name: string, description: string, allowed: readonly TaskStatus[], hint: string): Command {
@@ -12,7 +12,7 @@ function reopenCommand(io: Io, name: string, description: string, allowed: reado
     .action(async (taskId: string, planDir: string | undefined, _opts: unknown, cmd: Command) => {
       // Loaded on demand: writing state pulls in modules that status and validate never need.
       const { reopenTask } = await import('../reopen-task.js');
-      const was = await reopenTask(resolvePlanArgument(planDir, io.cwd), taskId, allowed);
+      const was = await reopenTask(resolvePlanArgument(planDir, io.cwd), taskId, allowed, planReadOptions(cmd));
       const c = chalkFor(globalColor(cmd), io);
       writeLine(io.stdout, `${c.green('✔')} ${taskId}: ${was} → pending. ${hint}`);
     });

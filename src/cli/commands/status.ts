@@ -6,7 +6,7 @@ import { loadPlan } from '../../plan/load.js';
 import { statePath } from '../../state/paths.js';
 import { findProjectRoot } from '../../project-root.js';
 import { readState } from '../../state/read-state.js';
-import { globalColor } from '../global-options.js';
+import { globalColor, planReadOptions } from '../global-options.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
 import { renderStatus } from '../render/status-text.js';
 import { statusReport } from '../status-report.js';
@@ -19,7 +19,7 @@ export function statusCommand(io: Io): Command {
     .argument('[plan-dir]', 'directory holding PROGRESS.json (default: the one in this project)')
     .option('--json', 'print one JSON object on stdout')
     .action(async (planDir: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
+      const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd), planReadOptions(cmd));
       const root = findProjectRoot(path.dirname(doc.file));
       const stateFile = statePath(root);
       const state = await readState(stateFile);

@@ -3,7 +3,7 @@ import { InvalidPlanError } from '../../errors.js';
 import { resolvePlanArgument } from '../../plan/discover.js';
 import { loadPlan } from '../../plan/load.js';
 import { chalkFor, writeJson, writeLine, type Io } from '../io.js';
-import { globalColor } from '../global-options.js';
+import { globalColor, planReadOptions } from '../global-options.js';
 import { displayPath } from '../status-report.js';
 
 export function validateCommand(io: Io): Command {
@@ -14,7 +14,7 @@ export function validateCommand(io: Io): Command {
     .action(async (planDir: string, opts: { json?: boolean }, cmd: Command) => {
       const c = chalkFor(globalColor(cmd), io);
       try {
-        const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd));
+        const doc = await loadPlan(resolvePlanArgument(planDir, io.cwd), planReadOptions(cmd));
         const tasks = doc.plan.phases.reduce((n, p) => n + p.tasks.length, 0);
         if (opts.json) {
           writeJson(io, { valid: true, file: doc.file, shape: doc.plan.shape, phases: doc.plan.phases.length, tasks, problems: [] });

@@ -2,7 +2,7 @@ import type { Phase, Plan, Task } from '../model.js';
 import { phaseStatusOf } from '../progress.js';
 import { slugify, toolPermissionsOf } from './fields.js';
 import type { RawPlan, RawTask } from './schemas/canonical.js';
-import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader } from './shape.js';
+import { isObject, objectAt, readWith, setField, type PhasePatch, type PlanPatch, type PlanShapeReader, type PlanWriter } from './shape.js';
 
 function toTask(raw: RawTask, at: string): Task {
   return {
@@ -55,11 +55,11 @@ function toPlan(p: RawPlan): Plan {
   };
 }
 
-export const canonicalShape: PlanShapeReader = {
+export const canonicalShape: PlanShapeReader & PlanWriter = {
   shape: 'canonical',
   // The fallback: anything not recognised as another shape is read, and reported on, as canonical.
   matches: (raw) => isObject(raw),
-  read: async (raw, file) => readWith((await import('./schemas/canonical.js')).plan, raw, file, toPlan),
+  read: async (raw, file) => readWith((await import('./schemas/canonical.js')).plan, raw, file, toPlan, canonicalShape),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
     setField(t, 'status', patch.status);

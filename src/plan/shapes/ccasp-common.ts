@@ -5,7 +5,7 @@ import { writeCanonicalPhase, writeCanonicalPlan } from './canonical.js';
 import { phaseStatusOf } from '../progress.js';
 import { toolPermissionsOf } from './fields.js';
 import type { CcaspPhaseStatus, CcaspTaskStatus, FileEntries, PlanSettings } from './schemas/ccasp-fields.js';
-import { isObject, objectAt, setField, type JsonObject, type PlanShapeReader, type TaskPatch } from './shape.js';
+import { isObject, objectAt, setField, type JsonObject, type PlanWriter, type TaskPatch } from './shape.js';
 
 /**
  * What the CCASP toolkit's shapes have in common (see docs/ccasp-shapes.md): what its status words
@@ -285,7 +285,7 @@ export function writeCcaspTask(t: JsonObject, patch: TaskPatch, options: TaskWri
  * The writers of the shapes that keep a status string on every task beside its boolean, the time as
  * `completedAt`, and phase and plan progress under the canonical names: phase-dev and /phase-dev-plan.
  */
-export const statusShapeWriters: Pick<PlanShapeReader, 'writeTask' | 'writePhase' | 'writePlan'> = {
+export const statusShapeWriters: PlanWriter = {
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const t = objectAt(raw, ['phases', phaseIndex, 'tasks', taskIndex]);
     writeCcaspTask(t, patch, { completedAtField: 'completedAt', statusAlways: true });

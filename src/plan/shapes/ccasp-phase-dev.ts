@@ -16,7 +16,7 @@ import {
   tasksOf,
 } from './ccasp-common.js';
 import { slugify } from './fields.js';
-import { isObject, readWith, type PlanShapeReader } from './shape.js';
+import { isObject, readWith, type PlanShapeReader, type PlanWriter } from './shape.js';
 import type { RawTask } from './schemas/ccasp-phase-dev.js';
 
 /** Shape A: `ccasp create-phase-dev` (metadata.version "3.0"), `.claude/phase-dev/<slug>/PROGRESS.json`. */
@@ -69,7 +69,7 @@ function toTask(t: RawTask, at: string, byDomain: Readonly<Record<string, unknow
   };
 }
 
-export const ccaspPhaseDevShape: PlanShapeReader = {
+export const ccaspPhaseDevShape: PlanShapeReader & PlanWriter = {
   shape: 'ccasp-phase-dev',
   matches(raw) {
     if (!isObject(raw)) return false;
@@ -101,6 +101,6 @@ export const ccaspPhaseDevShape: PlanShapeReader = {
         ...runSettings(p),
         phases,
       };
-    }),
+    }, ccaspPhaseDevShape),
   ...statusShapeWriters,
 };

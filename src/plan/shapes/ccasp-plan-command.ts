@@ -13,7 +13,7 @@ import {
   systemStepOf,
   tasksOf,
 } from './ccasp-common.js';
-import { isObject, readWith, type PlanShapeReader } from './shape.js';
+import { isObject, readWith, type PlanShapeReader, type PlanWriter } from './shape.js';
 import type { RawTask } from './schemas/ccasp-plan-command.js';
 
 /**
@@ -40,7 +40,7 @@ function toTask(t: RawTask, at: string): Task {
   };
 }
 
-export const ccaspPlanCommandShape: PlanShapeReader = {
+export const ccaspPlanCommandShape: PlanShapeReader & PlanWriter = {
   shape: 'ccasp-plan-command',
   matches(raw) {
     // The example's tasks have no status; ccasp adds one on write-back, so its absence is not required.
@@ -65,6 +65,6 @@ export const ccaspPlanCommandShape: PlanShapeReader = {
         ...runSettings(p),
         phases,
       };
-    }),
+    }, ccaspPlanCommandShape),
   ...statusShapeWriters,
 };

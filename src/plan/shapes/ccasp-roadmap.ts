@@ -14,7 +14,7 @@ import {
   systemStepOf,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { isObject, objectAt, readWith, setField, type JsonObject, type PlanShapeReader } from './shape.js';
+import { isObject, objectAt, readWith, setField, type JsonObject, type PlanShapeReader, type PlanWriter } from './shape.js';
 import type { RawTask, RoadmapFileSchema } from './schemas/ccasp-roadmap.js';
 
 /**
@@ -72,7 +72,7 @@ function allCompleted(p: JsonObject): boolean {
   return Array.isArray(tasks) && tasks.every((t) => isObject(t) && t.completed === true);
 }
 
-export const ccaspRoadmapShape: PlanShapeReader = {
+export const ccaspRoadmapShape: PlanShapeReader & PlanWriter = {
   shape: 'ccasp-roadmap',
   matches(raw) {
     return (
@@ -108,7 +108,7 @@ export const ccaspRoadmapShape: PlanShapeReader = {
         ...runSettings(p),
         phases,
       };
-    });
+    }, ccaspRoadmapShape);
   },
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const p = objectAt(raw, []);

@@ -9,7 +9,7 @@ import {
   tasksOf,
   writeCcaspTask,
 } from './ccasp-common.js';
-import { isObject, objectAt, readWith, setField, type PlanShapeReader } from './shape.js';
+import { isObject, objectAt, readWith, setField, type PlanShapeReader, type PlanWriter } from './shape.js';
 import type { RawTask } from './schemas/ccasp-vision.js';
 
 /**
@@ -45,7 +45,7 @@ function ownStatus(status: string | undefined): string | undefined {
   return status === 'pending' ? 'not_started' : status;
 }
 
-export const ccaspVisionShape: PlanShapeReader = {
+export const ccaspVisionShape: PlanShapeReader & PlanWriter = {
   shape: 'ccasp-vision',
   matches(raw) {
     if (!isObject(raw)) return false;
@@ -77,7 +77,7 @@ export const ccaspVisionShape: PlanShapeReader = {
         const id = String(ph.id);
         return readPhase(ph, i, { id, completedAt: ph.completed_at }, (t, at) => toTask(t, id, at));
       }),
-    })),
+    }), ccaspVisionShape),
   writeTask(raw, phaseIndex, taskIndex, patch) {
     const ph = objectAt(raw, ['phases', phaseIndex]);
     writeCcaspTask(objectAt(ph, ['tasks', taskIndex]), patch, { completedAtField: 'completed_at', statusAlways: true });

@@ -22,30 +22,41 @@ export interface PlanPatch {
   readonly completionPercentage?: number;
 }
 
-export type ReadResult = { readonly ok: true; readonly plan: Plan } | { readonly ok: false; readonly problems: Problem[] };
+/** What the command line says about which plan in a file to read (Task Master's `--tag`). */
+export interface PlanReadOptions {
+  readonly tag?: string;
+}
 
 /**
- * One plan shape found in the wild: how to recognise it, read it into the model, and write progress
- * back into the file's own fields. Writers mutate the parsed JSON in place, so every field ccasp does
- * not understand stays where it was. Phase and task indexes are those of the normalised plan, which
- * keeps the file's order.
+ * Writes progress back into the file's own fields. Writers mutate the parsed JSON in place, so every
+ * field ccasp does not understand stays where it was. Phase and task indexes are those of the
+ * normalised plan.
  */
-export interface PlanShapeReader {
-  readonly shape: PlanShape;
-  matches(raw: unknown): boolean;
-  read(raw: unknown, file: string): Promise<ReadResult>;
+export interface PlanWriter {
   writeTask(raw: unknown, phase: number, task: number, patch: TaskPatch): void;
   writePhase(raw: unknown, phase: number, patch: PhasePatch): void;
   writePlan(raw: unknown, patch: PlanPatch): void;
+}
+
+/** A plan read, and the writer for it: one that knows where in the file the plan it read lives. */
+export type ReadResult =
+  | { readonly ok: true; readonly plan: Plan; readonly writer: PlanWriter }
+  | { readonly ok: false; readonly problems: Problem[] };
+
+/** One plan shape found in the wild: how to recognise it and read it into the model. */
+export interface PlanShapeReader {
+  readonly shape: PlanShape;
+  matches(raw: unknown): boolean;
+  read(raw: unknown, file: string, options: PlanReadOptions): Promise<ReadResult>;
 }
 
 /**
  * Every shape's `read`: the file is checked against the shape's plan schema, and only one that fits
  * is turned into the model, so a reader never sees a field of the wrong type.
  */
-export function readWith<S extends z.ZodType>(schema: S, raw: unknown, file: string, toPlan: (parsed: z.output<S>) => Plan): ReadResult {
+export function readWith<S extends z.ZodType>(schema: S, raw: unknown, file: string, toPlan: (parsed: z.output<S>) => Plan, writer: PlanWriter): ReadResult {
   const parsed = schema.safeParse(raw);
-  return parsed.success ? { ok: true, plan: toPlan(parsed.data) } : { ok: false, problems: zodProblems(file, parsed.error) };
+  return parsed.success ? { ok: true, plan: toPlan(parsed.data), writer } : { ok: false, problems: zodProblems(file, parsed.error) };
 }
 
 export type JsonObject = Record<string, unknown>;
