@@ -96,6 +96,13 @@ export class LockHeldError extends CcaspError {
   }
 }
 
+/** A command a signal stopped before it could finish; the exit code says which signal. */
+export class StoppedError extends CcaspError {
+  constructor(message: string, exitCode: ExitCode) {
+    super(message, exitCode);
+  }
+}
+
 export class StateConflictError extends CcaspError {
   constructor(message: string) {
     super(message, ExitCode.stateConflict);

@@ -21,6 +21,8 @@ export interface PlanClaudeOptions {
   readonly timeoutMs: number;
   readonly stallTimeoutMs: number;
   readonly maxTurns?: number;
+  /** Aborted when ccasp is told to stop: claude is ended with it. */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -54,7 +56,8 @@ const KILL_GRACE_MS = 5000;
 /**
  * The `ask` port of `authorPlan` on this machine: one `claude -p` per ask, the prompt on stdin, the
  * first ask starting a session and each later one resuming it, so claude corrects its own plan
- * with the project it has read still in view. Not detached: Ctrl-C on `ccasp plan` ends claude too.
+ * with the project it has read still in view. Ended when `signal` aborts (and, not being detached,
+ * by a Ctrl-C in its terminal).
  */
 export function askClaudeForPlan(options: PlanClaudeOptions): (prompt: string) => Promise<PlanAnswer> {
   const sessionId = randomUUID();
@@ -68,6 +71,7 @@ export function askClaudeForPlan(options: PlanClaudeOptions): (prompt: string) =
       reject: false,
       buffer: false,
       forceKillAfterDelay: KILL_GRACE_MS,
+      cancelSignal: options.signal,
     });
     let stoppedBy: WatchdogReason | undefined;
     const watchdog = new Watchdog(options.timeoutMs, options.stallTimeoutMs, (why) => {

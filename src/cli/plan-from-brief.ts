@@ -4,7 +4,7 @@ import path from 'node:path';
 import { authoredPlanJsonSchema, checkAuthoredPlan } from '../agents/plan-schema.js';
 import { authorPlan } from '../agents/plan-author.js';
 import { askClaudeForPlan } from '../agents/plan-claude.js';
-import { UsageError } from '../errors.js';
+import { StoppedError, UsageError } from '../errors.js';
 import { PLAN_FILE_NAME } from '../plan/read-file.js';
 import { readRegularFile } from '../regular-file.js';
 import { agentEnv } from '../secrets/agent-env.js';
@@ -18,6 +18,7 @@ import type { RunSettings } from './config/settings.js';
 import { globalColor } from './global-options.js';
 import { chalkFor, writeLine, type Io } from './io.js';
 import { displayPath } from './status-report.js';
+import { onStopSignal, SIGNAL_EXIT, type StopSignal } from './stop-signals.js';
 
 export interface PlanSwitches {
   readonly maxTurns?: number;
@@ -53,6 +54,12 @@ export async function planFromBrief(
   const err = chalkFor(globalColor(cmd), io, 'stderr');
 
   writeLine(io.stderr, err.dim(`claude (${settings.model}) is reading ${displayPath(config.projectRoot, io.cwd) || '.'} and drafting a plan…`));
+  const stop = new AbortController();
+  let stoppedBy: StopSignal | undefined;
+  const stopListening = onStopSignal((signal) => {
+    stoppedBy = signal;
+    stop.abort();
+  });
   const ask = askClaudeForPlan({
     bin: settings.claudeBin ?? 'claude',
     model: settings.model,
@@ -63,13 +70,20 @@ export async function planFromBrief(
     timeoutMs: settings.taskTimeout,
     stallTimeoutMs: settings.stallTimeout,
     ...(switches.maxTurns !== undefined ? { maxTurns: switches.maxTurns } : {}),
+    signal: stop.signal,
   });
   const authored = await authorPlan(brief, config.projectRoot, {
     ask,
     check: (value) => checkAuthoredPlan(value, file),
     onProblems: (problems, nextTry) =>
       writeLine(io.stderr, err.yellow(`the draft has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; claude is correcting it (try ${nextTry}):\n${problems.map((p) => `  ${p}`).join('\n')}`)),
-  });
+  })
+    .catch((error: unknown) => {
+      // claude was ended by the stop, so its missing plan is the signal's doing, not claude's.
+      if (stoppedBy) throw new StoppedError(`${stoppedBy}: claude was stopped and no plan was written`, SIGNAL_EXIT[stoppedBy]);
+      throw error;
+    })
+    .finally(stopListening);
 
   if (switches.dryRun) {
     io.stdout.write(authored.text);

@@ -7,6 +7,7 @@ import type { BudgetPolicy } from '../orchestrator/budget.js';
 import { loadRole } from '../agents/roles.js';
 import { routeTask } from '../agents/route.js';
 import { ExitCode } from '../errors.js';
+import { onStopSignal, SIGNAL_EXIT, type StopSignal } from './stop-signals.js';
 import type { DashboardServer } from '../dashboard/server.js';
 import { EventBus, type RunOutcome } from '../orchestrator/events.js';
 import { runPlan } from '../orchestrator/run-plan.js';
@@ -137,13 +138,11 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
 
     const stop = new AbortController();
     let stoppedBy: StopSignal | undefined;
-    const onSignal = (signal: StopSignal) => {
-      if (stoppedBy) return;
+    const stopListening = onStopSignal((signal) => {
       stoppedBy = signal;
       writeLine(io.stderr, c.yellow(`\n${signal}: stopping agents and saving state…`));
       stop.abort();
-    };
-    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+    });
 
     const claude = {
       bin: claudeBin,
@@ -186,7 +185,7 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       const damaged = await claudeConfigWarning(claudeConfig);
       if (damaged) bus.emit({ type: 'run.notice', level: 'warning', message: damaged });
       output.end();
-      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+      stopListening();
       if (isolation.mode === 'worktree' && worktrees) {
         for (const w of await finishWorktreeRun(isolation, plan.name, worktrees.integrated())) writeLine(io.stderr, c.yellow(`warning: ${redact(w)}`));
       }
@@ -218,15 +217,6 @@ const SETUP_UNUSED = { level: 'info', message: 'the worktree setup command is no
 const STOPPED_DRAIN_MS = 3_000;
 const FINAL_DRAIN = { maxMs: 120_000, stallMs: 15_000 };
 
-/**
- * The signals that stop a run: agents ended, state saved as paused. SIGHUP (the run's terminal
- * closed) among them: left to its default it would kill ccasp at once and leave the agents, each in
- * its own process group, working unsupervised.
- */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-type StopSignal = (typeof STOP_SIGNALS)[number];
-
-const SIGNAL_EXIT: Record<StopSignal, number> = { SIGINT: ExitCode.interrupted, SIGTERM: ExitCode.terminated, SIGHUP: ExitCode.hangup };
 
 function outcomeExitCode(outcome: RunOutcome, stoppedBy: StopSignal | undefined): number {
   switch (outcome) {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load.js';
 import { scriptedAgent } from '../support/agents.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
+import { processesWith } from '../support/processes.js';
+import { until } from '../support/until.js';
 import { tempDir, writeFile } from '../support/tmp.js';
 
 /**
@@ -58,6 +60,21 @@ describe('ccasp plan', () => {
     expect(start!.args).toEqual(expect.arrayContaining(['-p', '--model=opus', '--permission-mode=dontAsk', '--tools=Read,Glob,Grep,Bash', '--allowedTools=Bash(git ls-files:*)']));
     expect(start!.args.filter((a) => /Write|Edit/.test(a))).toEqual([]);
     expect(start!.args.find((a) => a.startsWith('--json-schema='))).toBeDefined();
+  });
+
+  it('a stop signal to ccasp alone ends claude too and writes nothing (exit 143)', async () => {
+    const dir = project();
+    const agent = scriptedAgent({ '': [[{ await: 'never released' }]] });
+    const cli = startCli(['plan', BRIEF], { cwd: dir, env: agent.env() });
+    const start = await until(() => agent.starts()[0], 'claude to start');
+    const session = start.args.find((a) => a.startsWith('--session-id='))!;
+    expect(processesWith(session)).not.toEqual([]);
+    process.kill(cli.pid, 'SIGTERM');
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('SIGTERM: claude was stopped and no plan was written');
+    expect(existsSync(path.join(dir, 'PROGRESS.json'))).toBe(false);
+    await until(() => processesWith(session).length === 0 || undefined, 'claude to end');
   });
 
   it('writes nothing when the plan is still invalid after three drafts, each correction resuming the session (exit 5)', async () => {

@@ -5,6 +5,7 @@ import { loadPlan } from '../../plan/load.js';
 import { findProjectRoot } from '../../project-root.js';
 import { planReadOptions } from '../global-options.js';
 import { writeLine, type Io } from '../io.js';
+import { onStopSignal } from '../stop-signals.js';
 
 /** A TCP port for the dashboard; 0 asks for any free one. */
 export function parsePort(flag: string): (value: string) => number {
@@ -14,8 +15,6 @@ export function parsePort(flag: string): (value: string) => number {
     return n;
   };
 }
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function dashboardCommand(io: Io): Command {
   return new Command('dashboard')
@@ -31,7 +30,10 @@ export function dashboardCommand(io: Io): Command {
       writeLine(io.stdout, `Dashboard: ${dashboard.url}`);
       writeLine(io.stderr, 'Read-only, on this machine only; the address carries its key. Ctrl-C stops.');
       await new Promise<void>((resolve) => {
-        for (const signal of STOP_SIGNALS) process.once(signal, () => resolve());
+        const stopListening = onStopSignal(() => {
+          stopListening();
+          resolve();
+        });
       });
       await dashboard.close();
     });
