@@ -7,7 +7,7 @@ import type { StartedProcess } from '../process/identity.js';
 import type { Integration, Workspace } from '../worktree/workspace.js';
 import type { BudgetPolicy } from './budget.js';
 import type { OrchestratorEvent } from './events.js';
-import type { WorkCheck } from './judge.js';
+import type { WorkCheck } from '../verify/check-work.js';
 
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */
 export interface RunPorts {
