@@ -149,6 +149,11 @@ export function stateSchema(): Schemas['state'] {
   return schemas().state;
 }
 
+/** A usage figure's schema (also what a queue worker reports), built on the first call. */
+export function usageSchema(): Schemas['usage'] {
+  return schemas().usage;
+}
+
 export type OrchestratorState = z.infer<Schemas['state']>;
 export type ActiveAgent = z.infer<Schemas['activeAgent']>;
 export type AttemptRecord = z.infer<Schemas['attemptRecord']>;
