@@ -34,31 +34,42 @@ export class AttemptQueue {
   }
 
   /**
-   * Enqueues the attempt under its one id, or adopts the job already there under it (queued, running
-   * or finished while this coordinator was away), and waits for its result.
+   * Runs the attempt through the queue and waits for its result. A job left by a coordinator that
+   * stopped or was killed, for the attempt before this one, is adopted instead (queued, running, or
+   * finished while no coordinator listened): a killed run records that attempt as interrupted and
+   * starts the next, but the worker never stopped. A job is removed once its result is collected,
+   * so a job still there is one nobody has collected.
    */
   async run(job: AttemptJob, signal: AbortSignal, onProgress: (p: { tokens: number; toolCalls: number }) => void): Promise<QueuedAttempt> {
-    const id = attemptJobId(job.planId, job.request.task.id, job.request.attempt);
+    const { task, attempt } = job.request;
     await this.events.waitUntilReady();
-    this.progress.set(id, onProgress);
-    try {
-      const added = await this.queue.add('attempt', job, {
-        jobId: id,
+    const left = attempt > 1 ? await this.queue.getJob(attemptJobId(job.planId, task.id, attempt - 1)) : undefined;
+    const queued =
+      left ??
+      (await this.queue.add('attempt', job, {
+        // Adding again under the same id is a no-op in BullMQ: exactly one job per attempt.
+        jobId: attemptJobId(job.planId, task.id, attempt),
         removeOnComplete: { age: KEEP_FINISHED_S },
         removeOnFail: { age: KEEP_FINISHED_S },
-      });
+      }));
+    const id = queued.id ?? '';
+    this.progress.set(id, onProgress);
+    try {
       const cancelled = new Promise<QueuedAttempt>((resolve) => {
         if (signal.aborted) resolve({ kind: 'cancelled' });
         signal.addEventListener('abort', () => resolve({ kind: 'cancelled' }), { once: true });
       });
-      const finished = added.waitUntilFinished(this.events).then(
+      const finished = queued.waitUntilFinished(this.events).then(
         (value: unknown): QueuedAttempt => {
           const read = parseAttemptJobResult(value);
           return read.ok ? { kind: 'done', result: read.result } : { kind: 'failed', reason: `the worker's result is not readable: ${read.message}` };
         },
         (error: unknown): QueuedAttempt => ({ kind: 'failed', reason: `the job failed in the queue: ${error instanceof Error ? error.message : String(error)}` }),
       );
-      return await Promise.race([finished, cancelled]);
+      const outcome = await Promise.race([finished, cancelled]);
+      // Collected: a later run must not adopt it again. A cancelled wait leaves it for the next run.
+      if (outcome.kind !== 'cancelled') await queued.remove().catch(() => undefined);
+      return outcome;
     } finally {
       this.progress.delete(id);
     }

@@ -6,9 +6,10 @@ import { logPath } from '../../src/state/paths.js';
 import { scriptedAgent, type AgentStep } from '../support/agents.js';
 import { runCli, startCli, type RunningCli } from '../support/cli.js';
 import { taskStatuses } from '../support/files.js';
-import { processesIn } from '../support/processes.js';
+import { killGroup, processesIn } from '../support/processes.js';
 import { startRedis } from '../support/redis.js';
 import { tempDir } from '../support/tmp.js';
+import { until } from '../support/until.js';
 import { planRepo, sh } from '../worktree/fixture.js';
 
 /**
@@ -71,6 +72,56 @@ describe('ccasp run --queue with ccasp workers', () => {
     for (const w of workers) w.cli.child.kill('SIGTERM');
     for (const w of workers) expect((await w.cli.done).code).toBe(0);
     for (const w of workers) expect(processesIn(w.dir)).toEqual([]);
+  });
+
+  it('hands the attempt of a worker killed mid-task to another worker, and merges the task once', async () => {
+    const redis = await startRedis();
+    const root = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] });
+    withRemote(root);
+    // T1's first start hangs until its worker is killed; the one that takes it over finishes it.
+    const agent = scriptedAgent({ T1: [[{ hang: true }], writes('src/one.txt', 0)[0]!], T2: writes('src/two.txt', 0) });
+    const doomed = startWorker(redis.url, agent.env(), ['--concurrency', '1']);
+    const running = startCli(['run', 'plan', '--queue', redis.url, '--concurrency', '2', '--json'], { env: agent.env(), cwd: root });
+    const first = await until(() => agent.starts().find((s) => s.taskId === 'T1'), 'T1 to start');
+    // The machine goes down: the worker and its agent die at once, with no word to anyone.
+    killGroup(doomed.cli.pid);
+    killGroup(first.pid);
+    const survivor = startWorker(redis.url, agent.env());
+
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
+    const t1 = agent.starts().filter((s) => s.taskId === 'T1');
+    expect(t1).toHaveLength(2);
+    expect(t1[1]!.cwd.startsWith(survivor.dir)).toBe(true);
+    expect(sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(1);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
+    survivor.cli.child.kill('SIGTERM');
+    expect((await survivor.cli.done).code).toBe(0);
+  });
+
+  it('adopts, after the coordinator is killed, the attempt a worker finished meanwhile instead of running it again', async () => {
+    const redis = await startRedis();
+    const root = planRepo({ name: 'Adopted', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    withRemote(root);
+    const agent = scriptedAgent({ T1: [[{ await: 'go' }, { write: 'src/one.txt', content: 'src/one.txt\n' }, { complete: { artifacts: ['src/one.txt'] } }]] });
+    const worker = startWorker(redis.url, agent.env());
+    const first = startCli(['run', 'plan', '--queue', redis.url, '--json'], { env: agent.env(), cwd: root });
+    await until(() => agent.starts()[0], 'T1 to start');
+    killGroup(first.pid);
+    await first.done;
+    // The agent finishes, and the worker pushes and reports, while no coordinator listens.
+    agent.release('go');
+    await until(() => (worker.cli.stderr().includes('T1: attempt 1 ended') ? true : undefined), 'the worker to finish T1');
+
+    const rerun = await runCli(['run', 'plan', '--queue', redis.url, '--json'], { env: agent.env(), cwd: root });
+    expect(rerun.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed' });
+    expect(agent.starts()).toHaveLength(1);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
+    expect(sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(1);
+    worker.cli.child.kill('SIGTERM');
+    expect((await worker.cli.done).code).toBe(0);
   });
 
   it('ends a worker with --exit-when-idle once the queue has stayed empty', async () => {
