@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -122,6 +122,26 @@ describe('ccasp run --queue with ccasp workers', () => {
     expect(sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(1);
     worker.cli.child.kill('SIGTERM');
     expect((await worker.cli.done).code).toBe(0);
+  });
+
+  it("never prints or stores the Redis URL's password", async () => {
+    const redis = await startRedis();
+    const password = 'queue-pass-7c1e9f';
+    const url = `redis://:${password}@127.0.0.1:${redis.port}`;
+    const root = planRepo({ name: 'Secret', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    withRemote(root);
+    const agent = scriptedAgent({ T1: writes('src/one.txt', 0) });
+    const worker = startWorker(url, agent.env());
+    const run = await runCli(['run', 'plan', '--queue', url, '--json'], { env: agent.env(), cwd: root });
+    const config = await runCli(['config', 'plan'], { env: agent.env({ CCASP_QUEUE: url }), cwd: root });
+    worker.cli.child.kill('SIGTERM');
+    const stopped = await worker.cli.done;
+
+    expect(run.code).toBe(0);
+    expect(config.stdout).toContain(`redis://127.0.0.1:${redis.port}`);
+    for (const text of [run.stdout, run.stderr, config.stdout, config.stderr, stopped.stdout, stopped.stderr]) expect(text).not.toContain(password);
+    // Every file of the project (state, events, logs, git's config) and of the worker's folder.
+    expect(spawnSync('grep', ['-rl', password, root, worker.dir], { encoding: 'utf8' }).stdout).toBe('');
   });
 
   it('ends a worker with --exit-when-idle once the queue has stayed empty', async () => {
