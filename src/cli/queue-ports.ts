@@ -87,7 +87,6 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     integrate: scrubbed(async (task, _summary, ws) => {
       await fetchTaskBranch(iso.top, q.remote, ws.branch);
       const integration = await mergeTaskBranch(iso, task, ws.branch);
-      if (integration.kind === 'conflict') fresh.add(task.id);
       if (integration.kind === 'integrated') integrated++;
       return integration;
     }),

@@ -124,6 +124,41 @@ describe('ccasp run --queue with ccasp workers', () => {
     expect((await worker.cli.done).code).toBe(0);
   });
 
+  it("retries the task whose branch conflicts with another worker's from the new tip, and merges each task once", async () => {
+    const redis = await startRedis();
+    const shared = 'src/shared.txt';
+    const root = planRepo(
+      { name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] },
+      { [shared]: 'line 1\nline 2\nline 3\n' },
+    );
+    withRemote(root);
+    // Both edit the same line of the shared file, on two workers at once; a retry writes only its own file.
+    const editor = (id: string, own: string): AgentStep[][] => [
+      [{ await: 'both' }, { write: shared, content: `line 1\n${id} was here\nline 3\n` }, { write: own, content: `${id}\n` }, { complete: { artifacts: [own] } }],
+      [{ write: own, content: `${id}\n` }, { complete: { artifacts: [own] } }],
+    ];
+    const agent = scriptedAgent({ T1: editor('T1', 'src/one.txt'), T2: editor('T2', 'src/two.txt') });
+    const workers = [startWorker(redis.url, agent.env(), ['--concurrency', '1']), startWorker(redis.url, agent.env(), ['--concurrency', '1'])];
+    const running = startCli(['run', 'plan', '--queue', redis.url, '--concurrency', '2', '--json'], { env: agent.env(), cwd: root });
+    await until(() => (agent.starts().length === 2 ? true : undefined), 'both agents to start');
+    agent.release('both');
+
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
+    expect(new Set(agent.starts().slice(0, 2).map((s) => workers.findIndex((w) => s.cwd.startsWith(w.dir)))).size).toBe(2);
+    const lost = agent.starts().slice(2);
+    expect(lost).toHaveLength(1);
+    const loser = lost[0]!.taskId;
+    expect(readFileSync(path.join(root, shared), 'utf8')).toBe(`line 1\n${loser === 'T1' ? 'T2' : 'T1'} was here\nline 3\n`);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('T1\n');
+    expect(readFileSync(path.join(root, 'src', 'two.txt'), 'utf8')).toBe('T2\n');
+    const merges = sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge T'));
+    expect(merges.filter((s) => s.startsWith(`Merge ${loser}:`)).length).toBeLessThanOrEqual(1);
+    for (const w of workers) w.cli.child.kill('SIGTERM');
+    for (const w of workers) expect((await w.cli.done).code).toBe(0);
+  });
+
   it("never prints or stores the Redis URL's password", async () => {
     const redis = await startRedis();
     const password = 'queue-pass-7c1e9f';
