@@ -159,6 +159,29 @@ describe('ccasp run --queue with ccasp workers', () => {
     for (const w of workers) expect((await w.cli.done).code).toBe(0);
   });
 
+  it('rides out a Redis restart mid-run: the attempt runs once and its result arrives', async () => {
+    const redis = await startRedis({ persist: true });
+    const root = planRepo({ name: 'Outage', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    withRemote(root);
+    const agent = scriptedAgent({ T1: [[{ await: 'go' }, { write: 'src/one.txt', content: 'src/one.txt\n' }, { complete: { artifacts: ['src/one.txt'] } }]] });
+    // A lease longer than the outage: the worker is alive, only Redis was away.
+    const worker = startWorker(redis.url, agent.env(), ['--lease', '20s']);
+    const running = startCli(['run', 'plan', '--queue', redis.url, '--json'], { env: agent.env(), cwd: root });
+    await until(() => agent.starts()[0], 'T1 to start');
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await redis.restart();
+    agent.release('go');
+
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed' });
+    expect(agent.starts()).toHaveLength(1);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
+    worker.cli.child.kill('SIGTERM');
+    expect((await worker.cli.done).code).toBe(0);
+  });
+
   it("never prints or stores the Redis URL's password", async () => {
     const redis = await startRedis();
     const password = 'queue-pass-7c1e9f';

@@ -9,23 +9,24 @@ export interface RedisServer {
   readonly url: string;
   /** Ends the server (SIGKILL, as a crash would) and waits until it is gone. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and folder; what it had saved (nothing: persistence is off) is not back. */
+  /** Starts it again on the same port and folder, with what it had saved (only with `persist`). */
   restart(): Promise<void>;
 }
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
 /**
- * A real redis-server of the test's own, on a free 127.0.0.1 port with a temporary folder and no
- * persistence; killed when the current test ends, so no server outlives its test.
+ * A real redis-server of the test's own, on a free 127.0.0.1 port with a temporary folder; killed
+ * when the current test ends, so no server outlives its test. With `persist`, every write is in its
+ * append-only file before it answers, so a kill -9 and a restart lose nothing.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { persist?: boolean } = {}): Promise<RedisServer> {
   const dir = tempDir('ccasp-redis-');
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), '--daemonize', 'no', '--loglevel', 'warning'];
     const proc = spawn(REDIS_BIN, args, { cwd: dir, stdio: 'ignore' });
     child = proc;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
