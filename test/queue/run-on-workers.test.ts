@@ -83,6 +83,8 @@ describe('ccasp run --queue with ccasp workers', () => {
     const doomed = startWorker(redis.url, agent.env(), ['--concurrency', '1']);
     const running = startCli(['run', 'plan', '--queue', redis.url, '--concurrency', '2', '--json'], { env: agent.env(), cwd: root });
     const first = await until(() => agent.starts().find((s) => s.taskId === 'T1'), 'T1 to start');
+    const listed = await runCli(['workers', '--queue', redis.url, '--json'], { env: agent.env() });
+    expect(JSON.parse(listed.stdout)).toMatchObject({ workers: [{ name: expect.stringMatching(new RegExp(`:${doomed.cli.pid}$`)), running: [{ taskId: 'T1', attempt: 1 }] }] });
     // The machine goes down: the worker and its agent die at once, with no word to anyone.
     killGroup(doomed.cli.pid);
     killGroup(first.pid);
