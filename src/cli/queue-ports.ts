@@ -60,7 +60,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         }),
       };
     }),
-    async delegate(request, signal) {
+    async delegate(request, signal, onSpawn) {
       const { task, attempt } = request;
       checks.delete(task.id);
       const branch = taskBranch(q.planId, task.id);
@@ -77,6 +77,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent },
         signal,
         (progress) => local.emit({ type: 'task.progress', taskId: task.id, attempt, ...progress }),
+        (worker) => onSpawn({ worker }),
       );
       return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
     },

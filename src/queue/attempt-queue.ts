@@ -18,6 +18,7 @@ export class AttemptQueue {
   private readonly events: QueueEvents;
   private readonly connections: readonly Redis[];
   private readonly progress = new Map<string, (p: { tokens: number; toolCalls: number }) => void>();
+  private readonly taken = new Map<string, (worker: string) => void>();
 
   constructor(url: string) {
     // BullMQ leaves connections it was given open; close() ends them.
@@ -26,6 +27,7 @@ export class AttemptQueue {
     this.queue.on('error', () => undefined);
     this.events = new QueueEvents(QUEUE_NAME, { connection: this.connections[1]! });
     this.events.on('error', () => undefined);
+    this.events.on('active', ({ jobId }) => void this.tellTaken(jobId));
     this.events.on('progress', ({ jobId, data }) => {
       if (typeof data === 'object' && data !== null && 'tokens' in data && 'toolCalls' in data) {
         this.progress.get(jobId)?.({ tokens: Number(data.tokens), toolCalls: Number(data.toolCalls) });
@@ -40,21 +42,30 @@ export class AttemptQueue {
    * starts the next, but the worker never stopped. A job is removed once its result is collected,
    * so a job still there is one nobody has collected.
    */
-  async run(job: AttemptJob, signal: AbortSignal, onProgress: (p: { tokens: number; toolCalls: number }) => void): Promise<QueuedAttempt> {
+  async run(
+    job: AttemptJob,
+    signal: AbortSignal,
+    onProgress: (p: { tokens: number; toolCalls: number }) => void,
+    onTaken: (worker: string) => void,
+  ): Promise<QueuedAttempt> {
     const { task, attempt } = job.request;
     await this.events.waitUntilReady();
     const left = attempt > 1 ? await this.queue.getJob(attemptJobId(job.planId, task.id, attempt - 1)) : undefined;
-    const queued =
-      left ??
-      (await this.queue.add('attempt', job, {
-        // Adding again under the same id is a no-op in BullMQ: exactly one job per attempt.
-        jobId: attemptJobId(job.planId, task.id, attempt),
-        removeOnComplete: { age: KEEP_FINISHED_S },
-        removeOnFail: { age: KEEP_FINISHED_S },
-      }));
-    const id = queued.id ?? '';
+    const id = left?.id ?? attemptJobId(job.planId, task.id, attempt);
+    // Listening before the job is added: a worker may take it up at once.
     this.progress.set(id, onProgress);
+    this.taken.set(id, onTaken);
     try {
+      const queued =
+        left ??
+        (await this.queue.add('attempt', job, {
+          // Adding again under the same id is a no-op in BullMQ: exactly one job per attempt.
+          jobId: id,
+          removeOnComplete: { age: KEEP_FINISHED_S },
+          removeOnFail: { age: KEEP_FINISHED_S },
+        }));
+      // An adopted job may be running already: its 'active' event went by before this coordinator listened.
+      if (left) await this.tellTaken(id);
       const cancelled = new Promise<QueuedAttempt>((resolve) => {
         if (signal.aborted) resolve({ kind: 'cancelled' });
         signal.addEventListener('abort', () => resolve({ kind: 'cancelled' }), { once: true });
@@ -72,7 +83,16 @@ export class AttemptQueue {
       return outcome;
     } finally {
       this.progress.delete(id);
+      this.taken.delete(id);
     }
+  }
+
+  /** Tells the waiting attempt which worker took its job up, once a worker has. */
+  private async tellTaken(jobId: string): Promise<void> {
+    const tell = this.taken.get(jobId);
+    if (!tell) return;
+    const job = await this.queue.getJob(jobId).catch(() => undefined);
+    if (job?.processedBy) tell(job.processedBy);
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,8 @@ const schemas = once(() => {
     pgid: z.number().int().optional(),
     processStart: z.number().int().nonnegative().optional(),
     uid: z.number().int().nonnegative().optional(),
+    /** `run --queue`: the worker (host:pid) that took the attempt up; its process is on that machine. */
+    worker: z.string().optional(),
   });
 
   const usage = z.object({

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { logPath } from '../../src/state/paths.js';
 import { scriptedAgent, type AgentStep } from '../support/agents.js';
 import { runCli, startCli, type RunningCli } from '../support/cli.js';
-import { taskStatuses } from '../support/files.js';
+import { readStateJson, taskStatuses } from '../support/files.js';
 import { killGroup, processesIn } from '../support/processes.js';
 import { startRedis } from '../support/redis.js';
 import { tempDir } from '../support/tmp.js';
@@ -83,6 +83,10 @@ describe('ccasp run --queue with ccasp workers', () => {
     const doomed = startWorker(redis.url, agent.env(), ['--concurrency', '1']);
     const running = startCli(['run', 'plan', '--queue', redis.url, '--concurrency', '2', '--json'], { env: agent.env(), cwd: root });
     const first = await until(() => agent.starts().find((s) => s.taskId === 'T1'), 'T1 to start');
+    // The state file, and so `ccasp status`, says which worker runs the task.
+    const host = await until(() => readStateJson(root).activeAgents.find((a) => a.taskId === 'T1')?.worker, 'the worker in state.json');
+    expect(host).toMatch(new RegExp(`:${doomed.cli.pid}$`));
+    expect((await runCli(['status', 'plan'], { env: agent.env(), cwd: root })).stdout).toContain(`on worker ${host}`);
     const listed = await runCli(['workers', '--queue', redis.url, '--json'], { env: agent.env() });
     expect(JSON.parse(listed.stdout)).toMatchObject({ workers: [{ name: expect.stringMatching(new RegExp(`:${doomed.cli.pid}$`)), running: [{ taskId: 'T1', attempt: 1 }] }] });
     // The machine goes down: the worker and its agent die at once, with no word to anyone.
