@@ -2,6 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RunSource } from '../../src/dashboard/run-source.js';
+import { loadPlan } from '../../src/plan/load.js';
 import { logPath } from '../../src/state/paths.js';
 import { scriptedAgent, type AgentStep } from '../support/agents.js';
 import { runCli, startCli, type RunningCli } from '../support/cli.js';
@@ -87,6 +89,9 @@ describe('ccasp run --queue with ccasp workers', () => {
     const host = await until(() => readStateJson(root).activeAgents.find((a) => a.taskId === 'T1')?.worker, 'the worker in state.json');
     expect(host).toMatch(new RegExp(`:${doomed.cli.pid}$`));
     expect((await runCli(['status', 'plan'], { env: agent.env(), cwd: root })).stdout).toContain(`on worker ${host}`);
+    const source = new RunSource(await loadPlan(path.join(root, 'plan', 'PROGRESS.json')), root, 'plan/PROGRESS.json');
+    await source.refresh();
+    expect(source.view?.tasks.find((t) => t.id === 'T1')?.running?.worker).toBe(host);
     const listed = await runCli(['workers', '--queue', redis.url, '--json'], { env: agent.env() });
     expect(JSON.parse(listed.stdout)).toMatchObject({ workers: [{ name: expect.stringMatching(new RegExp(`:${doomed.cli.pid}$`)), running: [{ taskId: 'T1', attempt: 1 }] }] });
     // The machine goes down: the worker and its agent die at once, with no word to anyone.
