@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,13 +6,13 @@ import { RunSource } from '../../src/dashboard/run-source.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { logPath } from '../../src/state/paths.js';
 import { scriptedAgent, type AgentStep } from '../support/agents.js';
-import { runCli, startCli, type RunningCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { readStateJson, taskStatuses } from '../support/files.js';
 import { killGroup, processesIn } from '../support/processes.js';
 import { startRedis } from '../support/redis.js';
-import { tempDir } from '../support/tmp.js';
 import { until } from '../support/until.js';
 import { planRepo, sh } from '../worktree/fixture.js';
+import { startWorker, withRemote } from './fixture.js';
 
 /**
  * `ccasp run --queue` with `ccasp worker`s through the built CLI: a real redis-server, a bare
@@ -30,21 +30,6 @@ function twoPhasePlan(): string {
       { id: 'P2', name: 'Second', tasks: [task('T5', 'src/five.txt'), task('T6', 'src/six.txt')] },
     ],
   });
-}
-
-/** A bare repository as the project's `origin`, holding its main branch. */
-function withRemote(root: string): string {
-  const remote = path.join(tempDir('ccasp-remote-'), 'remote.git');
-  execFileSync('git', ['init', '--quiet', '--bare', remote]);
-  sh(root, 'remote', 'add', 'origin', remote);
-  sh(root, 'push', '--quiet', 'origin', 'main');
-  return remote;
-}
-
-function startWorker(url: string, env: NodeJS.ProcessEnv, extra: readonly string[] = []): { cli: RunningCli; dir: string } {
-  const dir = tempDir('ccasp-worker-');
-  const cli = startCli(['worker', '--queue', url, '--work-dir', dir, '--concurrency', '2', '--lease', '2s', ...extra], { env, cwd: dir });
-  return { cli, dir };
 }
 
 describe('ccasp run --queue with ccasp workers', () => {
