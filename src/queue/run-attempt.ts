@@ -64,8 +64,11 @@ export async function runAttemptJob(
     const check = report ? await checkClaimedWork(job, tree, report.artifacts, machine, signal) : undefined;
     const summary = report?.summary ?? `attempt ${job.request.attempt}, unfinished`;
     const committed = await commitTaskWork(tree, { taskId: job.request.task.id, summary, protect: job.protect, integrationBranch: job.base });
-    // The branch belongs to this job: an earlier, stalled run of it may have pushed first.
-    if (committed.kind === 'committed') await gitOk(tree, ['push', '--quiet', '--force', job.remote, `HEAD:refs/heads/${job.branch}`]);
+    // Only over the base the job started from: a run of the same job that lost its lease and pushed
+    // anyway makes this push fail (a retry, from that work), rather than one silently overwrite the other.
+    if (committed.kind === 'committed') {
+      await gitOk(tree, ['push', '--quiet', `--force-with-lease=refs/heads/${job.branch}:${job.base}`, job.remote, `HEAD:refs/heads/${job.branch}`]);
+    }
     const { logFile: _kept, ...rest } = attempt;
     return {
       protocol: QUEUE_PROTOCOL,
