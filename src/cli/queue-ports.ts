@@ -78,6 +78,12 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         signal,
         (progress) => local.emit({ type: 'task.progress', taskId: task.id, attempt, ...progress }),
         (worker) => onSpawn({ worker }),
+        () =>
+          local.emit({
+            type: 'run.notice',
+            level: 'warning',
+            message: `${task.id}: the worker running attempt ${attempt} went silent past its lease; the attempt goes to another worker and runs again`,
+          }),
       );
       return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
     },

@@ -19,6 +19,7 @@ export class AttemptQueue {
   private readonly connections: readonly Redis[];
   private readonly progress = new Map<string, (p: { tokens: number; toolCalls: number }) => void>();
   private readonly taken = new Map<string, (worker: string) => void>();
+  private readonly lost = new Map<string, () => void>();
 
   constructor(url: string) {
     // BullMQ leaves connections it was given open; close() ends them.
@@ -28,6 +29,7 @@ export class AttemptQueue {
     this.events = new QueueEvents(QUEUE_NAME, { connection: this.connections[1]! });
     this.events.on('error', () => undefined);
     this.events.on('active', ({ jobId }) => void this.tellTaken(jobId));
+    this.events.on('stalled', ({ jobId }) => this.lost.get(jobId)?.());
     this.events.on('progress', ({ jobId, data }) => {
       if (typeof data === 'object' && data !== null && 'tokens' in data && 'toolCalls' in data) {
         this.progress.get(jobId)?.({ tokens: Number(data.tokens), toolCalls: Number(data.toolCalls) });
@@ -47,6 +49,8 @@ export class AttemptQueue {
     signal: AbortSignal,
     onProgress: (p: { tokens: number; toolCalls: number }) => void,
     onTaken: (worker: string) => void,
+    /** The worker running it went silent past its lease (died, or lost Redis): the job goes to another. */
+    onLost: () => void,
   ): Promise<QueuedAttempt> {
     const { task, attempt } = job.request;
     await this.events.waitUntilReady();
@@ -55,6 +59,7 @@ export class AttemptQueue {
     // Listening before the job is added: a worker may take it up at once.
     this.progress.set(id, onProgress);
     this.taken.set(id, onTaken);
+    this.lost.set(id, onLost);
     try {
       const queued =
         left ??
@@ -84,6 +89,7 @@ export class AttemptQueue {
     } finally {
       this.progress.delete(id);
       this.taken.delete(id);
+      this.lost.delete(id);
     }
   }
 

@@ -87,6 +87,7 @@ describe('ccasp run --queue with ccasp workers', () => {
     const run = await running.done;
     expect(run.code).toBe(0);
     expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
+    expect(running.events().filter((e) => e.type === 'run.notice' && String(e.message).startsWith('T1: the worker running attempt 1 went silent'))).toHaveLength(1);
     const t1 = agent.starts().filter((s) => s.taskId === 'T1');
     expect(t1).toHaveLength(2);
     expect(t1[1]!.cwd.startsWith(survivor.dir)).toBe(true);
