@@ -15,6 +15,7 @@ const CLAUDE = ['test/e2e/**/*.test.ts'];
 const SLOW = [
   'test/chaos/**/*.test.ts',
   'test/worktree/**/*.test.ts',
+  'test/queue/run-on-workers.test.ts',
   'test/state/lock-race.test.ts',
   'test/cli/run-agents.test.ts',
   'test/cli/run-output.test.ts',

@@ -17,7 +17,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['state'],
   ['verify', 'worktree'],
   ['agents'],
-  ['orchestrator'],
+  // The loop, and beside it the job queue that workers on other machines take attempts from; the
+  // loop reaches the queue only through the ports cli/ gives it.
+  ['orchestrator', 'queue'],
   ['github', 'dashboard'],
   ['cli'],
 ];

@@ -13,6 +13,8 @@ import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { validateCommand } from './commands/validate.js';
+import { workerCommand } from './commands/worker.js';
+import { workersCommand } from './commands/workers.js';
 import { exitCodeFor } from './exit.js';
 import type { Io } from './io.js';
 
@@ -37,6 +39,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     cleanCommand(io),
     initCommand(io),
     configCommand(io),
+    workerCommand(io),
+    workersCommand(io),
   ];
   for (const command of commands) program.addCommand(command);
   // Last: the completion script is built from the commands above.

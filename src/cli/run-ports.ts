@@ -12,7 +12,7 @@ import { readRegularFile } from '../regular-file.js';
 import { writeAtomic } from '../state/atomic-write.js';
 import { logsDir, memoryPath, setupLogPath } from '../state/paths.js';
 import type { RunFiles } from '../state/run-files.js';
-import { checkProjectPaths } from '../project-paths.js';
+import { checkWork } from '../verify/check-work.js';
 import { runVerify, type CheckOptions } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import { worktreesDir } from '../worktree/names.js';
@@ -62,11 +62,7 @@ export function localRunPorts(local: LocalRun): RunPorts {
     route: (task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel }),
     delegate: (request, signal, onSpawn) => delegateToClaude(request, claude, signal, onSpawn),
     sessionExists: (sessionId, cwd = root) => sessionTranscriptExists(claude.env, cwd, sessionId),
-    async checkWork(task, report, signal, cwd = root) {
-      const paths = checkProjectPaths(cwd, [...report.artifacts, ...task.files]);
-      if (paths.missing.length > 0 || paths.outside.length > 0 || !task.verify) return paths;
-      return { ...paths, verify: await runVerify(task.verify, cwd, check, signal) };
-    },
+    checkWork: (task, report, signal, cwd = root) => checkWork(cwd, [...report.artifacts, ...task.files], task.verify, check, signal),
     async runGate(_phase, signal) {
       return doc.plan.testCommand ? runVerify(doc.plan.testCommand, root, check, signal) : undefined;
     },

@@ -6,17 +6,18 @@ import { checkClaudeConfigBeforeRun, claudeConfigWarning } from '../agents/claud
 import type { BudgetPolicy } from '../orchestrator/budget.js';
 import { loadRole } from '../agents/roles.js';
 import { routeTask } from '../agents/route.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { onStopSignal, SIGNAL_EXIT, type StopSignal } from './stop-signals.js';
 import type { DashboardServer } from '../dashboard/server.js';
 import { EventBus, type RunOutcome } from '../orchestrator/events.js';
+import type { RunPorts } from '../orchestrator/ports.js';
 import { runPlan } from '../orchestrator/run-plan.js';
 import { RunState } from '../orchestrator/run-state.js';
 import { resolvePlanArgument } from '../plan/discover.js';
 import { loadPlan } from '../plan/load.js';
 import type { Task } from '../plan/model.js';
 import { agentEnv } from '../secrets/agent-env.js';
-import { createRedactor, redactError, secretsFromEnv } from '../secrets/redact.js';
+import { createRedactor, redactError, secretsFromEnv, type Redactor } from '../secrets/redact.js';
 import { removeStaleTempFiles } from '../state/atomic-write.js';
 import { acquireLock } from '../state/lock.js';
 import { endOrphans } from '../state/orphans.js';
@@ -26,13 +27,13 @@ import { findProjectRoot } from '../project-root.js';
 import { RunFiles } from '../state/run-files.js';
 import { openEventLog } from './event-log.js';
 import { RunPlanFile } from './run-plan-file.js';
-import { loadRunOptions, type RunInvocation } from './config/run-options.js';
+import { loadRunOptions, type RunInvocation, type RunOptions } from './config/run-options.js';
 import { loadBooks } from './run-books.js';
 import { localRunPorts, worktreeSetupCommand } from './run-ports.js';
 import { renderDryRun } from './dry-run.js';
 import { describeIsolation } from '../worktree/describe-isolation.js';
 import { finishWorktreeRun } from '../worktree/finish-run.js';
-import type { IsolationOptions } from '../worktree/isolation.js';
+import type { IsolationOptions, WorktreeIsolation } from '../worktree/isolation.js';
 import { worktreePorts } from '../worktree/run-ports.js';
 import { setUpIsolation } from '../worktree/set-up-isolation.js';
 import { globalColor, planReadOptions } from './global-options.js';
@@ -53,7 +54,9 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     hardLimit: options.hardLimit ?? false,
   };
   const c = chalkFor(globalColor(cmd), io, options.json ? 'stderr' : 'stdout');
-  const isolationOptions: IsolationOptions = { isolation: options.isolation, branch: options.branch, allowDirty: options.allowDirty };
+  if (options.queue && options.isolation === 'none') throw new UsageError('--queue runs every task in its own worktree on a worker; it cannot be combined with --isolation none');
+  // Workers' work comes back as branches, merged in order: worktree mode's integration.
+  const isolationOptions: IsolationOptions = { isolation: options.queue ? 'worktree' : options.isolation, branch: options.branch, allowDirty: options.allowDirty };
   const route = (task: Task) => routeTask(task, { model: options.model, simpleModel: options.simpleModel });
   // The specialists' tool rules are checked as the plan is, before anything is created; each agent reads its own again.
   for (const specialist of new Set(first.plan.phases.flatMap((p) => p.tasks.filter((t) => !t.systemStep).map((t) => route(t).specialist)))) loadRole(root, specialist);
@@ -157,7 +160,9 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       onProgress: (p: AgentProgress) => bus.emit({ type: 'task.progress', ...p }),
       redact,
     };
-    const ports = localRunPorts({ root, doc, options, claude, files, bus, cwd: io.cwd, ...(worktrees ? { worktrees } : {}) });
+    const local = localRunPorts({ root, doc, options, claude, files, bus, cwd: io.cwd, ...(worktrees ? { worktrees } : {}) });
+    const queued = options.queue && isolation.mode === 'worktree' ? await openQueue(options, options.queue, isolation, plan.id, root, redact, local) : undefined;
+    const ports = queued?.ports ?? local;
 
     try {
       const result = await runPlan(
@@ -186,8 +191,10 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       if (damaged) bus.emit({ type: 'run.notice', level: 'warning', message: damaged });
       output.end();
       stopListening();
+      await queued?.close();
       if (isolation.mode === 'worktree' && worktrees) {
-        for (const w of await finishWorktreeRun(isolation, plan.name, worktrees.integrated())) writeLine(io.stderr, c.yellow(`warning: ${redact(w)}`));
+        const integrated = (queued ?? worktrees).integrated();
+        for (const w of await finishWorktreeRun(isolation, plan.name, integrated)) writeLine(io.stderr, c.yellow(`warning: ${redact(w)}`));
       }
       // Deliver what is queued; whatever GitHub does not take in time stays in the outbox.
       if (github) {
@@ -209,6 +216,27 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     await dashboard?.close();
     await lock.release();
   }
+}
+
+/** `--queue`: the loop's ports send attempts to workers; BullMQ and ioredis load only here. */
+async function openQueue(options: RunOptions, url: string, iso: WorktreeIsolation, planId: string, root: string, redact: Redactor, local: RunPorts) {
+  const { AttemptQueue } = await import('../queue/attempt-queue.js');
+  const { remoteUrl } = await import('../queue/task-branch.js');
+  const { queueRunPorts } = await import('./queue-ports.js');
+  const remote = await remoteUrl(iso.top, options.remote).catch((error: unknown) => {
+    throw new UsageError(`--queue needs a git remote workers can fetch from and push to: ${redactError(error, redact).message}`);
+  });
+  const queue = new AttemptQueue(url);
+  const agent = {
+    permissionMode: options.permissionMode,
+    permissions: { allow: options.allowedTools ?? [], deny: options.disallowedTools ?? [] },
+    timeoutMs: options.taskTimeout,
+    stallTimeoutMs: options.stallTimeout,
+    ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
+    reportFormat: options.reportFormat,
+  };
+  const made = queueRunPorts(local, { queue, iso, planId, root, remote: options.remote, remoteUrl: remote, agent, redact });
+  return { ...made, close: () => queue.close() };
 }
 
 const SETUP_UNUSED = { level: 'info', message: 'the worktree setup command is not run: agents share the working tree, which is set up already' } as const;

@@ -48,7 +48,7 @@ export interface OrchestratorSummary {
   readonly status: string;
   readonly lastUpdated: string;
   readonly forThisPlan: boolean;
-  readonly activeAgents: { taskId: string; attempt: number; specialist: string; model: string; spawnedAt: string }[];
+  readonly activeAgents: { taskId: string; attempt: number; specialist: string; model: string; spawnedAt: string; worker?: string }[];
   readonly tokens: { used: number; limit: number | null };
   readonly costUsd: number;
   readonly costLimitUsd: number | null;
@@ -103,6 +103,7 @@ export function statusReport(doc: PlanDocument, stateFile: string, state: StateR
               specialist: a.specialist,
               model: a.model,
               spawnedAt: a.spawnedAt,
+              ...(a.worker ? { worker: a.worker } : {}),
             })),
             tokens: { used: state.state.tokenBudget.used, limit: state.state.tokenBudget.limit },
             costUsd: state.state.tokenBudget.costUsd,

@@ -40,6 +40,7 @@ export function buildView(s: ViewSources): DashboardView {
               since: agent.spawnedAt,
               tokens: live?.attempt === agent.attempt ? live.tokens : 0,
               toolCalls: live?.attempt === agent.attempt ? live.toolCalls : 0,
+              worker: agent.worker ?? null,
             }
           : null;
       return {

@@ -25,6 +25,8 @@ export interface RunningAgentView {
   /** The attempt's usage so far and its tool calls, from the latest `task.progress`. */
   readonly tokens: number;
   readonly toolCalls: number;
+  /** `run --queue`: the worker (host:pid) running the attempt; null for an agent on the run's machine. */
+  readonly worker: string | null;
 }
 
 export interface TaskView {

@@ -2,7 +2,8 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { Report } from '../agents/report.js';
 import type { AttemptRecord } from '../state/schema.js';
 import type { Integration } from '../worktree/workspace.js';
-import { judgeAttempt, judgeWork, type WorkCheck } from './judge.js';
+import type { WorkCheck } from '../verify/check-work.js';
+import { judgeAttempt, judgeWork } from './judge.js';
 import type { Outcome } from './outcome.js';
 
 /** What the run has found out about an attempt so far; `decide` asks for the rest one fact at a time. */

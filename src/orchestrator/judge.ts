@@ -1,15 +1,7 @@
 import type { AttemptResult } from '../agents/attempt.js';
 import { readReport, type Report } from '../agents/report.js';
 import type { Outcome } from './outcome.js';
-
-/** What ccasp found when it checked the agent's claimed work. */
-export interface WorkCheck {
-  /** Listed artifacts or declared task files that do not exist. */
-  readonly missing: readonly string[];
-  /** Paths that point outside the project and were refused. */
-  readonly outside: readonly string[];
-  readonly verify?: { readonly ok: boolean; readonly detail: string };
-}
+import type { WorkCheck } from '../verify/check-work.js';
 
 /** The part of an outcome that needs no checking of files: what the agent said, and how it ended. */
 export function judgeAttempt(taskId: string, attempt: AttemptResult): Outcome | { kind: 'check'; report: Extract<Report, { kind: 'complete' }> } {

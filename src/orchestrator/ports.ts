@@ -7,16 +7,20 @@ import type { StartedProcess } from '../process/identity.js';
 import type { Integration, Workspace } from '../worktree/workspace.js';
 import type { BudgetPolicy } from './budget.js';
 import type { OrchestratorEvent } from './events.js';
-import type { WorkCheck } from './judge.js';
+import type { WorkCheck } from '../verify/check-work.js';
+
+/** Where an attempt's agent runs: a process on this machine, or a queue worker (host:pid) elsewhere. */
+export type SpawnedAgent = StartedProcess | { readonly worker: string };
 
 /** Everything the loop does to the world goes through here, so the loop itself only decides. */
 export interface RunPorts {
   route(task: Task): Route;
   /**
    * Runs one attempt; `onSpawn` hears which process the agent is (pid, group, start time, user) so
-   * state.json can show it while it works, and a later run can end it if this one is killed.
+   * state.json can show it while it works, and a later run can end it if this one is killed; or,
+   * for an attempt on a queue worker, which worker took it up.
    */
-  delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (agent: StartedProcess) => void): Promise<AttemptResult>;
+  delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (agent: SpawnedAgent) => void): Promise<AttemptResult>;
   /** Whether claude, run in `cwd` (default: the project root), would find session `sessionId` to resume. */
   sessionExists(sessionId: string, cwd?: string): Promise<boolean>;
   /** Checks the claimed work in `cwd` (the task's worktree), or the project root when absent. */

@@ -3,7 +3,6 @@ import { buildGraph } from '../plan/graph.js';
 import { isDone, type PhaseStatus, type Plan, type Task, type TaskStatus } from '../plan/model.js';
 import { phasesPercent, phaseStatusOf, planStatusOf } from '../plan/progress.js';
 import type { PhasePatch, TaskPatch } from '../plan/shapes/shape.js';
-import type { StartedProcess } from '../process/identity.js';
 import type { FileSnapshot } from '../state/run-files.js';
 import type { ActiveAgent, AttemptRecord, OrchestratorState, Usage } from '../state/schema.js';
 import { totalTokens, ZERO_USAGE } from '../state/usage.js';
@@ -13,6 +12,7 @@ import { afterAttempt, initialConcurrency, isRateLimitStatus, type Concurrency }
 import type { RunOutcome } from './events.js';
 import { attemptRecord, type AttemptEnd } from './attempt-record.js';
 import { Schedule } from './schedule.js';
+import type { SpawnedAgent } from './ports.js';
 
 /** A task's progress as PROGRESS.json records it. */
 export type TaskProgress = Pick<Task, 'status' | 'completedAt' | 'completedBy' | 'blocker' | 'attempts'>;
@@ -240,7 +240,7 @@ export class RunState {
   }
 
   /** For people reading state.json while an agent works, and for the next run if this one is killed. */
-  agentSpawned(taskId: string, started: StartedProcess): void {
+  agentSpawned(taskId: string, started: SpawnedAgent): void {
     const agent = this.agents.get(taskId);
     if (agent) this.agents.set(taskId, { ...agent, ...started });
   }

@@ -42,6 +42,8 @@ const schemas = once(() => {
     pgid: z.number().int().optional(),
     processStart: z.number().int().nonnegative().optional(),
     uid: z.number().int().nonnegative().optional(),
+    /** `run --queue`: the worker (host:pid) that took the attempt up; its process is on that machine. */
+    worker: z.string().optional(),
   });
 
   const usage = z.object({
@@ -147,6 +149,11 @@ type Schemas = ReturnType<typeof schemas>;
 /** The state file's schema, built on the first call. */
 export function stateSchema(): Schemas['state'] {
   return schemas().state;
+}
+
+/** A usage figure's schema (also what a queue worker reports), built on the first call. */
+export function usageSchema(): Schemas['usage'] {
+  return schemas().usage;
 }
 
 export type OrchestratorState = z.infer<Schemas['state']>;

@@ -65,22 +65,28 @@ export function worktreePorts(iso: WorktreeIsolation, planId: string, redact: Re
     if (await mergeInProgress(ws.cwd)) await stageResolvedConflicts(ws.cwd);
     const committed = await commitTaskWork(ws.cwd, commitOptions(task, summary));
     if (committed.kind === 'unresolved') return { kind: 'unresolved', branch: iso.branch, paths: committed.paths };
-    const message = `Merge ${task.id}: ${task.title}\n\nCcasp-Task: ${task.id}\n`;
-    const result = await mergeIntoBranch(iso.top, { integrationBranch: iso.branch, taskBranch: ws.branch, message });
-    switch (result.kind) {
-      case 'integrated':
-        integrated++;
-        return result;
-      case 'conflict':
-        return { kind: 'conflict', branch: iso.branch, paths: result.paths };
-      case 'local-changes':
-        return {
-          kind: 'refused',
-          reason: `merging its work into ${iso.branch} would overwrite uncommitted changes in ${iso.top}: ${listPaths(result.paths)}`,
-          suggestedAction: `commit or stash those changes, then run \`ccasp unblock ${task.id}\``,
-        };
-    }
+    const integration = await mergeTaskBranch(iso, task, ws.branch);
+    if (integration.kind === 'integrated') integrated++;
+    return integration;
   }
 
   return { workspace: scrubbed(workspace), integrate: scrubbed(integrate), integrated: () => integrated };
+}
+
+/** Merges a task's committed branch into the integration branch, as one merge commit named after the task. */
+export async function mergeTaskBranch(iso: WorktreeIsolation, task: Task, branch: string): Promise<Integration> {
+  const message = `Merge ${task.id}: ${task.title}\n\nCcasp-Task: ${task.id}\n`;
+  const result = await mergeIntoBranch(iso.top, { integrationBranch: iso.branch, taskBranch: branch, message });
+  switch (result.kind) {
+    case 'integrated':
+      return result;
+    case 'conflict':
+      return { kind: 'conflict', branch: iso.branch, paths: result.paths };
+    case 'local-changes':
+      return {
+        kind: 'refused',
+        reason: `merging its work into ${iso.branch} would overwrite uncommitted changes in ${iso.top}: ${listPaths(result.paths)}`,
+        suggestedAction: `commit or stash those changes, then run \`ccasp unblock ${task.id}\``,
+      };
+  }
 }

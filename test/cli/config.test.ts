@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       isolation: undefined,
       reportFormat: 'text',
       output: undefined,
+      remote: 'origin',
     });
     expect(Object.values(config.sources).every((s) => s.kind === 'default')).toBe(true);
   });

@@ -2,7 +2,7 @@ import type { AgentResult, AttemptResult, ProcessEnd } from '../../src/agents/at
 import type { AgentRequest } from '../../src/agents/request.js';
 import type { BudgetPolicy } from '../../src/orchestrator/budget.js';
 import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
-import type { WorkCheck } from '../../src/orchestrator/judge.js';
+import type { WorkCheck } from '../../src/verify/check-work.js';
 import type { RunPorts, RunSettings } from '../../src/orchestrator/ports.js';
 import { runPlan, type RunResult } from '../../src/orchestrator/run-plan.js';
 import { RunState } from '../../src/orchestrator/run-state.js';

@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.js';
 import { splitToolRules, toolRuleProblem } from '../../plan/tool-rules.js';
 import { DISPLAY_PREFERENCES, type DisplayPreference } from '../render/choose.js';
 import type { IsolationMode } from '../../worktree/isolation.js';
+import { withoutCredentials } from '../../queue/url.js';
 
 /**
  * The settings `ccasp run` takes from its flags, `CCASP_*` variables, a config file and the plan:
@@ -35,6 +36,10 @@ export interface RunSettings {
   readonly disallowedTools: readonly string[] | undefined;
   /** Worktree mode: run in each new task worktree before its agent. */
   readonly worktreeSetup: string | undefined;
+  /** A Redis URL: attempts go to `ccasp worker`s through its queue instead of running here. */
+  readonly queue: string | undefined;
+  /** With a queue: the git remote workers fetch from and push task branches to. */
+  readonly remote: string;
 }
 export type RunSettingKey = keyof RunSettings;
 
@@ -127,6 +132,17 @@ const text: ValueKind<string> = {
   parse: (value) => (value.trim() === '' ? { ok: false, message: 'expected a non-empty string' } : { ok: true, value: value.trim() }),
   is: (value): value is string => typeof value === 'string' && value !== '',
   show: (value) => value,
+};
+
+/** A Redis URL; shown without its user name and password, which are never printed. */
+const redisUrl: ValueKind<string> = {
+  fromFile: (value) => (typeof value === 'string' ? redisUrl.parse(value) : { ok: false, message: `expected a redis:// or rediss:// URL, got ${got(value)}` }),
+  parse(value) {
+    const trimmed = value.trim();
+    return /^rediss?:\/\/./.test(trimmed) ? { ok: true, value: trimmed } : { ok: false, message: 'expected a redis:// or rediss:// URL' };
+  },
+  is: (value): value is string => typeof value === 'string' && /^rediss?:\/\//.test(value),
+  show: withoutCredentials,
 };
 
 /** One of a few words; `ignoreCase` for a variable that has always been read regardless of case. */
@@ -365,6 +381,23 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     default: undefined,
     unset: 'none',
     description: 'worktree mode: a command run in each new task worktree before its agent (e.g. "npm ci"); if it fails, the attempt is retried',
+  },
+  queue: {
+    key: 'queue',
+    flag: { name: '--queue', value: 'redis-url' },
+    env: 'CCASP_QUEUE',
+    kind: redisUrl,
+    default: undefined,
+    unset: 'none: agents run on this machine',
+    description: 'send attempts to `ccasp worker`s through this Redis (redis:// or rediss://) instead of running them here; implies worktree isolation',
+  },
+  remote: {
+    key: 'remote',
+    flag: { name: '--remote', value: 'name' },
+    env: 'CCASP_REMOTE',
+    kind: text,
+    default: 'origin',
+    description: 'with --queue: the git remote workers fetch from and push task branches to',
   },
 };
 

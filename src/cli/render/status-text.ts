@@ -70,7 +70,7 @@ export function renderStatus(r: StatusReport, c: ChalkInstance): string[] {
       lines.push(`  Agents at once: ${o.concurrency.current}${lowered}`);
     }
     lines.push(`  Active agents: ${o.activeAgents.length === 0 ? 'none' : ''}`);
-    for (const a of o.activeAgents) lines.push(`    ${a.taskId} (attempt ${a.attempt}) ${a.specialist} ${a.model} since ${a.spawnedAt}`);
+    for (const a of o.activeAgents) lines.push(`    ${a.taskId} (attempt ${a.attempt}) ${a.specialist} ${a.model} since ${a.spawnedAt}${a.worker ? ` on worker ${a.worker}` : ''}`);
   }
   lines.push(...worktreeLines(r, c));
   for (const p of r.stateProblems) lines.push(c.yellow(`warning: orchestrator state unreadable: ${formatProblem(p)}`));

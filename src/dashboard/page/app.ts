@@ -189,7 +189,7 @@ function renderPanel(): void {
             h('tr', {}, h('td', {}, a.attempt), h('td', { class: `verdict-${a.outcome}` }, a.outcome, a.reason ? h('div', { class: 'dim' }, a.reason) : null), h('td', {}, duration(a.durationMs)), h('td', {}, thousands(a.tokens)), h('td', {}, usd(a.costUsd))),
           ),
           task.running
-            ? h('tr', {}, h('td', {}, task.running.attempt), h('td', { class: 'verdict-running' }, 'running'), h('td', {}, duration(now() - Date.parse(task.running.since))), h('td', {}, thousands(task.running.tokens)), h('td', {}, '…'))
+            ? h('tr', {}, h('td', {}, task.running.attempt), h('td', { class: 'verdict-running' }, 'running', task.running.worker ? h('div', { class: 'dim' }, `on worker ${task.running.worker}`) : null), h('td', {}, duration(now() - Date.parse(task.running.since))), h('td', {}, thousands(task.running.tokens)), h('td', {}, '…'))
             : null,
         ),
     h('h3', {}, 'Transcript'),

@@ -1,0 +1,136 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AttemptResult } from '../agents/attempt.js';
+import type { RunPorts } from '../orchestrator/ports.js';
+import type { AttemptQueue, QueuedAttempt } from '../queue/attempt-queue.js';
+import { QUEUE_PROTOCOL, type AgentSettings } from '../queue/job.js';
+import { attemptBase, dropTaskBranch, fetchTaskBranch } from '../queue/task-branch.js';
+import { redactError, type Redactor } from '../secrets/redact.js';
+import { logPath } from '../state/paths.js';
+import type { WorkCheck } from '../verify/check-work.js';
+import type { WorktreeIsolation } from '../worktree/isolation.js';
+import { taskBranch } from '../worktree/names.js';
+import { mergeTaskBranch } from '../worktree/run-ports.js';
+
+export interface QueueRun {
+  readonly queue: AttemptQueue;
+  readonly iso: WorktreeIsolation;
+  readonly planId: string;
+  /** The project root: the attempts' transcripts are kept in its logs folder, as for a local run. */
+  readonly root: string;
+  /** The git remote's name (`--remote`) and its URL as jobs carry it. */
+  readonly remote: string;
+  readonly remoteUrl: string;
+  readonly agent: AgentSettings;
+  readonly redact: Redactor;
+}
+
+/**
+ * `run --queue`: the loop's ports with each attempt sent to a worker instead of run here. The worker
+ * runs the agent, checks the work and pushes the task's branch; the coordinator keeps the transcript,
+ * answers the loop's check with the worker's, and merges the fetched branch into the integration
+ * branch in order, as worktree mode does. Everything else (state, events, gates, memory) stays local.
+ */
+export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number } {
+  const { iso } = q;
+  let integrated = 0;
+  /** The check each task's running attempt came back with; one attempt per task runs at a time. */
+  const checks = new Map<string, WorkCheck>();
+  /** Tasks whose next attempt starts again from the integration branch's tip (after a conflict). */
+  const fresh = new Set<string>();
+  const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+    fn(...args).catch((error: unknown) => {
+      throw redactError(error, q.redact);
+    });
+
+  const ports: RunPorts = {
+    ...local,
+    // The worker's machine holds the session; a cut-off attempt's retry starts a new one.
+    sessionExists: async () => false,
+    // The files are on a worker: the circuit breaker cannot compare them here.
+    fingerprint: async () => undefined,
+    workspace: scrubbed(async (task, _attempt, options) => {
+      if (options.afterConflict) fresh.add(task.id);
+      const branch = taskBranch(q.planId, task.id);
+      return {
+        cwd: q.root,
+        branch,
+        release: scrubbed(async (outcome) => {
+          if (outcome === 'integrated') await dropTaskBranch(iso.top, q.remote, branch);
+        }),
+      };
+    }),
+    async delegate(request, signal, onSpawn) {
+      const { task, attempt } = request;
+      checks.delete(task.id);
+      const branch = taskBranch(q.planId, task.id);
+      const startedAt = new Date();
+      let base: string;
+      try {
+        base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, fresh: fresh.has(task.id) });
+      } catch (error) {
+        return notRun(request.sessionId, startedAt, logPath(q.root, task.id, attempt), `cannot put ${branch} on ${q.remote}: ${redactError(error, q.redact).message}`);
+      }
+      fresh.delete(task.id);
+      const { cwd: _here, ...sent } = request;
+      const queued = await q.queue.run(
+        { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent },
+        signal,
+        (progress) => local.emit({ type: 'task.progress', taskId: task.id, attempt, ...progress }),
+        (worker) => onSpawn({ worker }),
+        () =>
+          local.emit({
+            type: 'run.notice',
+            level: 'warning',
+            message: `${task.id}: the worker running attempt ${attempt} went silent past its lease; the attempt goes to another worker and runs again`,
+          }),
+      );
+      return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
+    },
+    async checkWork(task) {
+      // decide asks only after a claimed completion, which the worker checked where the work is.
+      return checks.get(task.id) ?? { missing: [], outside: [], verify: { ok: false, detail: 'the worker sent no check of this work' } };
+    },
+    integrate: scrubbed(async (task, _summary, ws) => {
+      await fetchTaskBranch(iso.top, q.remote, ws.branch);
+      const integration = await mergeTaskBranch(iso, task, ws.branch);
+      if (integration.kind === 'integrated') integrated++;
+      return integration;
+    }),
+  };
+  return { ports, integrated: () => integrated };
+}
+
+/** The worker's result as the loop's attempt, its transcript kept where `ccasp logs` and the dashboard read it. */
+async function collect(
+  queued: QueuedAttempt,
+  root: string,
+  sessionId: string,
+  startedAt: Date,
+  taskId: string,
+  attempt: number,
+  checks: Map<string, WorkCheck>,
+): Promise<AttemptResult> {
+  const logFile = logPath(root, taskId, attempt);
+  if (queued.kind === 'cancelled') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'cancelled' } };
+  if (queued.kind === 'failed') return notRun(sessionId, startedAt, logFile, queued.reason);
+  const { result } = queued;
+  await mkdir(path.dirname(logFile), { recursive: true });
+  await writeFile(logFile, result.transcript);
+  if (result.check) checks.set(taskId, result.check);
+  return { ...result.attempt, logFile };
+}
+
+/** An attempt that never produced an agent result on a worker: retried as an agent that ended without one. */
+function notRun(sessionId: string, startedAt: Date, logFile: string, reason: string): AttemptResult {
+  return {
+    end: { kind: 'exited', code: 1 },
+    apiRetries: [],
+    sessionId,
+    logFile,
+    stderrTail: reason,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+  };
+}

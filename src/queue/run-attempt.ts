@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { AttemptResult } from '../agents/attempt.js';
+import { delegateToClaude, type AgentProgress } from '../agents/delegate.js';
+import { readReport } from '../agents/report.js';
+import { redactError, type Redactor } from '../secrets/redact.js';
+import { checkWork, type WorkCheck } from '../verify/check-work.js';
+import { gitOk, serial } from '../worktree/git.js';
+import { commitTaskWork } from '../worktree/integrate.js';
+import { slug } from '../worktree/names.js';
+import { QUEUE_PROTOCOL, type AttemptJob, type AttemptJobResult } from './job.js';
+
+const VERIFY_TIMEOUT_MS = 10 * 60_000;
+
+/** What a worker brings to every job: its own folder, claude, environment and redactor. */
+export interface WorkerMachine {
+  /** Where the worker keeps its clones of the jobs' remotes and the attempts' worktrees. */
+  readonly workDir: string;
+  readonly claudeBin: string;
+  /** The agents' environment (secrets/agent-env.ts): the worker's own credentials for the model, no GitHub token. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly redact: Redactor;
+  /** Host and pid, reported with each result. */
+  readonly name: string;
+}
+
+/**
+ * One attempt on a worker, as a local run in worktree mode does it: the task's branch checked out at
+ * the job's base commit in a worktree of the worker's own clone, the agent run there, its claimed
+ * work checked there, everything it left committed and the branch pushed back. Never throws for what
+ * the agent or git does: a failure is an attempt that ended without a result, retried as a local one.
+ */
+export async function runAttemptJob(
+  job: AttemptJob,
+  machine: WorkerMachine,
+  signal: AbortSignal,
+  onProgress?: (progress: AgentProgress) => void,
+): Promise<AttemptJobResult> {
+  const clone = path.join(machine.workDir, 'repos', createHash('sha256').update(job.remote).digest('hex').slice(0, 16));
+  const tree = path.join(machine.workDir, 'trees', `${slug(job.planId)}-${slug(job.request.task.id)}-${job.request.attempt}`);
+  const startedAt = new Date();
+  try {
+    await serial(clone, () => checkOut(job, clone, tree));
+    const attempt = await delegateToClaude(
+      { ...job.request, cwd: tree },
+      {
+        bin: machine.claudeBin,
+        projectRoot: tree,
+        permissionMode: job.agent.permissionMode,
+        permissions: job.agent.permissions,
+        env: machine.env,
+        timeoutMs: job.agent.timeoutMs,
+        stallTimeoutMs: job.agent.stallTimeoutMs,
+        ...(job.agent.maxTurns !== undefined ? { maxTurns: job.agent.maxTurns } : {}),
+        reportFormat: job.agent.reportFormat,
+        redact: machine.redact,
+        ...(onProgress ? { onProgress } : {}),
+      },
+      signal,
+    );
+    const transcript = await readFile(attempt.logFile, 'utf8').catch(() => '');
+    const report = completionReport(job, attempt);
+    const check = report ? await checkClaimedWork(job, tree, report.artifacts, machine, signal) : undefined;
+    const summary = report?.summary ?? `attempt ${job.request.attempt}, unfinished`;
+    const committed = await commitTaskWork(tree, { taskId: job.request.task.id, summary, protect: job.protect, integrationBranch: job.base });
+    // Only over the base the job started from: a run of the same job that lost its lease and pushed
+    // anyway makes this push fail (a retry, from that work), rather than one silently overwrite the other.
+    if (committed.kind === 'committed') {
+      await gitOk(tree, ['push', '--quiet', `--force-with-lease=refs/heads/${job.branch}:${job.base}`, job.remote, `HEAD:refs/heads/${job.branch}`]);
+    }
+    const { logFile: _kept, ...rest } = attempt;
+    return {
+      protocol: QUEUE_PROTOCOL,
+      worker: machine.name,
+      attempt: rest,
+      transcript,
+      ...(check ? { check } : {}),
+      ...(committed.kind === 'committed' ? { commit: committed.head } : {}),
+    };
+  } catch (error) {
+    return failed(machine, startedAt, job, redactError(error, machine.redact).message);
+  } finally {
+    await serial(clone, () => removeTree(clone, tree)).catch(() => undefined);
+  }
+}
+
+/** The worker's clone of the remote (made on first use), fetched, and a worktree on the task's branch at the base. */
+async function checkOut(job: AttemptJob, clone: string, tree: string): Promise<void> {
+  await mkdir(clone, { recursive: true });
+  await gitOk(clone, ['init', '--quiet']);
+  // The task's branch exists on the remote from the first attempt on: the coordinator puts it there.
+  await gitOk(clone, ['fetch', '--quiet', '--no-tags', job.remote, `+refs/heads/${job.branch}:refs/ccasp-remote/${job.branch}`]);
+  await removeTree(clone, tree);
+  await mkdir(path.dirname(tree), { recursive: true });
+  await gitOk(clone, ['worktree', 'add', '--quiet', '--force', '-B', job.branch, tree, job.base]);
+}
+
+/** What a killed worker left of the same attempt, or this one's own worktree once it is done. */
+async function removeTree(clone: string, tree: string): Promise<void> {
+  await rm(tree, { recursive: true, force: true });
+  await gitOk(clone, ['worktree', 'prune']);
+}
+
+function completionReport(job: AttemptJob, attempt: AttemptResult): { artifacts: readonly string[]; summary: string } | undefined {
+  if (!attempt.result || attempt.result.isError) return undefined;
+  const reading = readReport(attempt.result, job.agent.reportFormat);
+  return reading.ok && reading.report.kind === 'complete' && reading.report.taskId === job.request.task.id ? reading.report : undefined;
+}
+
+function checkClaimedWork(job: AttemptJob, tree: string, artifacts: readonly string[], machine: WorkerMachine, signal: AbortSignal): Promise<WorkCheck> {
+  const task = job.request.task;
+  return checkWork(tree, [...artifacts, ...task.files], task.verify, { timeoutMs: VERIFY_TIMEOUT_MS, env: machine.env, redact: machine.redact }, signal);
+}
+
+/** A worker-side failure (git, the push) as an agent end without a result: the coordinator retries it as a local run would. */
+function failed(machine: WorkerMachine, startedAt: Date, job: AttemptJob, message: string): AttemptJobResult {
+  return {
+    protocol: QUEUE_PROTOCOL,
+    worker: machine.name,
+    attempt: {
+      end: { kind: 'exited', code: 1 },
+      apiRetries: [],
+      sessionId: job.request.sessionId,
+      stderrTail: `worker ${machine.name}: ${message}`,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      reportFormat: job.agent.reportFormat,
+    },
+    transcript: '',
+  };
+}

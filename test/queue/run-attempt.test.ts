@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { routeTask } from '../../src/agents/route.js';
+import { loadPlan } from '../../src/plan/load.js';
+import { QUEUE_PROTOCOL, type AttemptJob } from '../../src/queue/job.js';
+import { runAttemptJob, type WorkerMachine } from '../../src/queue/run-attempt.js';
+import { createRedactor } from '../../src/secrets/redact.js';
+import { scriptedAgent, standIn } from '../support/agents.js';
+import { tempDir, writeFile } from '../support/tmp.js';
+import { planRepo, sh } from '../worktree/fixture.js';
+import { withRemote } from './fixture.js';
+
+/** One attempt as a worker runs it (`runAttemptJob`): real git, a bare remote, the scripted stand-in for claude. */
+
+const BRANCH = 'ccasp/p/T1';
+
+async function jobFor(root: string, remote: string): Promise<AttemptJob> {
+  const doc = await loadPlan(path.join(root, 'plan', 'PROGRESS.json'));
+  const phase = doc.plan.phases[0]!;
+  const task = phase.tasks[0]!;
+  const base = sh(root, 'rev-parse', 'HEAD');
+  // What the coordinator does before it sends a first attempt: the task's branch on the remote, at the base.
+  sh(root, 'push', '--quiet', remote, `${base}:refs/heads/${BRANCH}`);
+  return {
+    protocol: QUEUE_PROTOCOL,
+    planId: doc.plan.id,
+    remote,
+    branch: BRANCH,
+    base,
+    protect: ['plan/PROGRESS.json'],
+    request: { plan: doc.plan, phase, task, route: routeTask(task, { model: 'sonnet', simpleModel: 'haiku' }), attempt: 1, sessionId: randomUUID(), previous: [] },
+    agent: { permissionMode: 'acceptEdits', permissions: { allow: [], deny: [] }, timeoutMs: 60_000, stallTimeoutMs: 60_000, reportFormat: 'text' },
+  };
+}
+
+function machine(): WorkerMachine {
+  return { workDir: tempDir('ccasp-worker-'), claudeBin: standIn('scripted-agent.mjs'), env: scriptedAgent().env(), redact: createRedactor([]), name: 'test:1' };
+}
+
+const plan = { name: 'One', phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Make src/a.txt', file: 'src/a.txt', status: 'pending' }] }] };
+
+describe('a worker running one attempt', () => {
+  it("commits the agent's checked work on the task's branch and pushes it", async () => {
+    const root = planRepo(plan);
+    const remote = withRemote(root);
+    const result = await runAttemptJob(await jobFor(root, remote), machine(), new AbortController().signal);
+    expect(result.attempt.end).toEqual({ kind: 'exited', code: 0 });
+    expect(result.check).toEqual({ missing: [], outside: [] });
+    expect(result.commit).toBe(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`));
+    expect(sh(remote, 'show', `${BRANCH}:src/a.txt`)).not.toBe('');
+    expect(result.transcript).toContain('"type":"result"');
+  });
+
+  it('does not overwrite what another run of the same job pushed after losing its lease: the attempt fails and is retried', async () => {
+    const root = planRepo(plan);
+    const remote = withRemote(root);
+    const job = await jobFor(root, remote);
+    // Another run of this job, which lost its lease but went on, pushed its own work first.
+    sh(root, 'checkout', '--quiet', '-b', 'zombie');
+    writeFile(root, 'src/zombie.txt', 'zombie\n');
+    sh(root, 'add', '--all');
+    sh(root, 'commit', '--quiet', '-m', 'zombie');
+    sh(root, 'push', '--quiet', remote, `zombie:refs/heads/${BRANCH}`);
+    const zombie = sh(root, 'rev-parse', 'zombie');
+
+    const result = await runAttemptJob(job, machine(), new AbortController().signal);
+    expect(result.commit).toBeUndefined();
+    expect(result.attempt.result).toBeUndefined();
+    expect(result.attempt.stderrTail).toMatch(/^worker test:1: .*(stale info|rejected)/s);
+    expect(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`)).toBe(zombie);
+  });
+});

@@ -1,0 +1,209 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunSource } from '../../src/dashboard/run-source.js';
+import { loadPlan } from '../../src/plan/load.js';
+import { logPath } from '../../src/state/paths.js';
+import { scriptedAgent, type AgentStep } from '../support/agents.js';
+import { runCli, startCli } from '../support/cli.js';
+import { readStateJson, taskStatuses } from '../support/files.js';
+import { killGroup, processesIn } from '../support/processes.js';
+import { startRedis } from '../support/redis.js';
+import { until } from '../support/until.js';
+import { planRepo, sh } from '../worktree/fixture.js';
+import { startWorker, withRemote } from './fixture.js';
+
+/**
+ * `ccasp run --queue` with `ccasp worker`s through the built CLI: a real redis-server, a bare
+ * repository as the remote, workers with folders of their own, the scripted stand-in for claude.
+ */
+
+const task = (id: string, file: string) => ({ id, title: `Make ${file}`, file, status: 'pending' });
+const writes = (file: string, ms = 300): AgentStep[][] => [[{ sleep: ms }, { write: file, content: `${file}\n` }, { complete: { artifacts: [file] } }]];
+
+function twoPhasePlan(): string {
+  return planRepo({
+    name: 'Spread',
+    phases: [
+      { id: 'P1', name: 'First', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt'), task('T3', 'src/three.txt'), task('T4', 'src/four.txt')] },
+      { id: 'P2', name: 'Second', tasks: [task('T5', 'src/five.txt'), task('T6', 'src/six.txt')] },
+    ],
+  });
+}
+
+describe('ccasp run --queue with ccasp workers', () => {
+  it('completes a two-phase plan with its tasks spread over the workers, each task run once and merged once', async () => {
+    const redis = await startRedis();
+    const root = twoPhasePlan();
+    withRemote(root);
+    const agent = scriptedAgent(Object.fromEntries([1, 2, 3, 4, 5, 6].map((n) => [`T${n}`, writes(`src/${['one', 'two', 'three', 'four', 'five', 'six'][n - 1]}.txt`)])));
+    const workers = [startWorker(redis.url, agent.env()), startWorker(redis.url, agent.env())];
+
+    const run = await runCli(['run', 'plan', '--queue', redis.url, '--concurrency', '4', '--json'], { env: agent.env(), cwd: root });
+
+    expect(run.stderr).not.toContain('error');
+    expect(run.code).toBe(0);
+    expect(Object.values(taskStatuses(root))).toEqual(Array(6).fill('completed'));
+    for (const file of ['one', 'two', 'three', 'four', 'five', 'six']) expect(readFileSync(path.join(root, 'src', `${file}.txt`), 'utf8')).toBe(`src/${file}.txt\n`);
+    const starts = agent.starts();
+    expect(starts.map((s) => s.taskId).sort()).toEqual(['T1', 'T2', 'T3', 'T4', 'T5', 'T6']);
+    const ranOn = new Set(starts.map((s) => workers.findIndex((w) => s.cwd.startsWith(w.dir))));
+    expect([...ranOn].sort()).toEqual([0, 1]);
+    const merges = sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => /^Merge T\d:/.test(s) || /^T\d: /.test(s));
+    expect(new Set(merges.filter((s) => s.startsWith('T')).map((s) => s.slice(0, 2))).size).toBe(6);
+    // The transcript of each attempt is kept where `ccasp logs` reads it.
+    expect(readFileSync(logPath(root, 'T1', 1), 'utf8')).toContain('"type":"result"');
+
+    // A stopped worker leaves nothing running: no agent, no git, no connection.
+    for (const w of workers) w.cli.child.kill('SIGTERM');
+    for (const w of workers) expect((await w.cli.done).code).toBe(0);
+    for (const w of workers) expect(processesIn(w.dir)).toEqual([]);
+  });
+
+  it('hands the attempt of a worker killed mid-task to another worker, and merges the task once', async () => {
+    const redis = await startRedis();
+    const root = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] });
+    withRemote(root);
+    // T1's first start hangs until its worker is killed; the one that takes it over finishes it.
+    const agent = scriptedAgent({ T1: [[{ hang: true }], writes('src/one.txt', 0)[0]!], T2: writes('src/two.txt', 0) });
+    const doomed = startWorker(redis.url, agent.env(), ['--concurrency', '1']);
+    const running = startCli(['run', 'plan', '--queue', redis.url, '--concurrency', '2', '--json'], { env: agent.env(), cwd: root });
+    const first = await until(() => agent.starts().find((s) => s.taskId === 'T1'), 'T1 to start');
+    // The state file, and so `ccasp status`, says which worker runs the task.
+    const host = await until(() => readStateJson(root).activeAgents.find((a) => a.taskId === 'T1')?.worker, 'the worker in state.json');
+    expect(host).toMatch(new RegExp(`:${doomed.cli.pid}$`));
+    expect((await runCli(['status', 'plan'], { env: agent.env(), cwd: root })).stdout).toContain(`on worker ${host}`);
+    const source = new RunSource(await loadPlan(path.join(root, 'plan', 'PROGRESS.json')), root, 'plan/PROGRESS.json');
+    await source.refresh();
+    expect(source.view?.tasks.find((t) => t.id === 'T1')?.running?.worker).toBe(host);
+    const listed = await runCli(['workers', '--queue', redis.url, '--json'], { env: agent.env() });
+    expect(JSON.parse(listed.stdout)).toMatchObject({ workers: [{ name: expect.stringMatching(new RegExp(`:${doomed.cli.pid}$`)), running: [{ taskId: 'T1', attempt: 1 }] }] });
+    // The machine goes down: the worker and its agent die at once, with no word to anyone.
+    killGroup(doomed.cli.pid);
+    killGroup(first.pid);
+    const survivor = startWorker(redis.url, agent.env());
+
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
+    expect(running.events().filter((e) => e.type === 'run.notice' && String(e.message).startsWith('T1: the worker running attempt 1 went silent'))).toHaveLength(1);
+    const t1 = agent.starts().filter((s) => s.taskId === 'T1');
+    expect(t1).toHaveLength(2);
+    expect(t1[1]!.cwd.startsWith(survivor.dir)).toBe(true);
+    expect(sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(1);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
+    survivor.cli.child.kill('SIGTERM');
+    expect((await survivor.cli.done).code).toBe(0);
+  });
+
+  it('adopts, after the coordinator is killed, the attempt a worker finished meanwhile instead of running it again', async () => {
+    const redis = await startRedis();
+    const root = planRepo({ name: 'Adopted', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    withRemote(root);
+    const agent = scriptedAgent({ T1: [[{ await: 'go' }, { write: 'src/one.txt', content: 'src/one.txt\n' }, { complete: { artifacts: ['src/one.txt'] } }]] });
+    const worker = startWorker(redis.url, agent.env());
+    const first = startCli(['run', 'plan', '--queue', redis.url, '--json'], { env: agent.env(), cwd: root });
+    await until(() => agent.starts()[0], 'T1 to start');
+    killGroup(first.pid);
+    await first.done;
+    // The agent finishes, and the worker pushes and reports, while no coordinator listens.
+    agent.release('go');
+    await until(() => (worker.cli.stderr().includes('T1: attempt 1 ended') ? true : undefined), 'the worker to finish T1');
+
+    const rerun = await runCli(['run', 'plan', '--queue', redis.url, '--json'], { env: agent.env(), cwd: root });
+    expect(rerun.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed' });
+    expect(agent.starts()).toHaveLength(1);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
+    expect(sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(1);
+    worker.cli.child.kill('SIGTERM');
+    expect((await worker.cli.done).code).toBe(0);
+  });
+
+  it("retries the task whose branch conflicts with another worker's from the new tip, and merges each task once", async () => {
+    const redis = await startRedis();
+    const shared = 'src/shared.txt';
+    const root = planRepo(
+      { name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] },
+      { [shared]: 'line 1\nline 2\nline 3\n' },
+    );
+    withRemote(root);
+    // Both edit the same line of the shared file, on two workers at once; a retry writes only its own file.
+    const editor = (id: string, own: string): AgentStep[][] => [
+      [{ await: 'both' }, { write: shared, content: `line 1\n${id} was here\nline 3\n` }, { write: own, content: `${id}\n` }, { complete: { artifacts: [own] } }],
+      [{ write: own, content: `${id}\n` }, { complete: { artifacts: [own] } }],
+    ];
+    const agent = scriptedAgent({ T1: editor('T1', 'src/one.txt'), T2: editor('T2', 'src/two.txt') });
+    const workers = [startWorker(redis.url, agent.env(), ['--concurrency', '1']), startWorker(redis.url, agent.env(), ['--concurrency', '1'])];
+    const running = startCli(['run', 'plan', '--queue', redis.url, '--concurrency', '2', '--json'], { env: agent.env(), cwd: root });
+    await until(() => (agent.starts().length === 2 ? true : undefined), 'both agents to start');
+    agent.release('both');
+
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
+    expect(new Set(agent.starts().slice(0, 2).map((s) => workers.findIndex((w) => s.cwd.startsWith(w.dir)))).size).toBe(2);
+    const lost = agent.starts().slice(2);
+    expect(lost).toHaveLength(1);
+    const loser = lost[0]!.taskId;
+    expect(readFileSync(path.join(root, shared), 'utf8')).toBe(`line 1\n${loser === 'T1' ? 'T2' : 'T1'} was here\nline 3\n`);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('T1\n');
+    expect(readFileSync(path.join(root, 'src', 'two.txt'), 'utf8')).toBe('T2\n');
+    const merges = sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge T'));
+    expect(merges.filter((s) => s.startsWith(`Merge ${loser}:`)).length).toBeLessThanOrEqual(1);
+    for (const w of workers) w.cli.child.kill('SIGTERM');
+    for (const w of workers) expect((await w.cli.done).code).toBe(0);
+  });
+
+  it('rides out a Redis restart mid-run: the attempt runs once and its result arrives', async () => {
+    const redis = await startRedis({ persist: true });
+    const root = planRepo({ name: 'Outage', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    withRemote(root);
+    const agent = scriptedAgent({ T1: [[{ await: 'go' }, { write: 'src/one.txt', content: 'src/one.txt\n' }, { complete: { artifacts: ['src/one.txt'] } }]] });
+    // A lease longer than the outage: the worker is alive, only Redis was away.
+    const worker = startWorker(redis.url, agent.env(), ['--lease', '20s']);
+    const running = startCli(['run', 'plan', '--queue', redis.url, '--json'], { env: agent.env(), cwd: root });
+    await until(() => agent.starts()[0], 'T1 to start');
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await redis.restart();
+    agent.release('go');
+
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed' });
+    expect(agent.starts()).toHaveLength(1);
+    expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
+    worker.cli.child.kill('SIGTERM');
+    expect((await worker.cli.done).code).toBe(0);
+  });
+
+  it("never prints or stores the Redis URL's password", async () => {
+    const redis = await startRedis();
+    const password = 'queue-pass-7c1e9f';
+    const url = `redis://:${password}@127.0.0.1:${redis.port}`;
+    const root = planRepo({ name: 'Secret', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    withRemote(root);
+    const agent = scriptedAgent({ T1: writes('src/one.txt', 0) });
+    const worker = startWorker(url, agent.env());
+    const run = await runCli(['run', 'plan', '--queue', url, '--json'], { env: agent.env(), cwd: root });
+    const config = await runCli(['config', 'plan'], { env: agent.env({ CCASP_QUEUE: url }), cwd: root });
+    worker.cli.child.kill('SIGTERM');
+    const stopped = await worker.cli.done;
+
+    expect(run.code).toBe(0);
+    expect(config.stdout).toContain(`redis://127.0.0.1:${redis.port}`);
+    for (const text of [run.stdout, run.stderr, config.stdout, config.stderr, stopped.stdout, stopped.stderr]) expect(text).not.toContain(password);
+    // Every file of the project (state, events, logs, git's config) and of the worker's folder.
+    expect(spawnSync('grep', ['-rl', password, root, worker.dir], { encoding: 'utf8' }).stdout).toBe('');
+  });
+
+  it('ends a worker with --exit-when-idle once the queue has stayed empty', async () => {
+    const redis = await startRedis();
+    const worker = startWorker(redis.url, scriptedAgent().env(), ['--exit-when-idle', '300ms']);
+    const done = await worker.cli.done;
+    expect(done.code).toBe(0);
+    expect(done.stderr).toContain('stopped');
+  });
+});
