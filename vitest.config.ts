@@ -6,9 +6,10 @@ import { defineConfig } from 'vitest/config';
  *   most (it may start ccasp and the stand-in agents of test/fixtures/agents/).
  * - slow: no claude either, but seconds to tens of seconds a file of processes, git, fsyncs and
  *   deliberate waits: the chaos suites (kill -9 at random, races, full disks, fuzzing), git
- *   worktrees, the lock race, `ccasp run` scenarios with stand-in agents (retry back-off, agents
- *   that take their time, runs one after another), `verify` commands past their time limits, and
- *   `ccasp run` against a fake GitHub that paces its writes as GitHub does, and the dashboard in headless Chromium.
+ *   worktrees, the lock race, `ccasp run` and `ccasp plan` scenarios with stand-in agents (retry
+ *   back-off, agents that take their time, runs one after another, a Task Master round trip),
+ *   `verify` commands past their time limits, `ccasp run` against a fake GitHub that paces its
+ *   writes as GitHub does, queue workers on a real Redis, and the dashboard in headless Chromium.
  * - claude: the real claude binary against the scripted API (test/e2e/).
  */
 const CLAUDE = ['test/e2e/**/*.test.ts'];
@@ -21,6 +22,8 @@ const SLOW = [
   'test/cli/run-output.test.ts',
   'test/cli/reopen.test.ts',
   'test/cli/run.test.ts',
+  'test/cli/plan.test.ts',
+  'test/cli/taskmaster.test.ts',
   'test/verify/run-verify.test.ts',
   'test/github/run-sync.test.ts',
   'test/dashboard/browser.test.ts',
