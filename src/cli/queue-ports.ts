@@ -4,7 +4,7 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { AttemptQueue, QueuedAttempt } from '../queue/attempt-queue.js';
 import { QUEUE_PROTOCOL, type AgentSettings } from '../queue/job.js';
-import { attemptBase, dropTaskBranch, fetchTaskBranch } from '../queue/task-branch.js';
+import { attemptBase, dropTaskBranch, fetchTaskBranch, pushIntegration } from '../queue/task-branch.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { logPath } from '../state/paths.js';
 import type { WorkCheck } from '../verify/check-work.js';
@@ -21,6 +21,8 @@ export interface QueueRun {
   /** The git remote's name (`--remote`) and its URL as jobs carry it. */
   readonly remote: string;
   readonly remoteUrl: string;
+  /** `--push`: the integration branch goes to the remote after each merge. */
+  readonly push: boolean;
   readonly agent: AgentSettings;
   readonly redact: Redactor;
 }
@@ -94,10 +96,26 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     integrate: scrubbed(async (task, _summary, ws) => {
       await fetchTaskBranch(iso.top, q.remote, ws.branch);
       const integration = await mergeTaskBranch(iso, task, ws.branch);
-      if (integration.kind === 'integrated') integrated++;
+      if (integration.kind === 'integrated') {
+        integrated++;
+        if (q.push) await pushMerged(task.id);
+      }
       return integration;
     }),
   };
+  /**
+   * After each merge rather than at the end: people watching from another machine see the run's
+   * progress, and a run that is killed has pushed what it merged. The merge stands whatever the push
+   * does; a failed one is a warning, and the next merge's push carries it along.
+   */
+  async function pushMerged(taskId: string): Promise<void> {
+    try {
+      await pushIntegration(iso.top, q.remote, iso.branch);
+    } catch (error) {
+      const why = redactError(error, q.redact).message;
+      local.emit({ type: 'run.notice', level: 'warning', message: `${taskId} is merged, but ${iso.branch} was not pushed to ${q.remote} (${why}); push it by hand: git push ${q.remote} ${iso.branch}` });
+    }
+  }
   return { ports, integrated: () => integrated };
 }
 

@@ -33,14 +33,14 @@ function twoPhasePlan(): string {
 }
 
 describe('ccasp run --queue with ccasp workers', () => {
-  it('completes a two-phase plan with its tasks spread over the workers, each task run once and merged once', async () => {
+  it('completes a two-phase plan with its tasks spread over the workers, each task run once and merged once, and pushes the merges', async () => {
     const redis = await startRedis();
     const root = twoPhasePlan();
-    withRemote(root);
+    const remote = withRemote(root);
     const agent = scriptedAgent(Object.fromEntries([1, 2, 3, 4, 5, 6].map((n) => [`T${n}`, writes(`src/${['one', 'two', 'three', 'four', 'five', 'six'][n - 1]}.txt`)])));
     const workers = [startWorker(redis.url, agent.env()), startWorker(redis.url, agent.env())];
 
-    const run = await runCli(['run', 'plan', '--queue', redis.url, '--concurrency', '4', '--json'], { env: agent.env(), cwd: root });
+    const run = await runCli(['run', 'plan', '--queue', redis.url, '--concurrency', '4', '--push', '--json'], { env: agent.env(), cwd: root });
 
     expect(run.stderr).not.toContain('error');
     expect(run.code).toBe(0);
@@ -52,6 +52,9 @@ describe('ccasp run --queue with ccasp workers', () => {
     expect([...ranOn].sort()).toEqual([0, 1]);
     const merges = sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => /^Merge T\d:/.test(s) || /^T\d: /.test(s));
     expect(new Set(merges.filter((s) => s.startsWith('T')).map((s) => s.slice(0, 2))).size).toBe(6);
+    // --push: the remote's integration branch holds every task's merge.
+    const pushed = sh(remote, 'log', '--format=%s', 'main').split('\n');
+    for (const id of ['T1', 'T2', 'T3', 'T4', 'T5', 'T6']) expect(pushed.filter((s) => s.startsWith(`${id}: `))).toHaveLength(1);
     // The transcript of each attempt is kept where `ccasp logs` reads it.
     expect(readFileSync(logPath(root, 'T1', 1), 'utf8')).toContain('"type":"result"');
 
