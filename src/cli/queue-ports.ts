@@ -67,26 +67,33 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       checks.delete(task.id);
       const branch = taskBranch(q.planId, task.id);
       const startedAt = new Date();
-      let base: string;
-      try {
-        base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, fresh: fresh.has(task.id) });
-      } catch (error) {
-        return notRun(request.sessionId, startedAt, logPath(q.root, task.id, attempt), `cannot put ${branch} on ${q.remote}: ${redactError(error, q.redact).message}`);
-      }
-      fresh.delete(task.id);
       const { cwd: _here, ...sent } = request;
+      // Asked only when no earlier attempt's job is left to adopt: that one keeps its own base.
+      const makeJob = async () => {
+        let base: string;
+        try {
+          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, fresh: fresh.has(task.id) });
+        } catch (error) {
+          return `cannot put ${branch} on ${q.remote}: ${redactError(error, q.redact).message}`;
+        }
+        fresh.delete(task.id);
+        return { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent };
+      };
       const queued = await q.queue.run(
-        { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent },
+        { planId: q.planId, taskId: task.id, attempt },
+        makeJob,
         signal,
         (progress) => local.emit({ type: 'task.progress', taskId: task.id, attempt, ...progress }),
         (worker) => onSpawn({ worker }),
-        () =>
-          local.emit({
-            type: 'run.notice',
-            level: 'warning',
-            message: `${task.id}: the worker running attempt ${attempt} went silent past its lease; the attempt goes to another worker and runs again`,
-          }),
       );
+      if (queued.kind === 'lost') {
+        const who = queued.worker ? `the worker ${queued.worker}` : 'the worker';
+        local.emit({
+          type: 'run.notice',
+          level: 'warning',
+          message: `${task.id}: ${who} running attempt ${attempt} went silent past its lease; the attempt is recorded as interrupted, and the next collects the job another worker runs again`,
+        });
+      }
       return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
     },
     async checkWork(task) {
@@ -132,6 +139,7 @@ async function collect(
   const logFile = logPath(root, taskId, attempt);
   if (queued.kind === 'cancelled') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'cancelled' } };
   if (queued.kind === 'failed') return notRun(sessionId, startedAt, logFile, queued.reason);
+  if (queued.kind === 'lost') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'worker-lost', worker: queued.worker } };
   const { result } = queued;
   await mkdir(path.dirname(logFile), { recursive: true });
   await writeFile(logFile, result.transcript);

@@ -64,7 +64,7 @@ describe('ccasp run --queue with ccasp workers', () => {
     for (const w of workers) expect(processesIn(w.dir)).toEqual([]);
   });
 
-  it('hands the attempt of a worker killed mid-task to another worker, and merges the task once', async () => {
+  it('hands the attempt of a worker killed mid-task to another worker, records it as interrupted, and merges the task once', async () => {
     const redis = await startRedis();
     const root = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] });
     withRemote(root);
@@ -90,7 +90,14 @@ describe('ccasp run --queue with ccasp workers', () => {
     const run = await running.done;
     expect(run.code).toBe(0);
     expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
-    expect(running.events().filter((e) => e.type === 'run.notice' && String(e.message).startsWith('T1: the worker running attempt 1 went silent'))).toHaveLength(1);
+    expect(running.events().filter((e) => e.type === 'run.notice' && String(e.message).startsWith(`T1: the worker ${host} running attempt 1 went silent`))).toHaveLength(1);
+    // The lost run is an interrupted attempt naming its worker; the re-run, collected as the next, completed.
+    const t1Attempts = readStateJson(root).attempts.filter((a) => a.taskId === 'T1');
+    expect(t1Attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'interrupted'],
+      [2, 'completed'],
+    ]);
+    expect(t1Attempts[0]!.reason).toContain(`the worker ${host} went silent past its lease`);
     const t1 = agent.starts().filter((s) => s.taskId === 'T1');
     expect(t1).toHaveLength(2);
     expect(t1[1]!.cwd.startsWith(survivor.dir)).toBe(true);
