@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSource } from '../../src/dashboard/run-source.js';
@@ -187,6 +187,26 @@ describe('ccasp run --queue with ccasp workers', () => {
     expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
     worker.cli.child.kill('SIGTERM');
     expect((await worker.cli.done).code).toBe(0);
+  });
+
+  it('keeps the merge when --push is refused, and says how to push by hand', async () => {
+    const redis = await startRedis();
+    const root = planRepo({ name: 'Refused', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    const remote = withRemote(root);
+    // The remote takes task branches but refuses the integration branch.
+    writeFileSync(path.join(remote, 'hooks', 'pre-receive'), '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/main ] && { echo "main is protected" >&2; exit 1; }; done\nexit 0\n', { mode: 0o755 });
+    const agent = scriptedAgent({ T1: writes('src/one.txt', 0) });
+    const worker = startWorker(redis.url, agent.env());
+    const run = await runCli(['run', 'plan', '--queue', redis.url, '--push', '--json'], { env: agent.env(), cwd: root });
+    worker.cli.child.kill('SIGTERM');
+    await worker.cli.done;
+
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed' });
+    expect(sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(1);
+    expect(sh(remote, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(0);
+    const notices = run.stdout.split('\n').filter((l) => l.includes('"run.notice"')).map((l) => JSON.parse(l) as { message: string });
+    expect(notices.find((n) => n.message.startsWith('T1 is merged, but main was not pushed to origin'))?.message).toMatch(/main is protected.*push it by hand: git push origin main$/s);
   });
 
   it("never prints or stores the Redis URL's password", async () => {
