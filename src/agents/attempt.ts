@@ -13,7 +13,9 @@ export type ProcessEnd =
   /** Stopped by ccasp because the account hit a usage limit; `resetsAt` is epoch milliseconds. */
   | { readonly kind: 'rate-limited'; readonly resetsAt: number }
   | { readonly kind: 'cancelled' }
-  | { readonly kind: 'not-started'; readonly message: string };
+  | { readonly kind: 'not-started'; readonly message: string }
+  /** A queue worker (host:pid, when known) went silent past its lease; BullMQ runs its job again on another worker. */
+  | { readonly kind: 'worker-lost'; readonly worker: string | undefined };
 
 /** What claude's final `result` line said. */
 export interface AgentResult {

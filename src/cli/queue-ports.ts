@@ -4,7 +4,7 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { AttemptQueue, QueuedAttempt } from '../queue/attempt-queue.js';
 import { QUEUE_PROTOCOL, type AgentSettings } from '../queue/job.js';
-import { attemptBase, dropTaskBranch, fetchTaskBranch } from '../queue/task-branch.js';
+import { attemptBase, dropTaskBranch, fetchTaskBranch, pushIntegration } from '../queue/task-branch.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { logPath } from '../state/paths.js';
 import type { WorkCheck } from '../verify/check-work.js';
@@ -21,6 +21,8 @@ export interface QueueRun {
   /** The git remote's name (`--remote`) and its URL as jobs carry it. */
   readonly remote: string;
   readonly remoteUrl: string;
+  /** `--push`: the integration branch goes to the remote after each merge. */
+  readonly push: boolean;
   readonly agent: AgentSettings;
   readonly redact: Redactor;
 }
@@ -65,26 +67,33 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       checks.delete(task.id);
       const branch = taskBranch(q.planId, task.id);
       const startedAt = new Date();
-      let base: string;
-      try {
-        base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, fresh: fresh.has(task.id) });
-      } catch (error) {
-        return notRun(request.sessionId, startedAt, logPath(q.root, task.id, attempt), `cannot put ${branch} on ${q.remote}: ${redactError(error, q.redact).message}`);
-      }
-      fresh.delete(task.id);
       const { cwd: _here, ...sent } = request;
+      // Asked only when no earlier attempt's job is left to adopt: that one keeps its own base.
+      const makeJob = async () => {
+        let base: string;
+        try {
+          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, fresh: fresh.has(task.id) });
+        } catch (error) {
+          return `cannot put ${branch} on ${q.remote}: ${redactError(error, q.redact).message}`;
+        }
+        fresh.delete(task.id);
+        return { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent };
+      };
       const queued = await q.queue.run(
-        { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent },
+        { planId: q.planId, taskId: task.id, attempt },
+        makeJob,
         signal,
         (progress) => local.emit({ type: 'task.progress', taskId: task.id, attempt, ...progress }),
         (worker) => onSpawn({ worker }),
-        () =>
-          local.emit({
-            type: 'run.notice',
-            level: 'warning',
-            message: `${task.id}: the worker running attempt ${attempt} went silent past its lease; the attempt goes to another worker and runs again`,
-          }),
       );
+      if (queued.kind === 'lost') {
+        const who = queued.worker ? `the worker ${queued.worker}` : 'the worker';
+        local.emit({
+          type: 'run.notice',
+          level: 'warning',
+          message: `${task.id}: ${who} running attempt ${attempt} went silent past its lease; the attempt is recorded as interrupted, and the next collects the job another worker runs again`,
+        });
+      }
       return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
     },
     async checkWork(task) {
@@ -94,10 +103,26 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     integrate: scrubbed(async (task, _summary, ws) => {
       await fetchTaskBranch(iso.top, q.remote, ws.branch);
       const integration = await mergeTaskBranch(iso, task, ws.branch);
-      if (integration.kind === 'integrated') integrated++;
+      if (integration.kind === 'integrated') {
+        integrated++;
+        if (q.push) await pushMerged(task.id);
+      }
       return integration;
     }),
   };
+  /**
+   * After each merge rather than at the end: people watching from another machine see the run's
+   * progress, and a run that is killed has pushed what it merged. The merge stands whatever the push
+   * does; a failed one is a warning, and the next merge's push carries it along.
+   */
+  async function pushMerged(taskId: string): Promise<void> {
+    try {
+      await pushIntegration(iso.top, q.remote, iso.branch);
+    } catch (error) {
+      const why = redactError(error, q.redact).message;
+      local.emit({ type: 'run.notice', level: 'warning', message: `${taskId} is merged, but ${iso.branch} was not pushed to ${q.remote} (${why}); push it by hand: git push ${q.remote} ${iso.branch}` });
+    }
+  }
   return { ports, integrated: () => integrated };
 }
 
@@ -114,6 +139,7 @@ async function collect(
   const logFile = logPath(root, taskId, attempt);
   if (queued.kind === 'cancelled') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'cancelled' } };
   if (queued.kind === 'failed') return notRun(sessionId, startedAt, logFile, queued.reason);
+  if (queued.kind === 'lost') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'worker-lost', worker: queued.worker } };
   const { result } = queued;
   await mkdir(path.dirname(logFile), { recursive: true });
   await writeFile(logFile, result.transcript);

@@ -235,7 +235,7 @@ async function openQueue(options: RunOptions, url: string, iso: WorktreeIsolatio
     ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
     reportFormat: options.reportFormat,
   };
-  const made = queueRunPorts(local, { queue, iso, planId, root, remote: options.remote, remoteUrl: remote, agent, redact });
+  const made = queueRunPorts(local, { queue, iso, planId, root, remote: options.remote, remoteUrl: remote, push: options.push, agent, redact });
   return { ...made, close: () => queue.close() };
 }
 

@@ -24,7 +24,7 @@ export interface AttemptEnd {
  */
 export function attemptRecord(taskId: string, ended: AttemptEnd, reservedUsd?: number): AttemptRecord {
   const { outcome, result } = ended;
-  const reason = outcome.kind === 'retry' || outcome.kind === 'fatal' ? outcome.reason : outcome.kind === 'blocked' ? outcome.blocker : undefined;
+  const reason = outcome.kind === 'retry' || outcome.kind === 'fatal' || outcome.kind === 'interrupted' ? outcome.reason : outcome.kind === 'blocked' ? outcome.blocker : undefined;
   const summary = outcome.kind === 'completed' || outcome.kind === 'retry' ? outcome.summary : undefined;
   const artifacts = outcome.kind === 'completed' ? outcome.artifacts : [];
   const conflictPaths = outcome.kind === 'retry' || outcome.kind === 'blocked' ? (outcome.conflictPaths ?? []) : [];

@@ -83,14 +83,16 @@ export function decide(facts: AttemptFacts, ctx: AttemptContext): Decision {
 }
 
 /** What the task does after its attempt's outcome is recorded. */
-export type NextStep = 'done' | 'retry' | 'wait' | 'stop';
+export type NextStep = 'done' | 'retry' | 'rerun' | 'wait' | 'stop';
 
 /**
- * After a retry or a usage limit: try again, wait for the reset, or stop because the run is stopping
- * (a signal, a failed phase, a budget limit), where another attempt would only spend money.
+ * After a retry, a lost worker or a usage limit: try again, collect the job another worker runs
+ * again, wait for the reset, or stop because the run is stopping (a signal, a failed phase, a
+ * budget limit), where another attempt would only spend money.
  */
 export function nextStep(outcome: Outcome, run: { readonly stopping: boolean; readonly waitForRateLimit: boolean }): NextStep {
   if (outcome.kind === 'retry') return run.stopping ? 'stop' : 'retry';
+  if (outcome.kind === 'interrupted' && outcome.rerun) return run.stopping ? 'stop' : 'rerun';
   if (outcome.kind === 'wait') return run.waitForRateLimit && !run.stopping ? 'wait' : 'done';
   return 'done';
 }

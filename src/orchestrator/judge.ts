@@ -7,6 +7,10 @@ import type { WorkCheck } from '../verify/check-work.js';
 export function judgeAttempt(taskId: string, attempt: AttemptResult): Outcome | { kind: 'check'; report: Extract<Report, { kind: 'complete' }> } {
   const { end, result } = attempt;
   if (end.kind === 'cancelled') return { kind: 'interrupted' };
+  if (end.kind === 'worker-lost') {
+    const who = end.worker ? `the worker ${end.worker}` : 'its worker';
+    return { kind: 'interrupted', reason: `${who} went silent past its lease (killed, or its machine gone); another worker runs the job again`, rerun: true };
+  }
   if (end.kind === 'not-started') return { kind: 'fatal', reason: end.message, taskFailed: false };
   if (end.kind === 'rate-limited') return { kind: 'wait', resetsAt: end.resetsAt };
   const authFailure =

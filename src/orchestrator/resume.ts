@@ -22,6 +22,8 @@ export function cutOffOf(attempt: AttemptResult): CutOff | undefined {
       return 'stopped';
     case 'not-started':
     case 'auth-refused':
+    // The session is on the lost worker's machine, and the job runs again from its start.
+    case 'worker-lost':
       return undefined;
     case 'exited':
     case 'signal':

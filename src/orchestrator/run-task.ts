@@ -75,6 +75,9 @@ export async function runTask(task: Task, phase: Phase, ctx: TaskRunContext, res
       await waitUntil(ctx, task.id, outcome.resetsAt);
       // The limit, not the task, failed: this attempt does not count against the retries.
       triesLeft++;
+    } else if (step === 'rerun') {
+      // The worker, not the task, failed: the next attempt collects the job another worker runs again.
+      triesLeft++;
     }
     // A person may skip the task in PROGRESS.json while it waits for its next attempt.
     if (control.stopping || run.statusOf(task.id) === 'skipped') return outcome;

@@ -10,7 +10,16 @@ export type QueuedAttempt =
   | { readonly kind: 'done'; readonly result: AttemptJobResult }
   /** The job failed in the queue (unreadable, or its workers kept dying) or its result could not be read. */
   | { readonly kind: 'failed'; readonly reason: string }
+  /** The worker running it (host:pid, when known) went silent past its lease: BullMQ gives the job to another, which a later attempt adopts. */
+  | { readonly kind: 'lost'; readonly worker: string | undefined }
   | { readonly kind: 'cancelled' };
+
+/** Which attempt of which task a job is for. */
+export interface AttemptKey {
+  readonly planId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+}
 
 /** The coordinator's side of the queue: sends attempts, hears their progress, waits for their results. */
 export class AttemptQueue {
@@ -38,32 +47,39 @@ export class AttemptQueue {
   }
 
   /**
-   * Runs the attempt through the queue and waits for its result. A job left by a coordinator that
-   * stopped or was killed, for the attempt before this one, is adopted instead (queued, running, or
-   * finished while no coordinator listened): a killed run records that attempt as interrupted and
-   * starts the next, but the worker never stopped. A job is removed once its result is collected,
-   * so a job still there is one nobody has collected.
+   * Runs the attempt through the queue and waits for its result. A job left for an earlier attempt
+   * is adopted instead (queued, running, or finished while no coordinator listened): one whose worker
+   * was lost and which another worker runs again, or one a coordinator that stopped or was killed
+   * left; either way that attempt is recorded as interrupted, but the job goes on. A job is removed
+   * once its result is collected, so a job still there is one nobody has collected. `makeJob` is
+   * asked only when there is none to adopt; it returns why it could not make one, if it could not.
    */
   async run(
-    job: AttemptJob,
+    key: AttemptKey,
+    makeJob: () => Promise<AttemptJob | string>,
     signal: AbortSignal,
     onProgress: (p: { tokens: number; toolCalls: number }) => void,
     onTaken: (worker: string) => void,
-    /** The worker running it went silent past its lease (died, or lost Redis): the job goes to another. */
-    onLost: () => void,
   ): Promise<QueuedAttempt> {
-    const { task, attempt } = job.request;
     await this.events.waitUntilReady();
-    const left = attempt > 1 ? await this.queue.getJob(attemptJobId(job.planId, task.id, attempt - 1)) : undefined;
-    const id = left?.id ?? attemptJobId(job.planId, task.id, attempt);
+    const left = await this.leftJob(key);
+    const id = left?.id ?? attemptJobId(key.planId, key.taskId, key.attempt);
+    const made = left ? undefined : await makeJob();
+    if (typeof made === 'string') return { kind: 'failed', reason: made };
+    let worker: string | undefined;
+    let lost: (outcome: QueuedAttempt) => void = () => undefined;
+    const gone = new Promise<QueuedAttempt>((resolve) => (lost = resolve));
     // Listening before the job is added: a worker may take it up at once.
     this.progress.set(id, onProgress);
-    this.taken.set(id, onTaken);
-    this.lost.set(id, onLost);
+    this.taken.set(id, (name) => {
+      worker = name;
+      onTaken(name);
+    });
+    this.lost.set(id, () => lost({ kind: 'lost', worker }));
     try {
       const queued =
         left ??
-        (await this.queue.add('attempt', job, {
+        (await this.queue.add('attempt', made!, {
           // Adding again under the same id is a no-op in BullMQ: exactly one job per attempt.
           jobId: id,
           removeOnComplete: { age: KEEP_FINISHED_S },
@@ -82,15 +98,24 @@ export class AttemptQueue {
         },
         (error: unknown): QueuedAttempt => ({ kind: 'failed', reason: `the job failed in the queue: ${error instanceof Error ? error.message : String(error)}` }),
       );
-      const outcome = await Promise.race([finished, cancelled]);
-      // Collected: a later run must not adopt it again. A cancelled wait leaves it for the next run.
-      if (outcome.kind !== 'cancelled') await queued.remove().catch(() => undefined);
+      const outcome = await Promise.race([finished, cancelled, gone]);
+      // Collected: a later attempt must not adopt it again. A cancelled wait, or a lost worker's job, is left for the next.
+      if (outcome.kind === 'done' || outcome.kind === 'failed') await queued.remove().catch(() => undefined);
       return outcome;
     } finally {
       this.progress.delete(id);
       this.taken.delete(id);
       this.lost.delete(id);
     }
+  }
+
+  /** The uncollected job of the task's latest earlier attempt, if any: the one a new attempt adopts. */
+  private async leftJob(key: AttemptKey) {
+    for (let earlier = key.attempt - 1; earlier >= 1; earlier--) {
+      const job = await this.queue.getJob(attemptJobId(key.planId, key.taskId, earlier));
+      if (job) return job;
+    }
+    return undefined;
   }
 
   /** Tells the waiting attempt which worker took its job up, once a worker has. */

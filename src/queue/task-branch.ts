@@ -43,3 +43,8 @@ export async function dropTaskBranch(top: string, remote: string, branch: string
     await git(top, ['branch', '--quiet', '-D', branch]);
   });
 }
+
+/** `--push`: the integration branch goes to the remote, for people watching the run from elsewhere. */
+export async function pushIntegration(top: string, remote: string, branch: string): Promise<void> {
+  await serial(top, () => gitOk(top, ['push', '--quiet', remote, `refs/heads/${branch}:refs/heads/${branch}`]));
+}

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       reportFormat: 'text',
       output: undefined,
       remote: 'origin',
+      push: false,
     });
     expect(Object.values(config.sources).every((s) => s.kind === 'default')).toBe(true);
   });
@@ -57,7 +58,7 @@ describe('loadConfig', () => {
   it('layers file < environment < flags given on the command line', async () => {
     const dir = project({ 'ccasp.config.json': { run: { model: 'opus', maxRetries: 5, taskTimeout: '1h', concurrency: 2, claudeBin: '/opt/claude' } } });
     const file = path.join(dir, 'ccasp.config.json');
-    const m = memoryIo(dir, { CCASP_MAX_RETRIES: '7', CCASP_STALL_TIMEOUT: '90s', CCASP_MODEL: '' });
+    const m = memoryIo(dir, { CCASP_MAX_RETRIES: '7', CCASP_STALL_TIMEOUT: '90s', CCASP_MODEL: '', CCASP_PUSH: 'yes' });
     const { flags } = parseRun(['--concurrency', '3'], m.io);
     const config = await loadConfig(path.join(dir, 'plan'), m.io.env, flags, { cwd: dir });
     expect(config.files.used).toBe(file);
@@ -67,6 +68,7 @@ describe('loadConfig', () => {
     expect(config.run.maxRetries).toBe(7);
     expect(config.sources.maxRetries).toEqual({ kind: 'env', name: 'CCASP_MAX_RETRIES' });
     expect(config.run.stallTimeout).toBe(90_000);
+    expect(config.run.push).toBe(true);
     expect(config.run.concurrency).toBe(3);
     expect(config.sources.concurrency).toEqual({ kind: 'flag', name: '--concurrency' });
     // Commander filled --simple-model with its default: that is not the user's choice.
@@ -99,7 +101,7 @@ describe('loadConfig', () => {
 
   it('reports every bad value in the file with its field, and bad variables by name', async () => {
     const dir = project({
-      'ccasp.config.json': { run: { concurrency: 0, model: '', taskTimeout: 30, stallTimeout: 'soon', modle: 'x' }, extra: true },
+      'ccasp.config.json': { run: { concurrency: 0, model: '', taskTimeout: 30, stallTimeout: 'soon', push: 'yes', modle: 'x' }, extra: true },
     });
     const error = await loadConfig(dir, {}, {}, { cwd: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidConfigError);
@@ -110,12 +112,14 @@ describe('loadConfig', () => {
         'ccasp.config.json: run.model: expected a non-empty string',
         'ccasp.config.json: run.taskTimeout: expected a duration such as "30m", "90s" or "1h", got 30',
         'ccasp.config.json: run.stallTimeout: expected a duration such as "30m", "90s" or "1h", got "soon"',
+        'ccasp.config.json: run.push: expected true or false, got "yes"',
         expect.stringMatching(/^ccasp\.config\.json: run\.modle: unknown setting \(known: concurrency, model, /),
         'ccasp.config.json: extra: unknown setting (known: $schema, run)',
       ]),
     );
-    expect(problems).toHaveLength(6);
-    const env = await loadConfig(project(), { CCASP_CONCURRENCY: 'many', CCASP_MAX_COST_USD: '-1' }, {}).catch((e: unknown) => e);
+    expect(problems).toHaveLength(7);
+    const env = await loadConfig(project(), { CCASP_CONCURRENCY: 'many', CCASP_MAX_COST_USD: '-1', CCASP_PUSH: 'sometimes' }, {}).catch((e: unknown) => e);
+    expect((env as InvalidConfigError).message).toContain('environment: CCASP_PUSH: expected true or false, got "sometimes"');
     expect((env as InvalidConfigError).message).toContain('environment: CCASP_CONCURRENCY: expected a whole number of 1 or more, got "many"');
     expect((env as InvalidConfigError).message).toContain('environment: CCASP_MAX_COST_USD: expected a number above 0, got "-1"');
   });

@@ -467,6 +467,17 @@ describe('runPlan: stopping and going on', () => {
     expect(h.onDisk().books.attempts.map((a) => a.outcome)).toEqual(['rate-limited', 'completed']);
   });
 
+  it('records the attempt of a lost queue worker as interrupted, naming it, without spending a retry', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? ended(r, { kind: 'worker-lost', worker: 'box-2:4242' }) : r.attempt === 2 ? answer(r, 'no report') : complete(r)),
+      settings: { maxRetries: 1 },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    const attempts = h.onDisk().books.attempts;
+    expect(attempts.map((a) => a.outcome)).toEqual(['interrupted', 'retry', 'completed']);
+    expect(attempts[0]!.reason).toBe('the worker box-2:4242 went silent past its lease (killed, or its machine gone); another worker runs the job again');
+  });
+
   it('with --no-wait stops at a usage limit, resumably', async () => {
     const resetsAt = Date.parse('2026-01-01T05:00:00.000Z');
     const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => ended(r, { kind: 'rate-limited', resetsAt }), settings: { waitForRateLimit: false } });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSource } from '../../src/dashboard/run-source.js';
@@ -33,14 +33,14 @@ function twoPhasePlan(): string {
 }
 
 describe('ccasp run --queue with ccasp workers', () => {
-  it('completes a two-phase plan with its tasks spread over the workers, each task run once and merged once', async () => {
+  it('completes a two-phase plan with its tasks spread over the workers, each task run once and merged once, and pushes the merges', async () => {
     const redis = await startRedis();
     const root = twoPhasePlan();
-    withRemote(root);
+    const remote = withRemote(root);
     const agent = scriptedAgent(Object.fromEntries([1, 2, 3, 4, 5, 6].map((n) => [`T${n}`, writes(`src/${['one', 'two', 'three', 'four', 'five', 'six'][n - 1]}.txt`)])));
     const workers = [startWorker(redis.url, agent.env()), startWorker(redis.url, agent.env())];
 
-    const run = await runCli(['run', 'plan', '--queue', redis.url, '--concurrency', '4', '--json'], { env: agent.env(), cwd: root });
+    const run = await runCli(['run', 'plan', '--queue', redis.url, '--concurrency', '4', '--push', '--json'], { env: agent.env(), cwd: root });
 
     expect(run.stderr).not.toContain('error');
     expect(run.code).toBe(0);
@@ -52,6 +52,9 @@ describe('ccasp run --queue with ccasp workers', () => {
     expect([...ranOn].sort()).toEqual([0, 1]);
     const merges = sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => /^Merge T\d:/.test(s) || /^T\d: /.test(s));
     expect(new Set(merges.filter((s) => s.startsWith('T')).map((s) => s.slice(0, 2))).size).toBe(6);
+    // --push: the remote's integration branch holds every task's merge.
+    const pushed = sh(remote, 'log', '--format=%s', 'main').split('\n');
+    for (const id of ['T1', 'T2', 'T3', 'T4', 'T5', 'T6']) expect(pushed.filter((s) => s.startsWith(`${id}: `))).toHaveLength(1);
     // The transcript of each attempt is kept where `ccasp logs` reads it.
     expect(readFileSync(logPath(root, 'T1', 1), 'utf8')).toContain('"type":"result"');
 
@@ -61,7 +64,7 @@ describe('ccasp run --queue with ccasp workers', () => {
     for (const w of workers) expect(processesIn(w.dir)).toEqual([]);
   });
 
-  it('hands the attempt of a worker killed mid-task to another worker, and merges the task once', async () => {
+  it('hands the attempt of a worker killed mid-task to another worker, records it as interrupted, and merges the task once', async () => {
     const redis = await startRedis();
     const root = planRepo({ name: 'Killed', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] });
     withRemote(root);
@@ -87,7 +90,14 @@ describe('ccasp run --queue with ccasp workers', () => {
     const run = await running.done;
     expect(run.code).toBe(0);
     expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
-    expect(running.events().filter((e) => e.type === 'run.notice' && String(e.message).startsWith('T1: the worker running attempt 1 went silent'))).toHaveLength(1);
+    expect(running.events().filter((e) => e.type === 'run.notice' && String(e.message).startsWith(`T1: the worker ${host} running attempt 1 went silent`))).toHaveLength(1);
+    // The lost run is an interrupted attempt naming its worker; the re-run, collected as the next, completed.
+    const t1Attempts = readStateJson(root).attempts.filter((a) => a.taskId === 'T1');
+    expect(t1Attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'interrupted'],
+      [2, 'completed'],
+    ]);
+    expect(t1Attempts[0]!.reason).toContain(`the worker ${host} went silent past its lease`);
     const t1 = agent.starts().filter((s) => s.taskId === 'T1');
     expect(t1).toHaveLength(2);
     expect(t1[1]!.cwd.startsWith(survivor.dir)).toBe(true);
@@ -177,6 +187,26 @@ describe('ccasp run --queue with ccasp workers', () => {
     expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('src/one.txt\n');
     worker.cli.child.kill('SIGTERM');
     expect((await worker.cli.done).code).toBe(0);
+  });
+
+  it('keeps the merge when --push is refused, and says how to push by hand', async () => {
+    const redis = await startRedis();
+    const root = planRepo({ name: 'Refused', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    const remote = withRemote(root);
+    // The remote takes task branches but refuses the integration branch.
+    writeFileSync(path.join(remote, 'hooks', 'pre-receive'), '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/main ] && { echo "main is protected" >&2; exit 1; }; done\nexit 0\n', { mode: 0o755 });
+    const agent = scriptedAgent({ T1: writes('src/one.txt', 0) });
+    const worker = startWorker(redis.url, agent.env());
+    const run = await runCli(['run', 'plan', '--queue', redis.url, '--push', '--json'], { env: agent.env(), cwd: root });
+    worker.cli.child.kill('SIGTERM');
+    await worker.cli.done;
+
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed' });
+    expect(sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(1);
+    expect(sh(remote, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('T1: '))).toHaveLength(0);
+    const notices = run.stdout.split('\n').filter((l) => l.includes('"run.notice"')).map((l) => JSON.parse(l) as { message: string });
+    expect(notices.find((n) => n.message.startsWith('T1 is merged, but main was not pushed to origin'))?.message).toMatch(/main is protected.*push it by hand: git push origin main$/s);
   });
 
   it("never prints or stores the Redis URL's password", async () => {

@@ -20,13 +20,14 @@ function settingOption<K extends RunSettingKey>(spec: SettingSpec<K>): Option | 
   const description = plainDefault === undefined ? `${spec.description} (default: ${describeDefault(spec)})` : spec.description;
   const option = new Option(optionFlags(flag), description);
   if (kind.choices) option.choices(kind.choices);
-  else option.argParser(flagParser(flag.name, kind));
-  if (plainDefault !== undefined) option.default(plainDefault, typeof plainDefault === 'number' ? kind.show(plainDefault) : undefined);
+  else if (flag.value !== undefined) option.argParser(flagParser(flag.name, kind));
+  // A switch's default (off) goes without saying.
+  if (plainDefault !== undefined && flag.value !== undefined) option.default(plainDefault, typeof plainDefault === 'number' ? kind.show(plainDefault) : undefined);
   return option;
 }
 
 function optionFlags(flag: SettingFlag): string {
-  return `${flag.short ? `${flag.short}, ` : ''}${flag.name} <${flag.value}>`;
+  return `${flag.short ? `${flag.short}, ` : ''}${flag.name}${flag.value === undefined ? '' : ` <${flag.value}>`}`;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -40,6 +40,8 @@ export interface RunSettings {
   readonly queue: string | undefined;
   /** With a queue: the git remote workers fetch from and push task branches to. */
   readonly remote: string;
+  /** With a queue: push the integration branch to the remote after each merge. */
+  readonly push: boolean;
 }
 export type RunSettingKey = keyof RunSettings;
 
@@ -73,8 +75,8 @@ export interface SettingFlag {
   /** `--concurrency`: commander names the option's value after it, which must be the setting's key. */
   readonly name: string;
   readonly short?: string;
-  /** The value's name in help (`n`, `path`, `duration`); completion offers files for a path. */
-  readonly value: string;
+  /** The value's name in help (`n`, `path`, `duration`); completion offers files for a path. None for a switch (a yes/no setting the flag turns on). */
+  readonly value?: string;
 }
 
 export interface SettingSpec<K extends RunSettingKey> {
@@ -132,6 +134,19 @@ const text: ValueKind<string> = {
   parse: (value) => (value.trim() === '' ? { ok: false, message: 'expected a non-empty string' } : { ok: true, value: value.trim() }),
   is: (value): value is string => typeof value === 'string' && value !== '',
   show: (value) => value,
+};
+
+/** Yes or no: true/false in the file, true/false/1/0/yes/no in a variable; a flag turns it on. */
+const yesNo: ValueKind<boolean> = {
+  fromFile: (value) => (typeof value === 'boolean' ? { ok: true, value } : { ok: false, message: `expected true or false, got ${got(value)}` }),
+  parse(value) {
+    const v = value.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(v)) return { ok: true, value: true };
+    if (['false', '0', 'no'].includes(v)) return { ok: true, value: false };
+    return { ok: false, message: `expected true or false, got "${value}"` };
+  },
+  is: (value): value is boolean => typeof value === 'boolean',
+  show: (value) => String(value),
 };
 
 /** A Redis URL; shown without its user name and password, which are never printed. */
@@ -398,6 +413,14 @@ export const RUN_SETTINGS: { readonly [K in RunSettingKey]: SettingSpec<K> } = {
     kind: text,
     default: 'origin',
     description: 'with --queue: the git remote workers fetch from and push task branches to',
+  },
+  push: {
+    key: 'push',
+    flag: { name: '--push' },
+    env: 'CCASP_PUSH',
+    kind: yesNo,
+    default: false,
+    description: 'with --queue: push the integration branch to the remote after each merge',
   },
 };
 

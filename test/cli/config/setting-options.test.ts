@@ -24,9 +24,15 @@ describe('settingOptions', () => {
         // commander stores the value under the setting's key, which givenSettings reads.
         expect(option!.attributeName()).toBe(key);
         expect(option!.short).toBe(spec.flag.short);
-        expect(option!.flags).toContain(`<${spec.flag.value}>`);
         expect(option!.description.startsWith(spec.description)).toBe(true);
         expect(option!.argChoices).toEqual(spec.kind.choices);
+        if (spec.flag.value === undefined) {
+          // A switch: the flag alone turns it on, and off goes without saying.
+          expect(option!.flags).toBe(spec.flag.name);
+          expect(option!.defaultValue).toBeUndefined();
+          continue;
+        }
+        expect(option!.flags).toContain(`<${spec.flag.value}>`);
         if (spec.plan || spec.default === undefined) {
           expect(option!.defaultValue).toBeUndefined();
           expect(option!.description).toContain(`(default: ${describeDefault(spec)})`);
@@ -63,9 +69,9 @@ describe('givenSettings', () => {
   }
 
   it('keeps what was typed, parsed, and leaves out the defaults commander fills in', () => {
-    const cmd = parse(['-c', '2', '--task-timeout', '90s', '--isolation', 'none', '--dry-run']);
+    const cmd = parse(['-c', '2', '--task-timeout', '90s', '--isolation', 'none', '--push', '--dry-run']);
     expect(cmd.opts().model).toBe('sonnet');
-    expect(givenSettings(cmd)).toEqual({ concurrency: 2, taskTimeout: 90_000, isolation: 'none' });
+    expect(givenSettings(cmd)).toEqual({ concurrency: 2, taskTimeout: 90_000, isolation: 'none', push: true });
     expect(givenSettings(parse([]))).toEqual({});
   });
 
