@@ -54,6 +54,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
     hardLimit: options.hardLimit ?? false,
   };
   const c = chalkFor(globalColor(cmd), io, options.json ? 'stderr' : 'stdout');
+  // Only a queued run has a remote it merges for; elsewhere the flag would quietly do nothing.
+  if (options.push && !options.queue) throw new UsageError('--push pushes the integration branch of a run with --queue; pass --queue <redis-url> too, or push by hand after the run');
   if (options.queue && options.isolation === 'none') throw new UsageError('--queue runs every task in its own worktree on a worker; it cannot be combined with --isolation none');
   // Workers' work comes back as branches, merged in order: worktree mode's integration.
   const isolationOptions: IsolationOptions = { isolation: options.queue ? 'worktree' : options.isolation, branch: options.branch, allowDirty: options.allowDirty };

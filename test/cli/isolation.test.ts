@@ -22,4 +22,17 @@ describe('ccasp run --isolation, --branch, --allow-dirty', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("argument 'sandbox' is invalid. Allowed choices are worktree, none.");
   });
+
+  it('refuses --push without --queue, and --queue with --isolation none, before anything starts (exit 2)', async () => {
+    const root = newRepo();
+    put(root, PLAN, plan);
+    sh(root, 'commit', '--quiet', '-am', 'plan');
+    const push = await runCli(['run', 'plan', '--push'], { cwd: root });
+    expect(push.code).toBe(2);
+    expect(push.stderr).toContain('--push pushes the integration branch of a run with --queue');
+    const none = await runCli(['run', 'plan', '--queue', 'redis://127.0.0.1:1', '--isolation', 'none'], { cwd: root });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--queue runs every task in its own worktree on a worker; it cannot be combined with --isolation none');
+    expect(sh(root, 'status', '--porcelain')).toBe('');
+  });
 });
