@@ -234,6 +234,7 @@ async function openQueue(options: RunOptions, url: string, iso: WorktreeIsolatio
     stallTimeoutMs: options.stallTimeout,
     ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
     reportFormat: options.reportFormat,
+    ...(options.worktreeSetup ? { worktreeSetup: options.worktreeSetup } : {}),
   };
   const made = queueRunPorts(local, { queue, iso, planId, root, remote: options.remote, remoteUrl: remote, agent, redact });
   return { ...made, close: () => queue.close() };
