@@ -208,6 +208,13 @@ describe('ccasp run --queue with ccasp workers', () => {
     withRemote(root);
     const marks = tempDir('ccasp-setup-');
     const agent = scriptedAgent({ T1: writes('src/one.txt', 0) });
+    // Without the CA: said at once, rather than reconnecting in silence.
+    for (const untrusted of [await runCli(['workers', '--queue', url], { env: agent.env() }), await startWorker(url, agent.env()).cli.done]) {
+      expect(untrusted.code).toBe(2);
+      expect(untrusted.stderr).toContain('does not trust');
+      expect(untrusted.stderr).toContain('NODE_EXTRA_CA_CERTS');
+      expect(untrusted.stderr).not.toContain(password);
+    }
     const env = agent.env({ NODE_EXTRA_CA_CERTS: redis.caFile! });
     const worker = startWorker(url, env);
     const setup = `sh -c 'pwd -P > ${path.join(marks, 'setup-ran')}'`;
