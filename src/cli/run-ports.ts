@@ -16,14 +16,12 @@ import { checkWork } from '../verify/check-work.js';
 import { runVerify, type CheckOptions } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import { worktreesDir } from '../worktree/names.js';
-import type { SetupCommand } from '../worktree/ready.js';
+import { SETUP_TIMEOUT_MS, type SetupCommand } from '../worktree/ready.js';
 import type { WorktreePorts } from '../worktree/run-ports.js';
 import type { RunOptions } from './config/run-options.js';
 import { displayPath } from './status-report.js';
 
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
-/** An install from scratch on a slow network, not a hung one. */
-const SETUP_TIMEOUT_MS = 20 * 60_000;
 
 /**
  * `--worktree-setup` on this machine: the command runs in the new worktree as a check does (the

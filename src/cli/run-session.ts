@@ -223,11 +223,13 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
 /** `--queue`: the loop's ports send attempts to workers; BullMQ and ioredis load only here. */
 async function openQueue(options: RunOptions, url: string, iso: WorktreeIsolation, planId: string, root: string, redact: Redactor, local: RunPorts) {
   const { AttemptQueue } = await import('../queue/attempt-queue.js');
+  const { refuseUntrustedServer } = await import('../queue/connection.js');
   const { remoteUrl } = await import('../queue/task-branch.js');
   const { queueRunPorts } = await import('./queue-ports.js');
   const remote = await remoteUrl(iso.top, options.remote).catch((error: unknown) => {
     throw new UsageError(`--queue needs a git remote workers can fetch from and push to: ${redactError(error, redact).message}`);
   });
+  await refuseUntrustedServer(url);
   const queue = new AttemptQueue(url);
   const agent = {
     permissionMode: options.permissionMode,
@@ -236,6 +238,7 @@ async function openQueue(options: RunOptions, url: string, iso: WorktreeIsolatio
     stallTimeoutMs: options.stallTimeout,
     ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
     reportFormat: options.reportFormat,
+    ...(options.worktreeSetup ? { worktreeSetup: options.worktreeSetup } : {}),
   };
   const made = queueRunPorts(local, { queue, iso, planId, root, remote: options.remote, remoteUrl: remote, push: options.push, agent, redact });
   return { ...made, close: () => queue.close() };

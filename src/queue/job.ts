@@ -7,7 +7,7 @@ import { usageSchema } from '../state/schema.js';
 import type { WorkCheck } from '../verify/check-work.js';
 
 /** Bumped when a job's or a result's shape changes: a worker takes only jobs it understands. */
-export const QUEUE_PROTOCOL = 1;
+export const QUEUE_PROTOCOL = 2;
 
 /** The BullMQ queue every coordinator and worker of a Redis database shares. */
 export const QUEUE_NAME = 'ccasp-attempts';
@@ -20,6 +20,8 @@ export interface AgentSettings {
   readonly stallTimeoutMs: number;
   readonly maxTurns?: number;
   readonly reportFormat: 'text' | 'json-schema';
+  /** The project's worktree setup command (`--worktree-setup`), run in the attempt's worktree before the agent. */
+  readonly worktreeSetup?: string;
 }
 
 /** One attempt at one task, as a worker takes it from the queue. Carries no secret: workers bring their own. */
@@ -90,6 +92,7 @@ const schemas = once(() => {
       stallTimeoutMs: z.number().positive(),
       maxTurns: z.number().int().positive().optional(),
       reportFormat: z.enum(['text', 'json-schema']),
+      worktreeSetup: z.string().min(1).optional(),
     }),
   });
   const end = z.discriminatedUnion('kind', [

@@ -6,9 +6,11 @@ import { delegateToClaude, type AgentProgress } from '../agents/delegate.js';
 import { readReport } from '../agents/report.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { checkWork, type WorkCheck } from '../verify/check-work.js';
+import { runVerify } from '../verify/run-verify.js';
 import { gitOk, serial } from '../worktree/git.js';
 import { commitTaskWork } from '../worktree/integrate.js';
 import { slug } from '../worktree/names.js';
+import { SETUP_TIMEOUT_MS } from '../worktree/ready.js';
 import { QUEUE_PROTOCOL, type AttemptJob, type AttemptJobResult } from './job.js';
 
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
@@ -42,6 +44,12 @@ export async function runAttemptJob(
   const startedAt = new Date();
   try {
     await serial(clone, () => checkOut(job, clone, tree));
+    const setup = job.agent.worktreeSetup;
+    if (setup !== undefined) {
+      // As a local worktree's: run with the agents' environment, its output redacted; a failure may pass (a registry down).
+      const ran = await runVerify(setup, tree, { timeoutMs: SETUP_TIMEOUT_MS, env: machine.env, redact: machine.redact }, signal);
+      if (!ran.ok) return failed(machine, startedAt, job, `the worktree could not be set up: ${ran.detail}`);
+    }
     const attempt = await delegateToClaude(
       { ...job.request, cwd: tree },
       {

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Queue, Worker, type Job } from 'bullmq';
-import { connectRedis } from './connection.js';
+import { connectRedis, refuseUntrustedServer } from './connection.js';
 import { parseAttemptJob, QUEUE_NAME, type AttemptJobResult } from './job.js';
 import { runAttemptJob, type WorkerMachine } from './run-attempt.js';
 
@@ -29,6 +29,7 @@ const IDLE_POLL_MS = 250;
  * another; ccasp adds no lease or heartbeat of its own.
  */
 export async function runWorker(options: WorkerOptions, stop: AbortSignal): Promise<void> {
+  await refuseUntrustedServer(options.url);
   const agents = new AbortController();
   const onStop = () => agents.abort();
   stop.addEventListener('abort', onStop, { once: true });

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { connectRedis } from './connection.js';
+import { connectRedis, refuseUntrustedServer } from './connection.js';
 import { parseAttemptJob, QUEUE_NAME } from './job.js';
 
 export interface RunningAttempt {
@@ -18,6 +18,7 @@ export interface ConnectedWorker {
 
 /** The workers connected to the queue now, each with the attempts it holds. */
 export async function listWorkers(url: string): Promise<{ workers: ConnectedWorker[]; waiting: number }> {
+  await refuseUntrustedServer(url);
   const connection = connectRedis(url);
   const queue = new Queue(QUEUE_NAME, { connection });
   queue.on('error', () => undefined);

@@ -9,6 +9,9 @@ export interface SetupResult {
   readonly detail: string;
 }
 
+/** How long the setup command may run: an install from scratch on a slow network, not a hung one. */
+export const SETUP_TIMEOUT_MS = 20 * 60_000;
+
 /** Runs the project's setup command (`--worktree-setup`) in a new worktree, for the attempt about to start there. */
 export type SetupCommand = (cwd: string, attempt: { readonly taskId: string; readonly attempt: number }) => Promise<SetupResult>;
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { routeTask } from '../../src/agents/route.js';
@@ -34,8 +35,8 @@ async function jobFor(root: string, remote: string): Promise<AttemptJob> {
   };
 }
 
-function machine(): WorkerMachine {
-  return { workDir: tempDir('ccasp-worker-'), claudeBin: standIn('scripted-agent.mjs'), env: scriptedAgent().env(), redact: createRedactor([]), name: 'test:1' };
+function machine(agent = scriptedAgent(), secrets: readonly string[] = []): WorkerMachine {
+  return { workDir: tempDir('ccasp-worker-'), claudeBin: standIn('scripted-agent.mjs'), env: agent.env(), redact: createRedactor(secrets), name: 'test:1' };
 }
 
 const plan = { name: 'One', phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Make src/a.txt', file: 'src/a.txt', status: 'pending' }] }] };
@@ -50,6 +51,34 @@ describe('a worker running one attempt', () => {
     expect(result.commit).toBe(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`));
     expect(sh(remote, 'show', `${BRANCH}:src/a.txt`)).not.toBe('');
     expect(result.transcript).toContain('"type":"result"');
+  });
+
+  it('runs the worktree setup command in the worktree before the agent', async () => {
+    const root = planRepo(plan);
+    const remote = withRemote(root);
+    const marks = tempDir('ccasp-setup-');
+    const job = await jobFor(root, remote);
+    const setup = `sh -c 'git rev-parse HEAD > ${path.join(marks, 'setup-ran')}'`;
+    const agent = scriptedAgent();
+    const result = await runAttemptJob({ ...job, agent: { ...job.agent, worktreeSetup: setup } }, machine(agent), new AbortController().signal);
+    expect(readFileSync(path.join(marks, 'setup-ran'), 'utf8').trim()).toBe(job.base);
+    expect(agent.starts()).toHaveLength(1);
+    expect(result.commit).toBe(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`));
+  });
+
+  it('reports a failed worktree setup as an attempt without a result, with its redacted output, and runs no agent', async () => {
+    const root = planRepo(plan);
+    const remote = withRemote(root);
+    const job = await jobFor(root, remote);
+    const agent = scriptedAgent();
+    const setup = "sh -c 'echo registry down for $REGISTRY_TOKEN; exit 3'";
+    const worker = machine(agent, ['s3cret-token']);
+    const result = await runAttemptJob({ ...job, agent: { ...job.agent, worktreeSetup: setup } }, { ...worker, env: { ...worker.env, REGISTRY_TOKEN: 's3cret-token' } }, new AbortController().signal);
+    expect(agent.starts()).toEqual([]);
+    expect(result.attempt.result).toBeUndefined();
+    expect(result.commit).toBeUndefined();
+    expect(result.attempt.stderrTail).toMatch(/^worker test:1: the worktree could not be set up: .*registry down for/s);
+    expect(result.attempt.stderrTail).not.toContain('s3cret-token');
   });
 
   it('does not overwrite what another run of the same job pushed after losing its lease: the attempt fails and is retried', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSource } from '../../src/dashboard/run-source.js';
@@ -10,6 +10,7 @@ import { runCli, startCli } from '../support/cli.js';
 import { readStateJson, taskStatuses } from '../support/files.js';
 import { killGroup, processesIn } from '../support/processes.js';
 import { startRedis } from '../support/redis.js';
+import { tempDir } from '../support/tmp.js';
 import { until } from '../support/until.js';
 import { planRepo, sh } from '../worktree/fixture.js';
 import { startWorker, withRemote } from './fixture.js';
@@ -227,6 +228,35 @@ describe('ccasp run --queue with ccasp workers', () => {
     for (const text of [run.stdout, run.stderr, config.stdout, config.stderr, stopped.stdout, stopped.stderr]) expect(text).not.toContain(password);
     // Every file of the project (state, events, logs, git's config) and of the worker's folder.
     expect(spawnSync('grep', ['-rl', password, root, worker.dir], { encoding: 'utf8' }).stdout).toBe('');
+  });
+
+  it('runs a plan over rediss:// with the CA in NODE_EXTRA_CA_CERTS, and the worktree setup on the worker', async () => {
+    const password = 'tls-pass-41d2b7';
+    const redis = await startRedis({ tls: true, password });
+    const url = `rediss://:${password}@127.0.0.1:${redis.port}`;
+    const root = planRepo({ name: 'Tls', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt')] }] });
+    withRemote(root);
+    const marks = tempDir('ccasp-setup-');
+    const agent = scriptedAgent({ T1: writes('src/one.txt', 0) });
+    // Without the CA: said at once, rather than reconnecting in silence.
+    for (const untrusted of [await runCli(['workers', '--queue', url], { env: agent.env() }), await startWorker(url, agent.env()).cli.done]) {
+      expect(untrusted.code).toBe(2);
+      expect(untrusted.stderr).toContain('does not trust');
+      expect(untrusted.stderr).toContain('NODE_EXTRA_CA_CERTS');
+      expect(untrusted.stderr).not.toContain(password);
+    }
+    const env = agent.env({ NODE_EXTRA_CA_CERTS: redis.caFile! });
+    const worker = startWorker(url, env);
+    const setup = `sh -c 'pwd -P > ${path.join(marks, 'setup-ran')}'`;
+    const run = await runCli(['run', 'plan', '--queue', url, '--worktree-setup', setup, '--json'], { env, cwd: root });
+    worker.cli.child.kill('SIGTERM');
+    const stopped = await worker.cli.done;
+
+    expect(run.code).toBe(0);
+    expect(taskStatuses(root)).toEqual({ T1: 'completed' });
+    expect(readFileSync(path.join(marks, 'setup-ran'), 'utf8').startsWith(realpathSync(worker.dir))).toBe(true);
+    expect(stopped.code).toBe(0);
+    for (const text of [run.stdout, run.stderr, stopped.stdout, stopped.stderr]) expect(text).not.toContain(password);
   });
 
   it('ends a worker with --exit-when-idle once the queue has stayed empty', async () => {
