@@ -17,6 +17,7 @@ const SLOW = [
   'test/chaos/**/*.test.ts',
   'test/worktree/**/*.test.ts',
   'test/queue/run-on-workers.test.ts',
+  'test/queue/worker-stop.test.ts',
   'test/state/lock-race.test.ts',
   'test/cli/run-agents.test.ts',
   'test/cli/run-output.test.ts',

@@ -60,15 +60,21 @@ export async function runWorker(options: WorkerOptions, stop: AbortSignal): Prom
   const queue = new Queue(QUEUE_NAME, { connection: connections[1] });
   queue.on('error', () => undefined);
   try {
-    await (options.exitWhenIdleMs === undefined ? untilAborted(stop) : untilIdle(queue, options.exitWhenIdleMs, stop));
+    // Asking an unreachable Redis whether the queue is idle waits for it to come back; a stop must not.
+    await (options.exitWhenIdleMs === undefined ? untilAborted(stop) : Promise.race([untilIdle(queue, options.exitWhenIdleMs, stop), untilAborted(stop)]));
   } finally {
     agents.abort();
     stop.removeEventListener('abort', onStop);
-    await worker.close();
-    await queue.close();
+    // Closing tells Redis, and waits for it while it is out of reach: the stopped agents' attempts
+    // get a bounded time to be reported, then the connections are cut and BullMQ's lease hands any
+    // unreported attempt to another worker.
+    const closed = Promise.all([worker.close(), queue.close()]).catch(() => undefined);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
     for (const connection of connections) connection.disconnect();
   }
 }
+
+const CLOSE_GRACE_MS = 15_000;
 
 function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDuration } from '../duration.js';
 import { flagParser, positiveInt } from '../config/settings.js';
 import { writeLine, type Io } from '../io.js';
+import { onStopSignal } from '../stop-signals.js';
 
 interface WorkerSwitches {
   readonly queue: string;
@@ -14,8 +15,8 @@ interface WorkerSwitches {
   readonly claudeBin?: string;
 }
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const IDLE_DEFAULT_MS = 30_000;
+const EXIT_GRACE_MS = 1_000;
 
 export function workerCommand(io: Io): Command {
   return new Command('worker')
@@ -35,7 +36,7 @@ export function workerCommand(io: Io): Command {
       const name = `${hostname()}:${process.pid}`;
       const workDir = path.resolve(io.cwd, switches.workDir ?? path.join(homedir(), '.cache', 'ccasp', 'worker'));
       const stop = new AbortController();
-      for (const signal of STOP_SIGNALS) process.once(signal, () => stop.abort());
+      onStopSignal(() => stop.abort());
       writeLine(io.stderr, `ccasp worker ${name}: taking attempts from ${withoutCredentials(switches.queue)} (${switches.concurrency} at once), working in ${workDir}`);
       await runWorker(
         {
@@ -55,5 +56,8 @@ export function workerCommand(io: Io): Command {
         stop.signal,
       );
       writeLine(io.stderr, `ccasp worker ${name}: stopped`);
+      // The connection BullMQ made for itself retries an unreachable Redis for ever; once everything
+      // of ccasp's is closed, it alone would keep the process alive. The timer never holds it.
+      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     });
 }
