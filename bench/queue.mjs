@@ -114,6 +114,8 @@ console.log(`   ${PLAN.workers} workers               ${sec(three)}   speedup ${
 console.log(`   local, worktrees        ${sec(here)}   queue overhead ${((one - here) / PLAN.tasks).toFixed(0)} ms per task (1 worker against the local run)`);
 console.log('   all processes share this machine: on separate machines the workers do not compete for its cores');
 process.exitCode = problems > 0 ? 1 : 0;
+// The redis-server child would keep the bench alive: 'exit' never comes while it runs.
+cleanup();
 
 function accepts(p) {
   return new Promise((resolve) => {
