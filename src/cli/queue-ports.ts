@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { AttemptResult } from '../agents/attempt.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { AttemptQueue, QueuedAttempt } from '../queue/attempt-queue.js';
-import { QUEUE_PROTOCOL, type AgentSettings } from '../queue/job.js';
-import { attemptBase, dropTaskBranch, fetchTaskBranch, pushIntegration } from '../queue/task-branch.js';
+import { QUEUE_PROTOCOL, type AgentSettings, type AttemptJob, type MergeTip } from '../queue/job.js';
+import { attemptBase, dropTaskBranch, fetchTaskBranch, pushIntegration, pushTip, tipBranch } from '../queue/task-branch.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { logPath } from '../state/paths.js';
 import type { WorkCheck } from '../verify/check-work.js';
@@ -38,8 +38,15 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
   let integrated = 0;
   /** The check each task's running attempt came back with; one attempt per task runs at a time. */
   const checks = new Map<string, WorkCheck>();
-  /** Tasks whose next attempt starts again from the integration branch's tip (after a conflict). */
-  const fresh = new Set<string>();
+  /** What each task's running attempt left unresolved of the tip merged into it. */
+  const unresolved = new Map<string, readonly string[]>();
+  /**
+   * Tasks whose branch is to have the integration branch's tip merged in (after a conflict), until a
+   * worker pushes that merge: as a local worktree keeps an unfinished merge for the next attempt.
+   */
+  const toMerge = new Set<string>();
+  /** Tasks that may have a tip on the remote (task-branch.ts `tipBranch`), deleted once they are merged. */
+  const tipped = new Set<string>();
   const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
     fn(...args).catch((error: unknown) => {
       throw redactError(error, q.redact);
@@ -52,32 +59,41 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     // The files are on a worker: the circuit breaker cannot compare them here.
     fingerprint: async () => undefined,
     workspace: scrubbed(async (task, _attempt, options) => {
-      if (options.afterConflict) fresh.add(task.id);
+      if (options.afterConflict) {
+        toMerge.add(task.id);
+        tipped.add(task.id);
+      }
       const branch = taskBranch(q.planId, task.id);
       return {
         cwd: q.root,
         branch,
         release: scrubbed(async (outcome) => {
-          if (outcome === 'integrated') await dropTaskBranch(iso.top, q.remote, branch);
+          if (outcome === 'integrated') await dropTaskBranch(iso.top, q.remote, branch, tipped.has(task.id) ? tipBranch(q.planId, task.id) : undefined);
         }),
       };
     }),
     async delegate(request, signal, onSpawn) {
       const { task, attempt } = request;
       checks.delete(task.id);
+      unresolved.delete(task.id);
       const branch = taskBranch(q.planId, task.id);
       const startedAt = new Date();
       const { cwd: _here, ...sent } = request;
       // Asked only when no earlier attempt's job is left to adopt: that one keeps its own base.
       const makeJob = async () => {
         let base: string;
+        let mergeTip: MergeTip | undefined;
         try {
-          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, fresh: fresh.has(task.id) });
+          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch });
+          if (toMerge.has(task.id)) {
+            const ref = tipBranch(q.planId, task.id);
+            mergeTip = { commit: await pushTip(iso.top, { remote: q.remote, ref, integrationBranch: iso.branch }), ref, branch: iso.branch };
+          }
         } catch (error) {
           return `cannot put ${branch} on ${q.remote}: ${redactError(error, q.redact).message}`;
         }
-        fresh.delete(task.id);
-        return { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent };
+        const job: AttemptJob = { protocol: QUEUE_PROTOCOL, planId: q.planId, remote: q.remoteUrl, branch, base, protect: iso.planFiles, request: sent, agent: q.agent };
+        return mergeTip ? { ...job, mergeTip } : job;
       };
       const queued = await q.queue.run(
         { planId: q.planId, taskId: task.id, attempt },
@@ -94,6 +110,11 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
           message: `${task.id}: ${who} running attempt ${attempt} went silent past its lease; the attempt is recorded as interrupted, and the next collects the job another worker runs again`,
         });
       }
+      if (queued.kind === 'done') {
+        // Pushed: the merge of the tip, if one was asked for, is on the task's branch.
+        if (queued.result.commit !== undefined) toMerge.delete(task.id);
+        if (queued.result.unresolved) unresolved.set(task.id, queued.result.unresolved);
+      }
       return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
     },
     async checkWork(task) {
@@ -101,6 +122,9 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       return checks.get(task.id) ?? { missing: [], outside: [], verify: { ok: false, detail: 'the worker sent no check of this work' } };
     },
     integrate: scrubbed(async (task, _summary, ws) => {
+      // The worker pushed nothing: its merge of the tip still has markers, as commitTaskWork reports locally.
+      const left = unresolved.get(task.id);
+      if (left) return { kind: 'unresolved', branch: iso.branch, paths: left };
       await fetchTaskBranch(iso.top, q.remote, ws.branch);
       const integration = await mergeTaskBranch(iso, task, ws.branch);
       if (integration.kind === 'integrated') {

@@ -7,7 +7,7 @@ import { usageSchema } from '../state/schema.js';
 import type { WorkCheck } from '../verify/check-work.js';
 
 /** Bumped when a job's or a result's shape changes: a worker takes only jobs it understands. */
-export const QUEUE_PROTOCOL = 2;
+export const QUEUE_PROTOCOL = 3;
 
 /** The BullMQ queue every coordinator and worker of a Redis database shares. */
 export const QUEUE_NAME = 'ccasp-attempts';
@@ -39,6 +39,20 @@ export interface AttemptJob {
   /** The request as the coordinator's loop made it, less where the agent works. */
   readonly request: Omit<AgentRequest, 'cwd'>;
   readonly agent: AgentSettings;
+  /** After a conflict: the integration branch's tip, merged into the task's branch before the agent starts. */
+  readonly mergeTip?: MergeTip;
+}
+
+/**
+ * The integration branch's tip as a worker fetches it: the integration branch is the user's own and
+ * may not be on the remote, so the coordinator pushes the commit under a branch of ccasp's own.
+ */
+export interface MergeTip {
+  readonly commit: string;
+  /** The branch on the remote holding `commit` (task-branch.ts `tipBranch`). */
+  readonly ref: string;
+  /** The integration branch's name, as the agent's prompt and the merge commit name it. */
+  readonly branch: string;
 }
 
 /** What a worker returns for a job. */
@@ -53,6 +67,8 @@ export interface AttemptJobResult {
   readonly check?: WorkCheck;
   /** The task branch's tip as pushed, when the push succeeded. */
   readonly commit?: string;
+  /** The merge of the job's `mergeTip` still has conflicts or markers in these files: nothing was pushed. */
+  readonly unresolved?: readonly string[];
 }
 
 /**
@@ -67,6 +83,7 @@ export function attemptJobId(planId: string, taskId: string, attempt: number): s
 
 const schemas = once(() => {
   const strings = z.array(z.string());
+  const commit = z.string().regex(/^[0-9a-f]{40,64}$/, { error: 'is not a commit id' });
   // The plan, phase and task are the coordinator's own normalised model: checked for the fields a worker reads.
   const task = z.looseObject({ id: z.string(), title: z.string(), files: strings, verify: z.string().optional() });
   const job = z.object({
@@ -74,7 +91,7 @@ const schemas = once(() => {
     planId: z.string().min(1),
     remote: z.string().min(1),
     branch: z.string().min(1),
-    base: z.string().regex(/^[0-9a-f]{40,64}$/, { error: 'is not a commit id' }),
+    base: commit,
     protect: strings,
     request: z.looseObject({
       plan: z.looseObject({ id: z.string(), name: z.string() }),
@@ -94,6 +111,7 @@ const schemas = once(() => {
       reportFormat: z.enum(['text', 'json-schema']),
       worktreeSetup: z.string().min(1).optional(),
     }),
+    mergeTip: z.object({ commit, ref: z.string().min(1), branch: z.string().min(1) }).optional(),
   });
   const end = z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('exited'), code: z.number() }),
@@ -139,6 +157,7 @@ const schemas = once(() => {
       .object({ missing: strings, outside: strings, verify: z.object({ ok: z.boolean(), detail: z.string() }).optional() })
       .optional(),
     commit: z.string().optional(),
+    unresolved: z.array(z.string()).min(1).optional(),
   });
   return { job, jobResult };
 });

@@ -8,10 +8,13 @@ import { redactError, type Redactor } from '../secrets/redact.js';
 import { checkWork, type WorkCheck } from '../verify/check-work.js';
 import { runVerify } from '../verify/run-verify.js';
 import { gitOk, serial } from '../worktree/git.js';
-import { commitTaskWork } from '../worktree/integrate.js';
+import { commitTaskWork, mergeTipIntoTask } from '../worktree/integrate.js';
 import { slug } from '../worktree/names.js';
 import { SETUP_TIMEOUT_MS } from '../worktree/ready.js';
-import { QUEUE_PROTOCOL, type AttemptJob, type AttemptJobResult } from './job.js';
+import { mergeInProgress } from '../worktree/repo.js';
+import { stageResolvedConflicts } from '../worktree/resolve.js';
+import type { MergedTip } from '../worktree/workspace.js';
+import { QUEUE_PROTOCOL, type AttemptJob, type AttemptJobResult, type MergeTip } from './job.js';
 
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
@@ -50,8 +53,10 @@ export async function runAttemptJob(
       const ran = await runVerify(setup, tree, { timeoutMs: SETUP_TIMEOUT_MS, env: machine.env, redact: machine.redact }, signal);
       if (!ran.ok) return failed(machine, startedAt, job, `the worktree could not be set up: ${ran.detail}`);
     }
+    // After a conflict, as a local worktree does before its retry: the new tip merged into the task's work.
+    const conflict = job.mergeTip ? await mergeTip(tree, job.mergeTip) : undefined;
     const attempt = await delegateToClaude(
-      { ...job.request, cwd: tree },
+      { ...job.request, cwd: tree, ...(conflict ? { conflict } : {}) },
       {
         bin: machine.claudeBin,
         projectRoot: tree,
@@ -71,7 +76,10 @@ export async function runAttemptJob(
     const report = completionReport(job, attempt);
     const check = report ? await checkClaimedWork(job, tree, report.artifacts, machine, signal) : undefined;
     const summary = report?.summary ?? `attempt ${job.request.attempt}, unfinished`;
-    const committed = await commitTaskWork(tree, { taskId: job.request.task.id, summary, protect: job.protect, integrationBranch: job.base });
+    if (await mergeInProgress(tree)) await stageResolvedConflicts(tree);
+    // The protected files are undone relative to what the task's work forks from: the tip, once merged.
+    const forkPoint = job.mergeTip?.commit ?? job.base;
+    const committed = await commitTaskWork(tree, { taskId: job.request.task.id, summary, protect: job.protect, integrationBranch: forkPoint });
     // Only over the base the job started from: a run of the same job that lost its lease and pushed
     // anyway makes this push fail (a retry, from that work), rather than one silently overwrite the other.
     if (committed.kind === 'committed') {
@@ -84,7 +92,7 @@ export async function runAttemptJob(
       attempt: rest,
       transcript,
       ...(check ? { check } : {}),
-      ...(committed.kind === 'committed' ? { commit: committed.head } : {}),
+      ...(committed.kind === 'committed' ? { commit: committed.head } : { unresolved: committed.paths }),
     };
   } catch (error) {
     return failed(machine, startedAt, job, redactError(error, machine.redact).message);
@@ -99,9 +107,16 @@ async function checkOut(job: AttemptJob, clone: string, tree: string): Promise<v
   await gitOk(clone, ['init', '--quiet']);
   // The task's branch exists on the remote from the first attempt on: the coordinator puts it there.
   await gitOk(clone, ['fetch', '--quiet', '--no-tags', job.remote, `+refs/heads/${job.branch}:refs/ccasp-remote/${job.branch}`]);
+  if (job.mergeTip) await gitOk(clone, ['fetch', '--quiet', '--no-tags', job.remote, `+refs/heads/${job.mergeTip.ref}:refs/ccasp-remote/${job.mergeTip.ref}`]);
   await removeTree(clone, tree);
   await mkdir(path.dirname(tree), { recursive: true });
   await gitOk(clone, ['worktree', 'add', '--quiet', '--force', '-B', job.branch, tree, job.base]);
+}
+
+/** Merges the fetched tip into the task's worktree; on conflict the merge stays open, markers in the files, for the agent. */
+async function mergeTip(tree: string, tip: MergeTip): Promise<MergedTip> {
+  const merged = await mergeTipIntoTask(tree, tip.branch, tip.commit);
+  return { branch: tip.branch, paths: merged.kind === 'conflict' ? merged.paths : [] };
 }
 
 /** What a killed worker left of the same attempt, or this one's own worktree once it is done. */

@@ -198,10 +198,11 @@ export type TipMergeResult =
  * For a retry after a conflict: merges the integration branch's new tip into the task's worktree
  * (its own tree, never the user's). On conflict the merge stays in progress so the next attempt
  * sees git's markers and the paths are named in its prompt; `commitTaskWork` then concludes the
- * merge and refuses while markers remain. The worktree must have no uncommitted changes.
+ * merge and refuses while markers remain. The worktree must have no uncommitted changes. `tip` is
+ * the commit to merge when the branch is not there by its name (a worker's fetched copy).
  */
-export async function mergeTipIntoTask(worktree: string, integrationBranch: string): Promise<TipMergeResult> {
-  const args = ['-c', 'rerere.enabled=false', 'merge', '--quiet', '--no-autostash', '--no-verify', '--no-edit', '-m', `Merge ${integrationBranch} into the task`, integrationBranch];
+export async function mergeTipIntoTask(worktree: string, integrationBranch: string, tip = integrationBranch): Promise<TipMergeResult> {
+  const args = ['-c', 'rerere.enabled=false', 'merge', '--quiet', '--no-autostash', '--no-verify', '--no-edit', '-m', `Merge ${integrationBranch} into the task`, tip];
   const r = await git(worktree, args, { env: await commitIdentity(worktree) });
   if (r.exitCode === 0) return { kind: 'merged', head: await headCommit(worktree) };
   if (await mergeInProgress(worktree)) return { kind: 'conflict', paths: await unmergedPaths(worktree) };

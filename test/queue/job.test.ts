@@ -37,6 +37,20 @@ describe('attempt jobs', () => {
     expect(parseAttemptJob(noTask)).toMatchObject({ ok: false, message: expect.stringMatching(/^request\.task\.title: /) });
   });
 
+  it('carry the tip to merge after a conflict, checked as a commit on a branch', () => {
+    const after = { ...job, mergeTip: { commit: 'b'.repeat(40), ref: 'ccasp-tip/p/T1', branch: 'main' } };
+    expect(parseAttemptJob(JSON.parse(JSON.stringify(after)))).toEqual({ ok: true, job: after });
+    expect(parseAttemptJob({ ...after, mergeTip: { ...after.mergeTip, commit: 'main' } })).toEqual({ ok: false, message: 'mergeTip.commit: is not a commit id' });
+    expect(parseAttemptJob({ ...after, mergeTip: { commit: 'b'.repeat(40), branch: 'main' } })).toMatchObject({ ok: false, message: expect.stringMatching(/^mergeTip\.ref: /) });
+  });
+
+  it("read a worker's unresolved files, and refuse them empty", () => {
+    const attempt = { end: { kind: 'exited', code: 0 }, apiRetries: [], sessionId: 's', stderrTail: '', startedAt: 't', finishedAt: 't', durationMs: 1 };
+    const result = { protocol: QUEUE_PROTOCOL, worker: 'w', attempt, transcript: '', unresolved: ['src/a.txt'] };
+    expect(parseAttemptJobResult(result)).toEqual({ ok: true, result });
+    expect(parseAttemptJobResult({ ...result, unresolved: [] })).toMatchObject({ ok: false, message: expect.stringMatching(/^unresolved: /) });
+  });
+
   it("refuse a worker's result that lacks what the coordinator records", () => {
     expect(parseAttemptJobResult({ protocol: QUEUE_PROTOCOL, worker: 'w', transcript: '' })).toMatchObject({ ok: false, message: expect.stringMatching(/^attempt: /) });
   });

@@ -9,7 +9,7 @@ import { runAttemptJob, type WorkerMachine } from '../../src/queue/run-attempt.j
 import { createRedactor } from '../../src/secrets/redact.js';
 import { scriptedAgent, standIn } from '../support/agents.js';
 import { tempDir, writeFile } from '../support/tmp.js';
-import { planRepo, sh } from '../worktree/fixture.js';
+import { planRepo, sh, shStatus } from '../worktree/fixture.js';
 import { withRemote } from './fixture.js';
 
 /** One attempt as a worker runs it (`runAttemptJob`): real git, a bare remote, the scripted stand-in for claude. */
@@ -79,6 +79,48 @@ describe('a worker running one attempt', () => {
     expect(result.commit).toBeUndefined();
     expect(result.attempt.stderrTail).toMatch(/^worker test:1: the worktree could not be set up: .*registry down for/s);
     expect(result.attempt.stderrTail).not.toContain('s3cret-token');
+  });
+
+  it("merges the job's tip into the task's work for the agent, and pushes nothing while its markers remain", async () => {
+    const root = planRepo(plan, { 'src/shared.txt': 'line 1\nline 2\n' });
+    const remote = withRemote(root);
+    const job = await jobFor(root, remote);
+    // The task's earlier work on the remote, and another task's change to the same line on main.
+    sh(root, 'checkout', '--quiet', '-b', 'task', job.base);
+    writeFile(root, 'src/shared.txt', 'line 1\nmine\n');
+    sh(root, 'commit', '--quiet', '-am', 'T1: earlier work');
+    const work = sh(root, 'rev-parse', 'HEAD');
+    sh(root, 'push', '--quiet', remote, `${work}:refs/heads/${BRANCH}`);
+    sh(root, 'checkout', '--quiet', 'main');
+    writeFile(root, 'src/shared.txt', 'line 1\ntheirs\n');
+    // The plan file as main has it now: merged in with the tip, not undone as the task's change.
+    writeFile(root, 'plan/PROGRESS.json', { ...plan, name: 'Renamed' });
+    sh(root, 'commit', '--quiet', '-am', 'T2: other work');
+    const tip = sh(root, 'rev-parse', 'HEAD');
+    sh(root, 'push', '--quiet', remote, `${tip}:refs/heads/ccasp-tip/p/T1`);
+    const retry: AttemptJob = { ...job, base: work, mergeTip: { commit: tip, ref: 'ccasp-tip/p/T1', branch: 'main' } };
+    const markers = { expect: { file: 'src/shared.txt', contains: '<<<<<<<' } };
+    const agent = scriptedAgent({
+      T1: [
+        [markers, { complete: { artifacts: ['src/shared.txt'] } }],
+        [markers, { write: 'src/shared.txt', content: 'line 1\nmine\ntheirs\n' }, { complete: { summary: 'kept both' } }],
+      ],
+    });
+    const worker = machine(agent);
+
+    const left = await runAttemptJob(retry, worker, new AbortController().signal);
+    expect(agent.starts()[0]!.prompt).toContain('The new tip of main has been merged into this working tree, and git left conflict markers');
+    expect(left.attempt.result?.text).toContain('TASK_COMPLETE');
+    expect(left).toMatchObject({ unresolved: ['src/shared.txt'] });
+    expect(left.commit).toBeUndefined();
+    expect(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`)).toBe(work);
+
+    const done = await runAttemptJob({ ...retry, request: { ...retry.request, attempt: 2 } }, worker, new AbortController().signal);
+    expect(done.unresolved).toBeUndefined();
+    expect(done.commit).toBe(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`));
+    for (const parent of [work, tip]) expect(shStatus(remote, 'merge-base', '--is-ancestor', parent, done.commit!)).toBe(0);
+    expect(sh(remote, 'show', `${done.commit}:src/shared.txt`)).toBe('line 1\nmine\ntheirs');
+    expect(sh(remote, 'diff', tip, done.commit!, '--', 'plan/PROGRESS.json')).toBe('');
   });
 
   it('does not overwrite what another run of the same job pushed after losing its lease: the attempt fails and is retried', async () => {

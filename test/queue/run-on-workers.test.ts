@@ -132,19 +132,25 @@ describe('ccasp run --queue with ccasp workers', () => {
     expect((await worker.cli.done).code).toBe(0);
   });
 
-  it("retries the task whose branch conflicts with another worker's from the new tip, and merges each task once", async () => {
+  it("resolves a conflict between workers' branches as a local run does: the tip merged into the task's work, its markers for the agent", async () => {
     const redis = await startRedis();
     const shared = 'src/shared.txt';
     const root = planRepo(
       { name: 'Conflict', phases: [{ id: 'P1', name: 'Only', tasks: [task('T1', 'src/one.txt'), task('T2', 'src/two.txt')] }] },
       { [shared]: 'line 1\nline 2\nline 3\n' },
     );
-    withRemote(root);
-    // Both edit the same line of the shared file, on two workers at once; a retry writes only its own file.
-    const editor = (id: string, own: string): AgentStep[][] => [
-      [{ await: 'both' }, { write: shared, content: `line 1\n${id} was here\nline 3\n` }, { write: own, content: `${id}\n` }, { complete: { artifacts: [own] } }],
-      [{ write: own, content: `${id}\n` }, { complete: { artifacts: [own] } }],
-    ];
+    const remote = withRemote(root);
+    const resolved = 'line 1\nT1 was here\nT2 was here\nline 3\n';
+    // Both edit the same line of the shared file, on two workers at once. The loser's retries find
+    // git's markers next to their own earlier work: the first leaves them, the second resolves them.
+    const editor = (id: string, own: string): AgentStep[][] => {
+      const found = [{ expect: { file: shared, contains: '<<<<<<<' } }, { expect: { file: own, contains: id } }];
+      return [
+        [{ await: 'both' }, { write: shared, content: `line 1\n${id} was here\nline 3\n` }, { write: own, content: `${id}\n` }, { complete: { artifacts: [own] } }],
+        [...found, { complete: { artifacts: [own], summary: 'left the markers' } }],
+        [...found, { write: shared, content: resolved }, { complete: { artifacts: [shared, own], summary: 'kept both changes' } }],
+      ];
+    };
     const agent = scriptedAgent({ T1: editor('T1', 'src/one.txt'), T2: editor('T2', 'src/two.txt') });
     const workers = [startWorker(redis.url, agent.env(), ['--concurrency', '1']), startWorker(redis.url, agent.env(), ['--concurrency', '1'])];
     const running = startCli(['run', 'plan', '--queue', redis.url, '--concurrency', '2', '--json'], { env: agent.env(), cwd: root });
@@ -152,17 +158,39 @@ describe('ccasp run --queue with ccasp workers', () => {
     agent.release('both');
 
     const run = await running.done;
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(taskStatuses(root)).toEqual({ T1: 'completed', T2: 'completed' });
     expect(new Set(agent.starts().slice(0, 2).map((s) => workers.findIndex((w) => s.cwd.startsWith(w.dir)))).size).toBe(2);
-    const lost = agent.starts().slice(2);
-    expect(lost).toHaveLength(1);
-    const loser = lost[0]!.taskId;
-    expect(readFileSync(path.join(root, shared), 'utf8')).toBe(`line 1\n${loser === 'T1' ? 'T2' : 'T1'} was here\nline 3\n`);
+    const attempts = readStateJson(root).attempts;
+    const loser = attempts.find((a) => a.outcome === 'retry')!.taskId;
+    const winner = loser === 'T1' ? 'T2' : 'T1';
+    const conflicted = [shared];
+    expect(attempts.filter((a) => a.taskId === loser).map((a) => [a.outcome, a.conflictPaths])).toEqual([
+      ['retry', conflicted],
+      ['retry', conflicted],
+      ['completed', undefined],
+    ]);
+    expect(attempts.filter((a) => a.taskId === loser)[1]!.reason).toBe(`the merge of main still has conflict markers in ${shared}`);
+    // Each agent started once per attempt: the winner once, the loser's work not done over.
+    expect(agent.starts().filter((s) => s.taskId === winner)).toHaveLength(1);
+    const retries = agent.starts().filter((s) => s.taskId === loser).slice(1);
+    expect(retries).toHaveLength(2);
+    for (const retry of retries) {
+      expect(workers.some((w) => retry.cwd.startsWith(w.dir))).toBe(true);
+      expect(retry.prompt).toContain('## Merge conflict to resolve first');
+      expect(retry.prompt).toContain(`- ${shared}`);
+    }
+    expect(readFileSync(path.join(root, shared), 'utf8')).toBe(resolved);
     expect(readFileSync(path.join(root, 'src', 'one.txt'), 'utf8')).toBe('T1\n');
     expect(readFileSync(path.join(root, 'src', 'two.txt'), 'utf8')).toBe('T2\n');
-    const merges = sh(root, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge T'));
-    expect(merges.filter((s) => s.startsWith(`Merge ${loser}:`)).length).toBeLessThanOrEqual(1);
+    // main holds the loser's first work once, and its resolution as the merge of main's tip into it.
+    const history = sh(root, 'log', '--format=%P|%s', 'main').split('\n').map((l) => ({ parents: l.split('|')[0]!.split(' ').length, subject: l.split('|')[1]! }));
+    expect(history.filter((c) => c.subject.startsWith(`${winner}: wrote`))).toHaveLength(1);
+    expect(history.filter((c) => c.subject.startsWith(`${loser}: wrote`))).toHaveLength(1);
+    expect(history.filter((c) => c.subject.startsWith(`${loser}: `) && c.parents === 2).map((c) => c.subject)).toEqual([`${loser}: kept both changes`]);
+    for (const id of ['T1', 'T2']) expect(history.filter((c) => c.subject.startsWith(`Merge ${id}:`)).length).toBeLessThanOrEqual(1);
+    // Neither the tasks' branches nor the tip pushed for the loser are left on the remote.
+    expect(sh(remote, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
     for (const w of workers) w.cli.child.kill('SIGTERM');
     for (const w of workers) expect((await w.cli.done).code).toBe(0);
   });

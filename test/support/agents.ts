@@ -27,6 +27,8 @@ export type AgentStep =
   /** Waits until the test calls `release(name)`. */
   | { readonly await: string }
   | { readonly needs: readonly string[] }
+  /** Ends the attempt with a failure report unless `file` holds `contains`. */
+  | { readonly expect: { readonly file: string; readonly contains: string } }
   | { readonly hang: true }
   | { readonly complete: { readonly artifacts?: readonly string[]; readonly summary?: string } }
   | { readonly report: string }
