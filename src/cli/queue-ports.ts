@@ -11,6 +11,7 @@ import type { WorkCheck } from '../verify/check-work.js';
 import type { WorktreeIsolation } from '../worktree/isolation.js';
 import { taskBranch } from '../worktree/names.js';
 import { mergeTaskBranch } from '../worktree/run-ports.js';
+import { writeSetupLog } from './run-ports.js';
 
 export interface QueueRun {
   readonly queue: AttemptQueue;
@@ -114,6 +115,9 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         // Pushed: the merge of the tip, if one was asked for, is on the task's branch.
         if (queued.result.commit !== undefined) toMerge.delete(task.id);
         if (queued.result.unresolved) unresolved.set(task.id, queued.result.unresolved);
+        // Kept where a local run keeps its own; scrubbed on the worker, and here of the coordinator's own secrets.
+        const output = queued.result.setupOutput;
+        if (output !== undefined) await writeSetupLog(q.root, { taskId: task.id, attempt }, q.agent.worktreeSetup ?? '', q.redact(output));
       }
       return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
     },

@@ -31,10 +31,15 @@ const VERIFY_TIMEOUT_MS = 10 * 60_000;
 export function worktreeSetupCommand(command: string, root: string, check: Omit<CheckOptions, 'timeoutMs'>): SetupCommand {
   return async (cwd, { taskId, attempt }) => {
     const result = await runVerify(command, cwd, { ...check, timeoutMs: SETUP_TIMEOUT_MS });
-    await mkdir(logsDir(root), { recursive: true });
-    await writeAtomic(setupLogPath(root, taskId, attempt), `$ ${command}\n${result.detail}\n`);
+    await writeSetupLog(root, { taskId, attempt }, command, result.detail);
     return result;
   };
+}
+
+/** The attempt's setup log: the command and what it printed (its end, redacted), whether it passed or not. */
+export async function writeSetupLog(root: string, at: { readonly taskId: string; readonly attempt: number }, command: string, output: string): Promise<void> {
+  await mkdir(logsDir(root), { recursive: true });
+  await writeAtomic(setupLogPath(root, at.taskId, at.attempt), `$ ${command}\n${output}\n`);
 }
 
 export interface LocalRun {

@@ -55,6 +55,12 @@ export interface MergeTip {
   readonly branch: string;
 }
 
+/**
+ * How much of the setup command's output a result carries: its end as runVerify keeps it (1,500
+ * characters), so the bound only guards the coordinator against a worker that sends more.
+ */
+export const SETUP_OUTPUT_MAX = 16 * 1024;
+
 /** What a worker returns for a job. */
 export interface AttemptJobResult {
   readonly protocol: number;
@@ -69,6 +75,8 @@ export interface AttemptJobResult {
   readonly commit?: string;
   /** The merge of the job's `mergeTip` still has conflicts or markers in these files: nothing was pushed. */
   readonly unresolved?: readonly string[];
+  /** What the worktree setup command printed (the end of it, redacted), when it ran. */
+  readonly setupOutput?: string;
 }
 
 /**
@@ -158,6 +166,7 @@ const schemas = once(() => {
       .optional(),
     commit: z.string().optional(),
     unresolved: z.array(z.string()).min(1).optional(),
+    setupOutput: z.string().max(SETUP_OUTPUT_MAX).optional(),
   });
   return { job, jobResult };
 });

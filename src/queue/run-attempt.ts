@@ -14,7 +14,7 @@ import { SETUP_TIMEOUT_MS } from '../worktree/ready.js';
 import { mergeInProgress } from '../worktree/repo.js';
 import { stageResolvedConflicts } from '../worktree/resolve.js';
 import type { MergedTip } from '../worktree/workspace.js';
-import { QUEUE_PROTOCOL, type AttemptJob, type AttemptJobResult, type MergeTip } from './job.js';
+import { QUEUE_PROTOCOL, SETUP_OUTPUT_MAX, type AttemptJob, type AttemptJobResult, type MergeTip } from './job.js';
 
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
@@ -48,10 +48,12 @@ export async function runAttemptJob(
   try {
     await serial(clone, () => checkOut(job, clone, tree));
     const setup = job.agent.worktreeSetup;
+    let setupOutput: { setupOutput: string } | undefined;
     if (setup !== undefined) {
       // As a local worktree's: run with the agents' environment, its output redacted; a failure may pass (a registry down).
       const ran = await runVerify(setup, tree, { timeoutMs: SETUP_TIMEOUT_MS, env: machine.env, redact: machine.redact }, signal);
-      if (!ran.ok) return failed(machine, startedAt, job, `the worktree could not be set up: ${ran.detail}`);
+      setupOutput = { setupOutput: ran.detail.slice(-SETUP_OUTPUT_MAX) };
+      if (!ran.ok) return { ...failed(machine, startedAt, job, `the worktree could not be set up: ${ran.detail}`), ...setupOutput };
     }
     // After a conflict, as a local worktree does before its retry: the new tip merged into the task's work.
     const conflict = job.mergeTip ? await mergeTip(tree, job.mergeTip) : undefined;
@@ -93,6 +95,7 @@ export async function runAttemptJob(
       transcript,
       ...(check ? { check } : {}),
       ...(committed.kind === 'committed' ? { commit: committed.head } : { unresolved: committed.paths }),
+      ...setupOutput,
     };
   } catch (error) {
     return failed(machine, startedAt, job, redactError(error, machine.redact).message);

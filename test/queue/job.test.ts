@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attemptJobId, parseAttemptJob, parseAttemptJobResult, QUEUE_PROTOCOL, type AttemptJob } from '../../src/queue/job.js';
+import { attemptJobId, parseAttemptJob, parseAttemptJobResult, QUEUE_PROTOCOL, SETUP_OUTPUT_MAX, type AttemptJob } from '../../src/queue/job.js';
 import { withoutCredentials } from '../../src/queue/url.js';
 
 const job: AttemptJob = {
@@ -44,11 +44,12 @@ describe('attempt jobs', () => {
     expect(parseAttemptJob({ ...after, mergeTip: { commit: 'b'.repeat(40), branch: 'main' } })).toMatchObject({ ok: false, message: expect.stringMatching(/^mergeTip\.ref: /) });
   });
 
-  it("read a worker's unresolved files, and refuse them empty", () => {
+  it("read a worker's unresolved files and setup output, and refuse them empty or past the bound", () => {
     const attempt = { end: { kind: 'exited', code: 0 }, apiRetries: [], sessionId: 's', stderrTail: '', startedAt: 't', finishedAt: 't', durationMs: 1 };
-    const result = { protocol: QUEUE_PROTOCOL, worker: 'w', attempt, transcript: '', unresolved: ['src/a.txt'] };
+    const result = { protocol: QUEUE_PROTOCOL, worker: 'w', attempt, transcript: '', unresolved: ['src/a.txt'], setupOutput: 'added 12 packages' };
     expect(parseAttemptJobResult(result)).toEqual({ ok: true, result });
     expect(parseAttemptJobResult({ ...result, unresolved: [] })).toMatchObject({ ok: false, message: expect.stringMatching(/^unresolved: /) });
+    expect(parseAttemptJobResult({ ...result, setupOutput: 'x'.repeat(SETUP_OUTPUT_MAX + 1) })).toMatchObject({ ok: false, message: expect.stringMatching(/^setupOutput: /) });
   });
 
   it("refuse a worker's result that lacks what the coordinator records", () => {

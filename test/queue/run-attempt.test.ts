@@ -58,12 +58,13 @@ describe('a worker running one attempt', () => {
     const remote = withRemote(root);
     const marks = tempDir('ccasp-setup-');
     const job = await jobFor(root, remote);
-    const setup = `sh -c 'git rev-parse HEAD > ${path.join(marks, 'setup-ran')}'`;
+    const setup = `sh -c 'git rev-parse HEAD | tee ${path.join(marks, 'setup-ran')}'`;
     const agent = scriptedAgent();
     const result = await runAttemptJob({ ...job, agent: { ...job.agent, worktreeSetup: setup } }, machine(agent), new AbortController().signal);
     expect(readFileSync(path.join(marks, 'setup-ran'), 'utf8').trim()).toBe(job.base);
     expect(agent.starts()).toHaveLength(1);
     expect(result.commit).toBe(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`));
+    expect(result.setupOutput).toBe(`${job.base}`);
   });
 
   it('reports a failed worktree setup as an attempt without a result, with its redacted output, and runs no agent', async () => {
@@ -79,6 +80,9 @@ describe('a worker running one attempt', () => {
     expect(result.commit).toBeUndefined();
     expect(result.attempt.stderrTail).toMatch(/^worker test:1: the worktree could not be set up: .*registry down for/s);
     expect(result.attempt.stderrTail).not.toContain('s3cret-token');
+    // The coordinator keeps it as the attempt's setup log.
+    expect(result.setupOutput).toMatch(/exited with code 3; output ends with:\nregistry down for /);
+    expect(result.setupOutput).not.toContain('s3cret-token');
   });
 
   it("merges the job's tip into the task's work for the agent, and pushes nothing while its markers remain", async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSource } from '../../src/dashboard/run-source.js';
 import { loadPlan } from '../../src/plan/load.js';
-import { logPath } from '../../src/state/paths.js';
+import { logPath, setupLogPath } from '../../src/state/paths.js';
 import { scriptedAgent, type AgentStep } from '../support/agents.js';
 import { runCli, startCli } from '../support/cli.js';
 import { readStateJson, taskStatuses } from '../support/files.js';
@@ -275,14 +275,17 @@ describe('ccasp run --queue with ccasp workers', () => {
     }
     const env = agent.env({ NODE_EXTRA_CA_CERTS: redis.caFile! });
     const worker = startWorker(url, env);
-    const setup = `sh -c 'pwd -P > ${path.join(marks, 'setup-ran')}'`;
+    const setup = `sh -c 'pwd -P | tee ${path.join(marks, 'setup-ran')}'`;
     const run = await runCli(['run', 'plan', '--queue', url, '--worktree-setup', setup, '--json'], { env, cwd: root });
     worker.cli.child.kill('SIGTERM');
     const stopped = await worker.cli.done;
 
     expect(run.code).toBe(0);
     expect(taskStatuses(root)).toEqual({ T1: 'completed' });
-    expect(readFileSync(path.join(marks, 'setup-ran'), 'utf8').startsWith(realpathSync(worker.dir))).toBe(true);
+    const ranIn = readFileSync(path.join(marks, 'setup-ran'), 'utf8').trim();
+    expect(ranIn.startsWith(realpathSync(worker.dir))).toBe(true);
+    // What it printed on the worker is kept where a local run keeps it.
+    expect(readFileSync(setupLogPath(root, 'T1', 1), 'utf8')).toBe(`$ ${setup}\n${ranIn}\n`);
     expect(stopped.code).toBe(0);
     for (const text of [run.stdout, run.stderr, stopped.stdout, stopped.stderr]) expect(text).not.toContain(password);
   });
