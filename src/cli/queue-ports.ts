@@ -4,7 +4,7 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { AttemptQueue, QueuedAttempt } from '../queue/attempt-queue.js';
 import { QUEUE_PROTOCOL, type AgentSettings } from '../queue/job.js';
-import { attemptBase, dropTaskBranch, fetchTaskBranch, pushIntegration } from '../queue/task-branch.js';
+import { attemptBase, dropRemoteBranches, dropTaskBranch, fetchTaskBranch, pushIntegration } from '../queue/task-branch.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { logPath } from '../state/paths.js';
 import type { WorkCheck } from '../verify/check-work.js';
@@ -33,7 +33,7 @@ export interface QueueRun {
  * answers the loop's check with the worker's, and merges the fetched branch into the integration
  * branch in order, as worktree mode does. Everything else (state, events, gates, memory) stays local.
  */
-export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number } {
+export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number; finish(completed: readonly string[]): Promise<void> } {
   const { iso } = q;
   let integrated = 0;
   /** The check each task's running attempt came back with; one attempt per task runs at a time. */
@@ -58,7 +58,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         cwd: q.root,
         branch,
         release: scrubbed(async (outcome) => {
-          if (outcome === 'integrated') await dropTaskBranch(iso.top, q.remote, branch);
+          if (outcome === 'integrated') await dropTaskBranch(iso.top, branch);
         }),
       };
     }),
@@ -72,7 +72,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       const makeJob = async () => {
         let base: string;
         try {
-          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, fresh: fresh.has(task.id) });
+          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, continues: attempt > 1 && !fresh.has(task.id) });
         } catch (error) {
           return `cannot put ${branch} on ${q.remote}: ${redactError(error, q.redact).message}`;
         }
@@ -123,7 +123,19 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       local.emit({ type: 'run.notice', level: 'warning', message: `${taskId} is merged, but ${iso.branch} was not pushed to ${q.remote} (${why}); push it by hand: git push ${q.remote} ${iso.branch}` });
     }
   }
-  return { ports, integrated: () => integrated };
+  /**
+   * The run's end: the branches of the plan's completed tasks leave the remote, all in one push,
+   * including those a killed or stopped run left behind.
+   */
+  async function finish(completed: readonly string[]): Promise<void> {
+    try {
+      await dropRemoteBranches(iso.top, q.remote, completed.map((id) => taskBranch(q.planId, id)));
+    } catch (error) {
+      const why = redactError(error, q.redact).message;
+      local.emit({ type: 'run.notice', level: 'warning', message: `the merged tasks' branches could not be deleted on ${q.remote} (${why}); they are ${q.remote}'s ccasp/ branches of this plan` });
+    }
+  }
+  return { ports, integrated: () => integrated, finish };
 }
 
 /** The worker's result as the loop's attempt, its transcript kept where `ccasp logs` and the dashboard read it. */
