@@ -4,7 +4,7 @@ import type { AttemptResult } from '../agents/attempt.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { AttemptQueue, QueuedAttempt } from '../queue/attempt-queue.js';
 import { QUEUE_PROTOCOL, type AgentSettings, type AttemptJob, type MergeTip } from '../queue/job.js';
-import { attemptBase, dropTaskBranch, fetchTaskBranch, pushIntegration, pushTip, tipBranch } from '../queue/task-branch.js';
+import { attemptBase, dropRemoteBranches, dropTaskBranch, fetchTaskBranch, pushIntegration, pushTip, tipBranch } from '../queue/task-branch.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { logPath } from '../state/paths.js';
 import type { WorkCheck } from '../verify/check-work.js';
@@ -34,7 +34,7 @@ export interface QueueRun {
  * answers the loop's check with the worker's, and merges the fetched branch into the integration
  * branch in order, as worktree mode does. Everything else (state, events, gates, memory) stays local.
  */
-export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number } {
+export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number; finish(completed: readonly string[]): Promise<void> } {
   const { iso } = q;
   let integrated = 0;
   /** The check each task's running attempt came back with; one attempt per task runs at a time. */
@@ -46,8 +46,6 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
    * worker pushes that merge: as a local worktree keeps an unfinished merge for the next attempt.
    */
   const toMerge = new Set<string>();
-  /** Tasks that may have a tip on the remote (task-branch.ts `tipBranch`), deleted once they are merged. */
-  const tipped = new Set<string>();
   const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
     fn(...args).catch((error: unknown) => {
       throw redactError(error, q.redact);
@@ -60,16 +58,13 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     // The files are on a worker: the circuit breaker cannot compare them here.
     fingerprint: async () => undefined,
     workspace: scrubbed(async (task, _attempt, options) => {
-      if (options.afterConflict) {
-        toMerge.add(task.id);
-        tipped.add(task.id);
-      }
+      if (options.afterConflict) toMerge.add(task.id);
       const branch = taskBranch(q.planId, task.id);
       return {
         cwd: q.root,
         branch,
         release: scrubbed(async (outcome) => {
-          if (outcome === 'integrated') await dropTaskBranch(iso.top, q.remote, branch, tipped.has(task.id) ? tipBranch(q.planId, task.id) : undefined);
+          if (outcome === 'integrated') await dropTaskBranch(iso.top, branch);
         }),
       };
     }),
@@ -85,7 +80,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         let base: string;
         let mergeTip: MergeTip | undefined;
         try {
-          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch });
+          base = await attemptBase(iso.top, { remote: q.remote, branch, integrationBranch: iso.branch, continues: attempt > 1 });
           if (toMerge.has(task.id)) {
             const ref = tipBranch(q.planId, task.id);
             mergeTip = { commit: await pushTip(iso.top, { remote: q.remote, ref, integrationBranch: iso.branch }), ref, branch: iso.branch };
@@ -151,7 +146,19 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       local.emit({ type: 'run.notice', level: 'warning', message: `${taskId} is merged, but ${iso.branch} was not pushed to ${q.remote} (${why}); push it by hand: git push ${q.remote} ${iso.branch}` });
     }
   }
-  return { ports, integrated: () => integrated };
+  /**
+   * The run's end: the branches of the plan's completed tasks (theirs, and the tips pushed for them
+   * after a conflict) leave the remote, all in one push, including those a killed or stopped run left.
+   */
+  async function finish(completed: readonly string[]): Promise<void> {
+    try {
+      await dropRemoteBranches(iso.top, q.remote, completed.flatMap((id) => [taskBranch(q.planId, id), tipBranch(q.planId, id)]));
+    } catch (error) {
+      const why = redactError(error, q.redact).message;
+      local.emit({ type: 'run.notice', level: 'warning', message: `the merged tasks' branches could not be deleted on ${q.remote} (${why}); they are ${q.remote}'s ccasp/ branches of this plan` });
+    }
+  }
+  return { ports, integrated: () => integrated, finish };
 }
 
 /** The worker's result as the loop's attempt, its transcript kept where `ccasp logs` and the dashboard read it. */

@@ -189,6 +189,8 @@ export async function runSession(planDir: string, invocation: RunInvocation, cmd
       await files.save().catch(() => undefined);
       throw error;
     } finally {
+      // Not on a stop: a person stopping wants the run gone now, and a later run's end deletes them.
+      if (queued && !stoppedBy) await queued.finish(plan.phases.flatMap((p) => p.tasks.map((t) => t.id).filter((id) => run.statusOf(id) === 'completed')));
       const damaged = await claudeConfigWarning(claudeConfig);
       if (damaged) bus.emit({ type: 'run.notice', level: 'warning', message: damaged });
       output.end();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AttemptResult } from '../agents/attempt.js';
@@ -106,12 +107,15 @@ export async function runAttemptJob(
 
 /** The worker's clone of the remote (made on first use), fetched, and a worktree on the task's branch at the base. */
 async function checkOut(job: AttemptJob, clone: string, tree: string): Promise<void> {
-  await mkdir(clone, { recursive: true });
-  await gitOk(clone, ['init', '--quiet']);
+  if (!existsSync(path.join(clone, '.git'))) {
+    await mkdir(clone, { recursive: true });
+    await gitOk(clone, ['init', '--quiet']);
+  }
   // The task's branch exists on the remote from the first attempt on: the coordinator puts it there.
   await gitOk(clone, ['fetch', '--quiet', '--no-tags', job.remote, `+refs/heads/${job.branch}:refs/ccasp-remote/${job.branch}`]);
   if (job.mergeTip) await gitOk(clone, ['fetch', '--quiet', '--no-tags', job.remote, `+refs/heads/${job.mergeTip.ref}:refs/ccasp-remote/${job.mergeTip.ref}`]);
-  await removeTree(clone, tree);
+  // What a killed worker left of the same attempt; `--force` below takes a path git still lists.
+  if (existsSync(tree)) await removeTree(clone, tree);
   await mkdir(path.dirname(tree), { recursive: true });
   await gitOk(clone, ['worktree', 'add', '--quiet', '--force', '-B', job.branch, tree, job.base]);
 }
@@ -122,7 +126,7 @@ async function mergeTip(tree: string, tip: MergeTip): Promise<MergedTip> {
   return { branch: tip.branch, paths: merged.kind === 'conflict' ? merged.paths : [] };
 }
 
-/** What a killed worker left of the same attempt, or this one's own worktree once it is done. */
+/** A worktree and git's record of it. */
 async function removeTree(clone: string, tree: string): Promise<void> {
   await rm(tree, { recursive: true, force: true });
   await gitOk(clone, ['worktree', 'prune']);

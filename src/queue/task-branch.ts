@@ -14,15 +14,18 @@ export async function remoteUrl(top: string, remote: string): Promise<string> {
 }
 
 /**
- * The commit an attempt starts from: the task's branch on the remote, if an earlier attempt left one
- * (a retry continues that work, as it would in a local worktree, and after a conflict merges the new
- * tip into it); else the integration branch's tip, pushed to the remote as the task's branch so that
- * workers can fetch it.
+ * The commit an attempt starts from. With `continues` (a retry), the task's branch on the remote as
+ * the last attempt left it (a retry continues that work, as it would in a local worktree), if there
+ * is one; else (a first attempt, which has no branch to fetch, or after a conflict, when the work
+ * starts again on the new tip) the integration branch's tip, pushed to the remote as the task's
+ * branch so that workers can fetch it.
  */
-export async function attemptBase(top: string, options: { remote: string; branch: string; integrationBranch: string }): Promise<string> {
+export async function attemptBase(top: string, options: { remote: string; branch: string; integrationBranch: string; continues: boolean }): Promise<string> {
   return serial(top, async () => {
-    const fetched = await git(top, ['fetch', '--quiet', '--no-tags', options.remote, `+refs/heads/${options.branch}:${fetchedRef(options.branch)}`]);
-    if (fetched.exitCode === 0) return headCommit(top, fetchedRef(options.branch));
+    if (options.continues) {
+      const fetched = await git(top, ['fetch', '--quiet', '--no-tags', options.remote, `+refs/heads/${options.branch}:${fetchedRef(options.branch)}`]);
+      if (fetched.exitCode === 0) return headCommit(top, fetchedRef(options.branch));
+    }
     const tip = await headCommit(top, options.integrationBranch);
     await gitOk(top, ['push', '--quiet', '--force', options.remote, `${tip}:refs/heads/${options.branch}`]);
     return tip;
@@ -52,14 +55,24 @@ export async function fetchTaskBranch(top: string, remote: string, branch: strin
   await serial(top, () => gitOk(top, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/heads/${branch}`]));
 }
 
-/** Once merged: the task's branch goes, here and on the remote, and the tip pushed for it after a conflict (`tip`), if any. */
-export async function dropTaskBranch(top: string, remote: string, branch: string, tip?: string): Promise<void> {
+/** Once merged: the coordinator's copies of the task's branch go; the remote's goes with `dropRemoteBranches`. */
+export async function dropTaskBranch(top: string, branch: string): Promise<void> {
+  await serial(top, () => gitOk(top, ['update-ref', '--stdin'], { input: `delete ${fetchedRef(branch)}\ndelete refs/heads/${branch}\n` }));
+}
+
+/**
+ * The merged tasks' branches, deleted on the remote in one push at the end of a run rather than one
+ * push per merge: each push is a round trip on the coordinator's serial path, and until the run ends
+ * (without `--push`) the task's branch is the remote's only copy of its work. Only branches the
+ * remote still has are named, since git fails a push that deletes a missing one.
+ */
+export async function dropRemoteBranches(top: string, remote: string, branches: readonly string[]): Promise<void> {
+  if (branches.length === 0) return;
   await serial(top, async () => {
-    await git(top, ['push', '--quiet', remote, '--delete', branch]);
-    // Apart: a push deleting two refs deletes neither when one is already gone.
-    if (tip !== undefined) await git(top, ['push', '--quiet', remote, '--delete', tip]);
-    await git(top, ['update-ref', '-d', fetchedRef(branch)]);
-    await git(top, ['branch', '--quiet', '-D', branch]);
+    const listed = await gitOk(top, ['ls-remote', '--heads', remote, ...branches.map((b) => `refs/heads/${b}`)]);
+    const present = new Set(listed.split('\n').flatMap((line) => line.split('\t')[1] ?? []));
+    const gone = branches.filter((b) => present.has(`refs/heads/${b}`));
+    if (gone.length > 0) await gitOk(top, ['push', '--quiet', remote, ...gone.map((b) => `:refs/heads/${b}`)]);
   });
 }
 

@@ -58,6 +58,15 @@ describe('ccasp run --queue with ccasp workers', () => {
     for (const id of ['T1', 'T2', 'T3', 'T4', 'T5', 'T6']) expect(pushed.filter((s) => s.startsWith(`${id}: `))).toHaveLength(1);
     // The transcript of each attempt is kept where `ccasp logs` reads it.
     expect(readFileSync(logPath(root, 'T1', 1), 'utf8')).toContain('"type":"result"');
+    // The merged tasks' branches are gone from the remote once the run ends; one a killed run left
+    // behind (here put back by hand) goes at the end of the next run.
+    const taskBranches = () => sh(remote, 'for-each-ref', '--format=%(refname)', 'refs/heads/ccasp/').split('\n').filter(Boolean);
+    expect(taskBranches()).toEqual([]);
+    const leftover = sh(root, 'rev-parse', 'main');
+    sh(root, 'push', '--quiet', 'origin', `${leftover}:refs/heads/ccasp/spread/T1`);
+    expect(taskBranches()).toEqual(['refs/heads/ccasp/spread/T1']);
+    expect((await runCli(['run', 'plan', '--queue', redis.url], { env: agent.env(), cwd: root })).code).toBe(0);
+    expect(taskBranches()).toEqual([]);
 
     // A stopped worker leaves nothing running: no agent, no git, no connection.
     for (const w of workers) w.cli.child.kill('SIGTERM');
