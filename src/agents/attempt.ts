@@ -51,4 +51,6 @@ export interface AttemptResult {
   readonly durationMs: number;
   /** Where the agent was asked to put its report; `text` when absent. */
   readonly reportFormat?: ReportFormat;
+  /** The agent continued the request's `resume` session; absent when it started a session from zero. */
+  readonly resumed?: boolean;
 }

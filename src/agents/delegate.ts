@@ -178,6 +178,7 @@ export async function delegateToClaude(
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     reportFormat,
+    ...(request.resume ? { resumed: true } : {}),
   });
 
   let role: Role;

@@ -566,6 +566,24 @@ describe('runPlan: continuing a cut-off session', () => {
     expect(eventsOf(h.events, 'run.finished')[0]!.tokensSaved).toBe(3940);
   });
 
+  it('records no continuation when the delegate, asked to resume, started afresh (a worker without the transcript)', async () => {
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => (r.attempt === 1 ? stalled(r) : r.attempt === 2 ? { ...stalled(r), resumed: false } : complete(r)),
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests[1]!.resume).toMatchObject({ fromAttempt: 1, sessionId: first });
+    // The third attempt continues the second's session, the one that really ran.
+    expect(h.requests[2]!.resume).toMatchObject({ fromAttempt: 2, sessionId: h.requests[1]!.sessionId });
+    expect(eventsOf(h.events, 'task.resumed').map((e) => [e.attempt, e.fromAttempt])).toEqual([[3, 2]]);
+    const books = h.onDisk().books;
+    expect(books.attempts.map((a) => [a.attempt, a.resumed?.fromAttempt])).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, 2],
+    ]);
+    expect(books.metrics.tokensSavedByResuming).toBe(3940);
+  });
+
   it('starts afresh, told what was wrong, after work that was judged', async () => {
     const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => (r.attempt === 1 ? answer(r, 'no report at all') : complete(r)) });
     expect((await h.start()).outcome).toBe('completed');
