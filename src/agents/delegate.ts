@@ -178,7 +178,7 @@ export async function delegateToClaude(
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     reportFormat,
-    ...(request.resume ? { resumed: true } : {}),
+    ...(request.resume ? { resumed: request.resume.sessionId } : {}),
   });
 
   let role: Role;

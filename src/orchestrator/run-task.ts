@@ -135,7 +135,7 @@ async function agentAttempt(
   );
 
   // Only the delegate knows whether the session was continued: a worker starts afresh without the transcript.
-  const resumed = resume && result.resumed ? resume : undefined;
+  const resumed = resume && result.resumed === resume.sessionId ? resume : undefined;
   if (resumed) {
     ports.emit({ type: 'task.resumed', taskId: task.id, attempt, fromAttempt: resumed.fromAttempt, sessionId: resumed.sessionId, cutOff: resumed.cutOff, tokensSaved: resumed.tokensSaved });
   }
