@@ -36,8 +36,9 @@ export interface QueueRun {
 export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number } {
   const { iso } = q;
   let integrated = 0;
-  /** The check each task's running attempt came back with; one attempt per task runs at a time. */
+  /** The check and the files' fingerprint each task's running attempt came back with; one attempt per task runs at a time. */
   const checks = new Map<string, WorkCheck>();
+  const fingerprints = new Map<string, string>();
   /** Tasks whose next attempt starts again from the integration branch's tip (after a conflict). */
   const fresh = new Set<string>();
   const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
@@ -47,10 +48,11 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
 
   const ports: RunPorts = {
     ...local,
-    // The worker's machine holds the session; a cut-off attempt's retry starts a new one.
-    sessionExists: async () => false,
-    // The files are on a worker: the circuit breaker cannot compare them here.
-    fingerprint: async () => undefined,
+    // The session is on the machine of the worker that ran it: the worker taking the retry looks for
+    // it there and starts afresh without it, and its result says which it did.
+    sessionExists: async () => true,
+    // The files are on a worker: it sends their git tree id, the same on any machine.
+    fingerprint: async (task) => fingerprints.get(task.id),
     workspace: scrubbed(async (task, _attempt, options) => {
       if (options.afterConflict) fresh.add(task.id);
       const branch = taskBranch(q.planId, task.id);
@@ -65,6 +67,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     async delegate(request, signal, onSpawn) {
       const { task, attempt } = request;
       checks.delete(task.id);
+      fingerprints.delete(task.id);
       const branch = taskBranch(q.planId, task.id);
       const startedAt = new Date();
       const { cwd: _here, ...sent } = request;
@@ -94,7 +97,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
           message: `${task.id}: ${who} running attempt ${attempt} went silent past its lease; the attempt is recorded as interrupted, and the next collects the job another worker runs again`,
         });
       }
-      return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
+      return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, { checks, fingerprints });
     },
     async checkWork(task) {
       // decide asks only after a claimed completion, which the worker checked where the work is.
@@ -134,7 +137,7 @@ async function collect(
   startedAt: Date,
   taskId: string,
   attempt: number,
-  checks: Map<string, WorkCheck>,
+  kept: { readonly checks: Map<string, WorkCheck>; readonly fingerprints: Map<string, string> },
 ): Promise<AttemptResult> {
   const logFile = logPath(root, taskId, attempt);
   if (queued.kind === 'cancelled') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'cancelled' } };
@@ -143,7 +146,8 @@ async function collect(
   const { result } = queued;
   await mkdir(path.dirname(logFile), { recursive: true });
   await writeFile(logFile, result.transcript);
-  if (result.check) checks.set(taskId, result.check);
+  if (result.check) kept.checks.set(taskId, result.check);
+  if (result.fingerprint) kept.fingerprints.set(taskId, result.fingerprint);
   return { ...result.attempt, logFile };
 }
 

@@ -3,11 +3,11 @@ import * as z from 'zod';
 import type { AttemptResult } from '../agents/attempt.js';
 import type { AgentRequest } from '../agents/request.js';
 import { once } from '../plan/lazy.js';
-import { usageSchema } from '../state/schema.js';
+import { CUT_OFFS, usageSchema } from '../state/schema.js';
 import type { WorkCheck } from '../verify/check-work.js';
 
 /** Bumped when a job's or a result's shape changes: a worker takes only jobs it understands. */
-export const QUEUE_PROTOCOL = 2;
+export const QUEUE_PROTOCOL = 3;
 
 /** The BullMQ queue every coordinator and worker of a Redis database shares. */
 export const QUEUE_NAME = 'ccasp-attempts';
@@ -53,6 +53,12 @@ export interface AttemptJobResult {
   readonly check?: WorkCheck;
   /** The task branch's tip as pushed, when the push succeeded. */
   readonly commit?: string;
+  /**
+   * The git tree id of the files the attempt left, as committed (or of the base when it left none):
+   * the same on every machine, so the circuit breaker compares attempts run on different workers.
+   * Absent when the work could not be committed.
+   */
+  readonly fingerprint?: string;
 }
 
 /**
@@ -84,6 +90,9 @@ const schemas = once(() => {
       attempt: z.number().int().positive(),
       sessionId: z.string().uuid(),
       previous: z.array(z.looseObject({ attempt: z.number(), reason: z.string() })),
+      resume: z
+        .looseObject({ fromAttempt: z.number().int().positive(), sessionId: z.string().uuid(), cutOff: z.enum(CUT_OFFS), reason: z.string().optional() })
+        .optional(),
     }),
     agent: z.object({
       permissionMode: z.string(),
@@ -133,12 +142,14 @@ const schemas = once(() => {
       finishedAt: z.string(),
       durationMs: z.number(),
       reportFormat: z.enum(['text', 'json-schema']).optional(),
+      resumed: z.string().uuid().optional(),
     }),
     transcript: z.string(),
     check: z
       .object({ missing: strings, outside: strings, verify: z.object({ ok: z.boolean(), detail: z.string() }).optional() })
       .optional(),
     commit: z.string().optional(),
+    fingerprint: z.string().regex(/^[0-9a-f]{40,64}$/, { error: 'is not a git tree id' }).optional(),
   });
   return { job, jobResult };
 });

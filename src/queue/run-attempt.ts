@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { AttemptResult } from '../agents/attempt.js';
 import { delegateToClaude, type AgentProgress } from '../agents/delegate.js';
 import { readReport } from '../agents/report.js';
+import type { AgentRequest } from '../agents/request.js';
+import { sessionTranscriptExists } from '../agents/session-transcript.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { checkWork, type WorkCheck } from '../verify/check-work.js';
 import { runVerify } from '../verify/run-verify.js';
@@ -40,7 +42,8 @@ export async function runAttemptJob(
   onProgress?: (progress: AgentProgress) => void,
 ): Promise<AttemptJobResult> {
   const clone = path.join(machine.workDir, 'repos', createHash('sha256').update(job.remote).digest('hex').slice(0, 16));
-  const tree = path.join(machine.workDir, 'trees', `${slug(job.planId)}-${slug(job.request.task.id)}-${job.request.attempt}`);
+  // One path per task, kept from attempt to attempt: claude finds a session to resume only from the folder it ran in.
+  const tree = path.join(machine.workDir, 'trees', `${slug(job.planId)}-${slug(job.request.task.id)}`);
   const startedAt = new Date();
   try {
     await serial(clone, () => checkOut(job, clone, tree));
@@ -51,7 +54,7 @@ export async function runAttemptJob(
       if (!ran.ok) return failed(machine, startedAt, job, `the worktree could not be set up: ${ran.detail}`);
     }
     const attempt = await delegateToClaude(
-      { ...job.request, cwd: tree },
+      { ...(await resumable(job.request, tree, machine.env)), cwd: tree },
       {
         bin: machine.claudeBin,
         projectRoot: tree,
@@ -77,6 +80,7 @@ export async function runAttemptJob(
     if (committed.kind === 'committed') {
       await gitOk(tree, ['push', '--quiet', `--force-with-lease=refs/heads/${job.branch}:${job.base}`, job.remote, `HEAD:refs/heads/${job.branch}`]);
     }
+    const fingerprint = committed.kind === 'committed' ? await gitOk(tree, ['rev-parse', 'HEAD^{tree}']) : undefined;
     const { logFile: _kept, ...rest } = attempt;
     return {
       protocol: QUEUE_PROTOCOL,
@@ -85,6 +89,7 @@ export async function runAttemptJob(
       transcript,
       ...(check ? { check } : {}),
       ...(committed.kind === 'committed' ? { commit: committed.head } : {}),
+      ...(fingerprint ? { fingerprint } : {}),
     };
   } catch (error) {
     return failed(machine, startedAt, job, redactError(error, machine.redact).message);
@@ -102,6 +107,17 @@ async function checkOut(job: AttemptJob, clone: string, tree: string): Promise<v
   await removeTree(clone, tree);
   await mkdir(path.dirname(tree), { recursive: true });
   await gitOk(clone, ['worktree', 'add', '--quiet', '--force', '-B', job.branch, tree, job.base]);
+}
+
+/**
+ * The job's request, less its `resume` when this machine's claude has no transcript of that session
+ * in `tree` (another worker ran the attempt, or it never got that far): the agent then starts afresh,
+ * with the fresh prompt and the earlier attempts' reasons, and the result says it did not continue.
+ */
+async function resumable(request: AttemptJob['request'], tree: string, env: NodeJS.ProcessEnv): Promise<Omit<AgentRequest, 'cwd'>> {
+  if (!request.resume || (await sessionTranscriptExists(env, tree, request.resume.sessionId))) return request;
+  const { resume: _elsewhere, ...fresh } = request;
+  return fresh;
 }
 
 /** What a killed worker left of the same attempt, or this one's own worktree once it is done. */
