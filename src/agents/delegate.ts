@@ -178,7 +178,8 @@ export async function delegateToClaude(
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     reportFormat,
-    ...(request.resume ? { resumed: request.resume.sessionId } : {}),
+    // A claude that never started continued nothing.
+    ...(request.resume && end.kind !== 'not-started' ? { resumed: request.resume.sessionId } : {}),
   });
 
   let role: Role;
