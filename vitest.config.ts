@@ -18,6 +18,7 @@ const SLOW = [
   'test/worktree/**/*.test.ts',
   'test/queue/run-on-workers.test.ts',
   'test/queue/worker-stop.test.ts',
+  'test/queue/resume-on-workers.test.ts',
   'test/state/lock-race.test.ts',
   'test/cli/run-agents.test.ts',
   'test/cli/run-output.test.ts',

@@ -51,4 +51,10 @@ export interface AttemptResult {
   readonly durationMs: number;
   /** Where the agent was asked to put its report; `text` when absent. */
   readonly reportFormat?: ReportFormat;
+  /**
+   * The earlier session the agent continued (forked): the request's `resume`, or absent when it
+   * started a session from zero. The id, not a yes: a queue job adopted from an earlier attempt
+   * may have asked to continue another session than the run now would.
+   */
+  readonly resumed?: string;
 }

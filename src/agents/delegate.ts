@@ -178,6 +178,8 @@ export async function delegateToClaude(
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     reportFormat,
+    // A claude that never started continued nothing.
+    ...(request.resume && end.kind !== 'not-started' ? { resumed: request.resume.sessionId } : {}),
   });
 
   let role: Role;

@@ -37,7 +37,7 @@ export interface QueueRun {
 export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number; finish(completed: readonly string[]): Promise<void> } {
   const { iso } = q;
   let integrated = 0;
-  /** The check each task's running attempt came back with; one attempt per task runs at a time. */
+  /** The check and the files' fingerprint each task's running attempt came back with; one attempt per task runs at a time. */
   const checks = new Map<string, WorkCheck>();
   /** What each task's running attempt left unresolved of the tip merged into it. */
   const unresolved = new Map<string, readonly string[]>();
@@ -46,6 +46,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
    * worker pushes that merge: as a local worktree keeps an unfinished merge for the next attempt.
    */
   const toMerge = new Set<string>();
+  const fingerprints = new Map<string, string>();
   const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
     fn(...args).catch((error: unknown) => {
       throw redactError(error, q.redact);
@@ -53,10 +54,11 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
 
   const ports: RunPorts = {
     ...local,
-    // The worker's machine holds the session; a cut-off attempt's retry starts a new one.
-    sessionExists: async () => false,
-    // The files are on a worker: the circuit breaker cannot compare them here.
-    fingerprint: async () => undefined,
+    // The session is on the machine of the worker that ran it: the worker taking the retry looks for
+    // it there and starts afresh without it, and its result says which it did.
+    sessionExists: async () => true,
+    // The files are on a worker: it sends their git tree id, the same on any machine.
+    fingerprint: async (task) => fingerprints.get(task.id),
     workspace: scrubbed(async (task, _attempt, options) => {
       if (options.afterConflict) toMerge.add(task.id);
       const branch = taskBranch(q.planId, task.id);
@@ -72,6 +74,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       const { task, attempt } = request;
       checks.delete(task.id);
       unresolved.delete(task.id);
+      fingerprints.delete(task.id);
       const branch = taskBranch(q.planId, task.id);
       const startedAt = new Date();
       const { cwd: _here, ...sent } = request;
@@ -114,7 +117,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         const output = queued.result.setupOutput;
         if (output !== undefined) await writeSetupLog(q.root, { taskId: task.id, attempt }, q.agent.worktreeSetup ?? '', q.redact(output));
       }
-      return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, checks);
+      return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, { checks, fingerprints });
     },
     async checkWork(task) {
       // decide asks only after a claimed completion, which the worker checked where the work is.
@@ -169,7 +172,7 @@ async function collect(
   startedAt: Date,
   taskId: string,
   attempt: number,
-  checks: Map<string, WorkCheck>,
+  kept: { readonly checks: Map<string, WorkCheck>; readonly fingerprints: Map<string, string> },
 ): Promise<AttemptResult> {
   const logFile = logPath(root, taskId, attempt);
   if (queued.kind === 'cancelled') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'cancelled' } };
@@ -178,7 +181,8 @@ async function collect(
   const { result } = queued;
   await mkdir(path.dirname(logFile), { recursive: true });
   await writeFile(logFile, result.transcript);
-  if (result.check) checks.set(taskId, result.check);
+  if (result.check) kept.checks.set(taskId, result.check);
+  if (result.fingerprint) kept.fingerprints.set(taskId, result.fingerprint);
   return { ...result.attempt, logFile };
 }
 

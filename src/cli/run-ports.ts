@@ -70,7 +70,7 @@ export function localRunPorts(local: LocalRun): RunPorts {
       return doc.plan.testCommand ? runVerify(doc.plan.testCommand, root, check, signal) : undefined;
     },
     // The plan file changes with every write ccasp makes; in a worktree it is the committed copy.
-    fingerprint: (cwd = root) => treeFingerprint(cwd, [path.join(cwd, path.relative(root, doc.file)), worktreesDir(cwd)]),
+    fingerprint: (_task, cwd = root) => treeFingerprint(cwd, [path.join(cwd, path.relative(root, doc.file)), worktreesDir(cwd)]),
     // Checked to be a regular file when the run started; anything else now reads as no summary rather than hanging the run.
     readMemory: async () => {
       const read = await readRegularFile(memoryFile, 'a Markdown file');

@@ -37,8 +37,9 @@ export type OrchestratorEvent =
   /**
    * The attempt continues the claude session of attempt `fromAttempt` (`sessionId`), which was cut
    * off (`cutOff`), rather than starting from zero; `tokensSaved` is what that attempt had spent
-   * (input, output and cache tokens), which a fresh session would have spent again. Sent after the
-   * attempt's `task.started`, before its agent starts.
+   * (input, output and cache tokens), which a fresh session would have spent again. Sent once the
+   * attempt's agent has ended (only then does a queue worker's result say it continued the session),
+   * before the event of the attempt's outcome.
    */
   | {
       readonly type: 'task.resumed';

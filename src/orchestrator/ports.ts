@@ -21,14 +21,20 @@ export interface RunPorts {
    * for an attempt on a queue worker, which worker took it up.
    */
   delegate(request: AgentRequest, signal: AbortSignal, onSpawn: (agent: SpawnedAgent) => void): Promise<AttemptResult>;
-  /** Whether claude, run in `cwd` (default: the project root), would find session `sessionId` to resume. */
+  /**
+   * Whether claude, run in `cwd` (default: the project root), would find session `sessionId` to
+   * resume; true when only the delegate can tell (a queue worker), whose result says if it did.
+   */
   sessionExists(sessionId: string, cwd?: string): Promise<boolean>;
   /** Checks the claimed work in `cwd` (the task's worktree), or the project root when absent. */
   checkWork(task: Task, report: Extract<Report, { kind: 'complete' }>, signal: AbortSignal, cwd?: string): Promise<WorkCheck>;
   /** A CCASP gate step: the plan's test command, or undefined when there is none. */
   runGate(phase: Phase, signal: AbortSignal): Promise<{ ok: boolean; detail: string } | undefined>;
-  /** A cheap fingerprint of the files in `cwd` (default: the project root), or undefined when it cannot tell. */
-  fingerprint(cwd?: string): Promise<string | undefined>;
+  /**
+   * A cheap fingerprint of the files `task`'s last attempt left in `cwd` (default: the project root),
+   * or undefined when it cannot tell; equal fingerprints mean the attempt changed no file.
+   */
+  fingerprint(task: Task, cwd?: string): Promise<string | undefined>;
   /**
    * `--isolation worktree`: the task's own worktree for this attempt, created from the integration
    * branch's tip or kept from the last attempt; after a conflict, with that tip merged in. Without

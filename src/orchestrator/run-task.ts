@@ -108,7 +108,7 @@ async function agentAttempt(
 ): Promise<{ outcome: Outcome; fingerprint?: string | undefined; denials?: readonly PermissionDenial[] | undefined }> {
   const { run, ports, control } = ctx;
   const { task, ws, context: { attempt } } = a;
-  const resume = await continuable(ctx, task, attempt, ws?.cwd);
+  const resume = await continuable(ctx, task, ws?.cwd);
   const earlierWork = ctx.budget.earlierWork();
   let pidSaved: Promise<void> | undefined;
   const result = await ports.delegate(
@@ -134,22 +134,25 @@ async function agentAttempt(
     },
   );
 
+  // Only the delegate knows whether the session was continued: a worker starts afresh without the transcript.
+  const resumed = resume && result.resumed === resume.sessionId ? resume : undefined;
+  if (resumed) {
+    ports.emit({ type: 'task.resumed', taskId: task.id, attempt, fromAttempt: resumed.fromAttempt, sessionId: resumed.sessionId, cutOff: resumed.cutOff, tokensSaved: resumed.tokensSaved });
+  }
   const { outcome, facts } = await collect(ctx, task, result, ws, { ...a.context, stopped: control.agents.signal.aborted });
   // A failed write of the pid stops the run, but the attempt is recorded first: state.json may still be writable.
-  await record(ctx, task, a.route, { attempt, startedAt: a.startedAt, outcome, result, ...(resume ? { resumed: resume } : {}) }, ws);
+  await record(ctx, task, a.route, { attempt, startedAt: a.startedAt, outcome, result, ...(resumed ? { resumed } : {}) }, ws);
   await pidSaved;
   return { outcome, fingerprint: facts.fingerprint?.value, denials: result.result?.denials };
 }
 
 /**
- * The session this attempt continues: the last attempt's, when it was cut off and claude still has
- * its transcript in `cwd` (the same folder: a task's worktree keeps its path from attempt to attempt).
+ * The session this attempt asks to continue: the last attempt's, when it was cut off and claude still
+ * has its transcript in `cwd` (the same folder: a task's worktree keeps its path from attempt to attempt).
  */
-async function continuable(ctx: TaskRunContext, task: Task, attempt: number, cwd: string | undefined): Promise<ResumeCandidate | undefined> {
+async function continuable(ctx: TaskRunContext, task: Task, cwd: string | undefined): Promise<ResumeCandidate | undefined> {
   const candidate = sessionToContinue(ctx.run.attemptsOf(task.id).at(-1));
-  if (!candidate || !(await ctx.ports.sessionExists(candidate.sessionId, cwd))) return undefined;
-  ctx.ports.emit({ type: 'task.resumed', taskId: task.id, attempt, fromAttempt: candidate.fromAttempt, sessionId: candidate.sessionId, cutOff: candidate.cutOff, tokensSaved: candidate.tokensSaved });
-  return candidate;
+  return candidate && (await ctx.ports.sessionExists(candidate.sessionId, cwd)) ? candidate : undefined;
 }
 
 /** Asks `decide` until it has an outcome, fetching each fact it asks for. */
@@ -180,7 +183,7 @@ async function collect(
         break;
       }
       case 'fingerprint':
-        facts = { ...facts, fingerprint: { value: await ports.fingerprint(ws?.cwd) } };
+        facts = { ...facts, fingerprint: { value: await ports.fingerprint(task, ws?.cwd) } };
         break;
     }
   }

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { AttemptResult } from '../agents/attempt.js';
 import type { AgentRequest } from '../agents/request.js';
 import { once } from '../plan/lazy.js';
-import { usageSchema } from '../state/schema.js';
+import { CUT_OFFS, usageSchema } from '../state/schema.js';
 import type { WorkCheck } from '../verify/check-work.js';
 
 /** Bumped when a job's or a result's shape changes: a worker takes only jobs it understands. */
@@ -77,6 +77,12 @@ export interface AttemptJobResult {
   readonly unresolved?: readonly string[];
   /** What the worktree setup command printed (the end of it, redacted), when it ran. */
   readonly setupOutput?: string;
+  /**
+   * The git tree id of the files the attempt left, as committed (or of the base when it left none):
+   * the same on every machine, so the circuit breaker compares attempts run on different workers.
+   * Absent when the work could not be committed.
+   */
+  readonly fingerprint?: string;
 }
 
 /**
@@ -109,6 +115,9 @@ const schemas = once(() => {
       attempt: z.number().int().positive(),
       sessionId: z.string().uuid(),
       previous: z.array(z.looseObject({ attempt: z.number(), reason: z.string() })),
+      resume: z
+        .looseObject({ fromAttempt: z.number().int().positive(), sessionId: z.string().uuid(), cutOff: z.enum(CUT_OFFS), reason: z.string().optional() })
+        .optional(),
     }),
     agent: z.object({
       permissionMode: z.string(),
@@ -159,6 +168,7 @@ const schemas = once(() => {
       finishedAt: z.string(),
       durationMs: z.number(),
       reportFormat: z.enum(['text', 'json-schema']).optional(),
+      resumed: z.string().uuid().optional(),
     }),
     transcript: z.string(),
     check: z
@@ -167,6 +177,7 @@ const schemas = once(() => {
     commit: z.string().optional(),
     unresolved: z.array(z.string()).min(1).optional(),
     setupOutput: z.string().max(SETUP_OUTPUT_MAX).optional(),
+    fingerprint: z.string().regex(/^[0-9a-f]{40,64}$/, { error: 'is not a git tree id' }).optional(),
   });
   return { job, jobResult };
 });

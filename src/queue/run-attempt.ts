@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { AttemptResult } from '../agents/attempt.js';
 import { delegateToClaude, type AgentProgress } from '../agents/delegate.js';
 import { readReport } from '../agents/report.js';
+import type { AgentRequest } from '../agents/request.js';
+import { sessionTranscriptExists } from '../agents/session-transcript.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { checkWork, type WorkCheck } from '../verify/check-work.js';
 import { runVerify } from '../verify/run-verify.js';
@@ -44,7 +46,8 @@ export async function runAttemptJob(
   onProgress?: (progress: AgentProgress) => void,
 ): Promise<AttemptJobResult> {
   const clone = path.join(machine.workDir, 'repos', createHash('sha256').update(job.remote).digest('hex').slice(0, 16));
-  const tree = path.join(machine.workDir, 'trees', `${slug(job.planId)}-${slug(job.request.task.id)}-${job.request.attempt}`);
+  // One path per task, kept from attempt to attempt: claude finds a session to resume only from the folder it ran in.
+  const tree = path.join(machine.workDir, 'trees', `${slug(job.planId)}-${slug(job.request.task.id)}`);
   const startedAt = new Date();
   try {
     await serial(clone, () => checkOut(job, clone, tree));
@@ -59,7 +62,7 @@ export async function runAttemptJob(
     // After a conflict, as a local worktree does before its retry: the new tip merged into the task's work.
     const conflict = job.mergeTip ? await mergeTip(tree, job.mergeTip) : undefined;
     const attempt = await delegateToClaude(
-      { ...job.request, cwd: tree, ...(conflict ? { conflict } : {}) },
+      { ...(await resumable(job.request, tree, machine.env)), cwd: tree, ...(conflict ? { conflict } : {}) },
       {
         bin: machine.claudeBin,
         projectRoot: tree,
@@ -88,6 +91,7 @@ export async function runAttemptJob(
     if (committed.kind === 'committed') {
       await gitOk(tree, ['push', '--quiet', `--force-with-lease=refs/heads/${job.branch}:${job.base}`, job.remote, `HEAD:refs/heads/${job.branch}`]);
     }
+    const fingerprint = committed.kind === 'committed' ? await gitOk(tree, ['rev-parse', 'HEAD^{tree}']) : undefined;
     const { logFile: _kept, ...rest } = attempt;
     return {
       protocol: QUEUE_PROTOCOL,
@@ -97,6 +101,7 @@ export async function runAttemptJob(
       ...(check ? { check } : {}),
       ...(committed.kind === 'committed' ? { commit: committed.head } : { unresolved: committed.paths }),
       ...setupOutput,
+      ...(fingerprint ? { fingerprint } : {}),
     };
   } catch (error) {
     return failed(machine, startedAt, job, redactError(error, machine.redact).message);
@@ -114,7 +119,7 @@ async function checkOut(job: AttemptJob, clone: string, tree: string): Promise<v
   // The task's branch exists on the remote from the first attempt on: the coordinator puts it there.
   await gitOk(clone, ['fetch', '--quiet', '--no-tags', job.remote, `+refs/heads/${job.branch}:refs/ccasp-remote/${job.branch}`]);
   if (job.mergeTip) await gitOk(clone, ['fetch', '--quiet', '--no-tags', job.remote, `+refs/heads/${job.mergeTip.ref}:refs/ccasp-remote/${job.mergeTip.ref}`]);
-  // What a killed worker left of the same attempt; `--force` below takes a path git still lists.
+  // What a killed worker left of an earlier attempt; `--force` below takes a path git still lists.
   if (existsSync(tree)) await removeTree(clone, tree);
   await mkdir(path.dirname(tree), { recursive: true });
   await gitOk(clone, ['worktree', 'add', '--quiet', '--force', '-B', job.branch, tree, job.base]);
@@ -124,6 +129,17 @@ async function checkOut(job: AttemptJob, clone: string, tree: string): Promise<v
 async function mergeTip(tree: string, tip: MergeTip): Promise<MergedTip> {
   const merged = await mergeTipIntoTask(tree, tip.branch, tip.commit);
   return { branch: tip.branch, paths: merged.kind === 'conflict' ? merged.paths : [] };
+}
+
+/**
+ * The job's request, less its `resume` when this machine's claude has no transcript of that session
+ * in `tree` (another worker ran the attempt, or it never got that far): the agent then starts afresh,
+ * with the fresh prompt and the earlier attempts' reasons, and the result says it did not continue.
+ */
+async function resumable(request: AttemptJob['request'], tree: string, env: NodeJS.ProcessEnv): Promise<Omit<AgentRequest, 'cwd'>> {
+  if (!request.resume || (await sessionTranscriptExists(env, tree, request.resume.sessionId))) return request;
+  const { resume: _elsewhere, ...fresh } = request;
+  return fresh;
 }
 
 /** A worktree and git's record of it. */

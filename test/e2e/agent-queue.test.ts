@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { taskStatuses } from '../support/files.js';
-import { promptOf } from '../support/scripted-api.js';
+import { readStateJson, taskStatuses } from '../support/files.js';
+import { completionReport, promptOf, text, turn, writeTool, type RecordedRequest } from '../support/scripted-api.js';
 import { startRedis } from '../support/redis.js';
 import { startWorker, withRemote } from '../queue/fixture.js';
 import { planRepo, sh } from '../worktree/fixture.js';
@@ -30,5 +31,32 @@ describe('an agent on a queue worker, through the real claude binary', () => {
     expect(sh(dir, 'show', 'main:src/a.js')).toContain('export const done = true;');
     // The transcript is the coordinator's, where `ccasp logs` reads it.
     expect((await runCli(['logs', 'T1', 'plan'], { cwd: dir, env })).stdout).toContain('TASK_COMPLETE');
+  });
+
+  it('continues, on the same worker, the session of an attempt cut off there', async () => {
+    const redis = await startRedis();
+    const dir = planRepo({ name: 'Resumed', phases: [{ id: 'P1', name: 'Only', tasks: [{ id: 'T1', title: 'Make src/a.js', file: 'src/a.js', status: 'pending' }] }] });
+    withRemote(dir);
+    const cutOff = (req: RecordedRequest) => req.messages.some((m) => m.role === 'user' && m.content.some((b) => b.text?.includes('ccasp cut off your work on task T1')));
+    // Writes src/a.js, then runs out of turns (--max-turns 1) before its report; told so, it reports.
+    const api = await scriptedApi({
+      [taskMarker('T1')]: (req, ctx) =>
+        cutOff(req) ? turn(text(completionReport({ taskId: 'T1', artifacts: ['src/a.js'], summary: 'finished' }))) : turn(writeTool(path.join(ctx.cwd!, 'src/a.js'), 'export const a = 1;\n')),
+    });
+    const env = runEnv(api.url);
+    const worker = startWorker(redis.url, env);
+
+    const r = await runCli(['run', 'plan', '--queue', redis.url, '--max-turns', '1', '--max-retries', '1'], { cwd: dir, env });
+    worker.cli.child.kill('SIGTERM');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await worker.cli.done).code).toBe(0);
+    expect(api.scriptErrors).toEqual([]);
+    const [cut, resumed] = readStateJson(dir).attempts;
+    expect(cut).toMatchObject({ attempt: 1, cutOff: 'max-turns' });
+    expect(resumed).toMatchObject({ attempt: 2, outcome: 'completed', resumed: { fromAttempt: 1, sessionId: cut!.sessionId } });
+    // The retry re-sent the cut-off conversation: the task prompt first, then why it was cut off.
+    const retry = api.mainRequests().find((q) => q.sessionId === resumed!.sessionId)!;
+    expect(promptOf(retry)).toContain('- Task ID: T1');
+    expect(cutOff(retry)).toBe(true);
   });
 });

@@ -136,7 +136,9 @@ export function harness(p: Plan, options: HarnessOptions): Harness {
     async delegate(request, signal, onSpawn) {
       requests.push(request);
       onSpawn({ pid: 1000 + requests.length });
-      return options.agent(request, signal);
+      const result = await options.agent(request, signal);
+      // As claude's delegate: a session it is asked to resume is continued, unless the agent says otherwise.
+      return request.resume && !('resumed' in result) ? { ...result, resumed: request.resume.sessionId } : result;
     },
     async sessionExists(sessionId, cwd) {
       return options.transcript?.(sessionId, cwd) ?? requests.some((r) => r.sessionId === sessionId);

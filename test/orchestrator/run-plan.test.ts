@@ -566,6 +566,29 @@ describe('runPlan: continuing a cut-off session', () => {
     expect(eventsOf(h.events, 'run.finished')[0]!.tokensSaved).toBe(3940);
   });
 
+  it('records only the continuation the delegate made: none when it started afresh, none of another session', async () => {
+    const other = '00000000-0000-4000-8000-0000000000ff';
+    const h = harness(plan(phase('P1', [task('A')])), {
+      agent: (r) => {
+        // 2: a worker without the transcript starts afresh; 3: an adopted job continued another session.
+        if (r.attempt === 2) return { ...stalled(r), resumed: undefined };
+        if (r.attempt === 3) return { ...stalled(r), resumed: other };
+        return r.attempt === 1 ? stalled(r) : complete(r);
+      },
+    });
+    expect((await h.start()).outcome).toBe('completed');
+    expect(h.requests.map((r) => r.resume?.sessionId)).toEqual([undefined, first, h.requests[1]!.sessionId, h.requests[2]!.sessionId]);
+    expect(eventsOf(h.events, 'task.resumed').map((e) => [e.attempt, e.fromAttempt])).toEqual([[4, 3]]);
+    const books = h.onDisk().books;
+    expect(books.attempts.map((a) => [a.attempt, a.resumed?.fromAttempt])).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, undefined],
+      [4, 3],
+    ]);
+    expect(books.metrics.tokensSavedByResuming).toBe(3940);
+  });
+
   it('starts afresh, told what was wrong, after work that was judged', async () => {
     const h = harness(plan(phase('P1', [task('A')])), { agent: (r) => (r.attempt === 1 ? answer(r, 'no report at all') : complete(r)) });
     expect((await h.start()).outcome).toBe('completed');

@@ -52,6 +52,23 @@ describe('attempt jobs', () => {
     expect(parseAttemptJobResult({ ...result, setupOutput: 'x'.repeat(SETUP_OUTPUT_MAX + 1) })).toMatchObject({ ok: false, message: expect.stringMatching(/^setupOutput: /) });
   });
 
+  it('carry the session a retry asks to continue, checked', () => {
+    const resume = { fromAttempt: 1, sessionId: '0b7c3f4e-3f5a-4a8e-9a55-2f0c8d6f1e20', cutOff: 'stalled' as const, reason: 'stalled', tokensSaved: 10 };
+    const resuming = { ...job, request: { ...job.request, attempt: 2, resume } };
+    expect(parseAttemptJob(JSON.parse(JSON.stringify(resuming)))).toEqual({ ok: true, job: resuming });
+    expect(parseAttemptJob({ ...resuming, request: { ...resuming.request, resume: { ...resume, cutOff: 'bored' } } })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^request\.resume\.cutOff: /),
+    });
+  });
+
+  it("read back a worker's result with the session it continued and the files' fingerprint", () => {
+    const attempt = { end: { kind: 'stalled', afterMs: 1000 }, apiRetries: [], sessionId: job.request.sessionId, stderrTail: '', startedAt: 'a', finishedAt: 'b', durationMs: 1 };
+    const result = { protocol: QUEUE_PROTOCOL, worker: 'w', attempt: { ...attempt, resumed: '0b7c3f4e-3f5a-4a8e-9a55-2f0c8d6f1e20' }, transcript: '', fingerprint: 'b'.repeat(40) };
+    expect(parseAttemptJobResult(result)).toEqual({ ok: true, result });
+    expect(parseAttemptJobResult({ ...result, fingerprint: 'src/a.txt' })).toEqual({ ok: false, message: 'fingerprint: is not a git tree id' });
+  });
+
   it("refuse a worker's result that lacks what the coordinator records", () => {
     expect(parseAttemptJobResult({ protocol: QUEUE_PROTOCOL, worker: 'w', transcript: '' })).toMatchObject({ ok: false, message: expect.stringMatching(/^attempt: /) });
   });

@@ -146,3 +146,69 @@ describe('a worker running one attempt', () => {
     expect(sh(remote, 'rev-parse', `refs/heads/${BRANCH}`)).toBe(zombie);
   });
 });
+
+describe("a worker's attempt after a cut-off one", () => {
+  const unfinished = { T1: [[{ report: 'no report at all' }]] };
+
+  /** The job of the attempt after `result`'s, from the branch it pushed, asking to continue its session. */
+  function retryOf(job: AttemptJob, sessionId: string, commit: string): AttemptJob {
+    const reason = 'the agent printed nothing for 1 s and was stopped as stalled';
+    return {
+      ...job,
+      base: commit,
+      request: { ...job.request, attempt: 2, sessionId: randomUUID(), previous: [{ attempt: 1, reason }], resume: { fromAttempt: 1, sessionId, cutOff: 'stalled', reason } },
+    };
+  }
+
+  it("continues the session on the machine that kept its transcript, in the task's same worktree path", async () => {
+    const root = planRepo(plan);
+    const remote = withRemote(root);
+    const agent = scriptedAgent(unfinished);
+    const worker = { ...machine(agent), env: agent.env({ CLAUDE_CONFIG_DIR: tempDir('ccasp-claude-') }) };
+    const job = await jobFor(root, remote);
+    const first = await runAttemptJob(job, worker, new AbortController().signal);
+    const second = await runAttemptJob(retryOf(job, job.request.sessionId, first.commit!), worker, new AbortController().signal);
+    const [a, b] = agent.starts();
+    expect(b!.cwd).toBe(a!.cwd);
+    expect(b!.args).toEqual(expect.arrayContaining([`--resume=${job.request.sessionId}`, '--fork-session']));
+    expect(b!.prompt).toMatch(/^ccasp cut off your work on task T1/);
+    expect(second.attempt.resumed).toBe(job.request.sessionId);
+    expect(first.attempt.resumed).toBeUndefined();
+  });
+
+  it("starts afresh, told what went wrong, on a machine without the session's transcript", async () => {
+    const root = planRepo(plan);
+    const remote = withRemote(root);
+    const agent = scriptedAgent(unfinished);
+    const job = await jobFor(root, remote);
+    const first = await runAttemptJob(job, { ...machine(agent), env: agent.env({ CLAUDE_CONFIG_DIR: tempDir('ccasp-claude-') }) }, new AbortController().signal);
+    const elsewhere = { ...machine(agent), env: agent.env({ CLAUDE_CONFIG_DIR: tempDir('ccasp-claude-') }) };
+    const second = await runAttemptJob(retryOf(job, job.request.sessionId, first.commit!), elsewhere, new AbortController().signal);
+    const b = agent.starts()[1]!;
+    expect(b.args.filter((arg) => arg.startsWith('--resume') || arg === '--fork-session')).toEqual([]);
+    expect(b.prompt).toContain('- Task ID: T1');
+    expect(b.prompt).toContain('the agent printed nothing for 1 s and was stopped as stalled');
+    expect(second.attempt.resumed).toBeUndefined();
+    expect(second.attempt.result?.isError).toBe(false);
+  });
+});
+
+describe("the fingerprint of a worker's attempt", () => {
+  it('is the same for attempts that leave the same files, on any machine, and differs once a file changes', async () => {
+    const root = planRepo(plan);
+    const remote = withRemote(root);
+    const agent = scriptedAgent({
+      T1: [[{ write: 'src/a.txt', content: 'one\n' }, { report: 'no report' }], [{ report: 'no report' }], [{ write: 'src/a.txt', content: 'two\n' }, { report: 'no report' }]],
+    });
+    const job = await jobFor(root, remote);
+    const attempt = (n: number, base: string) => runAttemptJob({ ...job, base, request: { ...job.request, attempt: n, sessionId: randomUUID() } }, machine(agent), new AbortController().signal);
+    const first = await attempt(1, job.base);
+    const second = await attempt(2, first.commit!);
+    const third = await attempt(3, second.commit!);
+    expect(first.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+    expect(first.fingerprint).not.toBe(sh(root, 'rev-parse', `${job.base}^{tree}`));
+    expect(second.fingerprint).toBe(first.fingerprint);
+    expect(third.fingerprint).not.toBe(second.fingerprint);
+    expect(third.fingerprint).toBe(sh(remote, 'rev-parse', `${BRANCH}^{tree}`));
+  });
+});
