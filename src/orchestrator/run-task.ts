@@ -1,6 +1,7 @@
 import type { AttemptResult } from '../agents/attempt.js';
 import type { PermissionDenial } from '../agents/permissions.js';
 import type { PreviousAttempt } from '../agents/prompt.js';
+import { agentPhase, agentPlan } from '../agents/request.js';
 import type { Route } from '../agents/route.js';
 import type { Phase, PhaseStatus, Task } from '../plan/model.js';
 import { WorktreeSetupError } from '../worktree/ready.js';
@@ -113,8 +114,8 @@ async function agentAttempt(
   let pidSaved: Promise<void> | undefined;
   const result = await ports.delegate(
     {
-      plan: run.plan,
-      phase: a.phase,
+      plan: agentPlan(run.plan),
+      phase: agentPhase(a.phase),
       task,
       route: a.route,
       attempt,

@@ -109,7 +109,7 @@ const schemas = once(() => {
     protect: strings,
     request: z.looseObject({
       plan: z.looseObject({ id: z.string(), name: z.string() }),
-      phase: z.looseObject({ id: z.string() }),
+      phase: z.looseObject({ id: z.string(), name: z.string() }),
       task,
       route: z.looseObject({ model: z.string(), specialist: z.string() }),
       attempt: z.number().int().positive(),

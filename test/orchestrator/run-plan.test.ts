@@ -38,6 +38,15 @@ describe('runPlan: the protocol', () => {
     expect(eventsOf(h.events, 'run.finished')[0]).toMatchObject({ completed: 3, total: 3, tokens: 450, agentsSpawned: 3 });
   });
 
+  it("tells an agent its plan's and phase's names and the plan's tool rules, not their other tasks", async () => {
+    const p = { ...twoPhases(), testCommand: 'npm test', permissions: { allow: ['Bash(make:*)'], deny: [] } };
+    const h = harness(p, { agent: (r) => complete(r, [`src/${r.task.id}.ts`]) });
+    await h.start();
+    // A queue job carries the request: it must not grow with the plan.
+    expect(h.requests[2]!.plan).toEqual({ id: p.id, name: p.name, testCommand: 'npm test', permissions: { allow: ['Bash(make:*)'], deny: [] } });
+    expect(h.requests[2]!.phase).toEqual({ id: 'P2', name: p.phases[1]!.name });
+  });
+
   it('starts an agent only once its start is on disk, and a dependant only once its dependency is', async () => {
     const seen: Record<string, string>[] = [];
     let h!: ReturnType<typeof harness>;

@@ -10,8 +10,8 @@ const job: AttemptJob = {
   base: 'a'.repeat(40),
   protect: ['plan/PROGRESS.json'],
   request: {
-    plan: { id: 'p', name: 'P', phases: [] } as unknown as AttemptJob['request']['plan'],
-    phase: { id: 'P1' } as unknown as AttemptJob['request']['phase'],
+    plan: { id: 'p', name: 'P' },
+    phase: { id: 'P1', name: 'First' },
     task: { id: 'T1', title: 'Make a', files: ['a.txt'] } as unknown as AttemptJob['request']['task'],
     route: { model: 'sonnet', specialist: 'l2-general-specialist' } as AttemptJob['request']['route'],
     attempt: 1,
