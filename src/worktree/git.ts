@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 
 /** A git command that failed in a way the caller did not expect; the message carries git's own words. */
 export class GitError extends Error {
@@ -47,20 +47,31 @@ function gitEnv(extra: Readonly<Record<string, string>> | undefined): NodeJS.Pro
   return env;
 }
 
-/** Runs `git -C cwd ...args` without a shell; never throws for a non-zero exit. */
-export async function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
-  const result = await execa('git', ['-C', cwd, ...args], {
-    env: gitEnv(options.env),
-    extendEnv: false,
-    reject: false,
-    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
-    detached: options.detached ?? false,
-    stripFinalNewline: false,
+/**
+ * Runs `git -C cwd ...args` without a shell; never throws for a non-zero exit. On node's own
+ * `spawn` rather than execa: a run makes hundreds of these calls, on the event loop that also reads
+ * the agents' streams, and execa's machinery doubled what each call costs that loop.
+ */
+export function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', cwd, ...args], {
+      env: gitEnv(options.env),
+      stdio: 'pipe',
+      detached: options.detached ?? false,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.once('error', (error) => reject(new GitError(args, undefined, `git could not be started: ${error.message}`)));
+    // `close`, not `exit`: only then has all of git's output been read.
+    child.once('close', (code) =>
+      resolve({ exitCode: code ?? undefined, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
+    );
+    // git may exit without reading its input (a refused commit): that is its answer, not a crash here.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
   });
-  if (result.exitCode === undefined && result.failed) {
-    throw new GitError(args, undefined, `git could not be started: ${result.shortMessage}`);
-  }
-  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Like `git`, but a non-zero exit is an error; returns stdout without its final newline. */
