@@ -77,16 +77,20 @@ function completed(dir, label) {
   if (done !== PLAN.tasks) problem(`${label}: ${done} of ${PLAN.tasks} tasks completed`);
 }
 
-/** The plan through `workers` workers of `perWorker` each; the coordinator keeps all of them busy. */
-function throughQueue(workers, label) {
+/**
+ * The plan through `workers` workers of `perWorker` each; the coordinator keeps all of them busy.
+ * Timed from the coordinator's start, with the workers up already, as a team's are when a run begins.
+ */
+async function throughQueue(workers, label) {
   const dir = project(label);
   const started = [];
   for (let w = 0; w < workers; w++) {
     const work = path.join(tmp, `${label}-worker-${w}`);
-    const child = spawn(NODE, [BIN, 'worker', '--queue', url, '--concurrency', String(PLAN.perWorker), '--work-dir', work], { env, stdio: 'ignore' });
+    const child = spawn(NODE, [BIN, 'worker', '--queue', url, '--concurrency', String(PLAN.perWorker), '--work-dir', work], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     started.push(child);
   }
+  await Promise.all(started.map(ready));
   const r = timed(NODE, [BIN, 'run', 'plan', '--queue', url, '--concurrency', String(workers * PLAN.perWorker), '--no-github'], { cwd: dir, env });
   for (const child of started) child.kill('SIGTERM');
   if (r.status !== 0) problem(`${label}: ccasp run exited ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
@@ -102,8 +106,8 @@ function local(label) {
   return r.ms;
 }
 
-const one = throughQueue(1, 'one-worker');
-const three = throughQueue(PLAN.workers, 'three-workers');
+const one = await throughQueue(1, 'one-worker');
+const three = await throughQueue(PLAN.workers, 'three-workers');
 const here = local('local');
 const speedup = one / three;
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -116,6 +120,18 @@ console.log('   all processes share this machine: on separate machines the worke
 process.exitCode = problems > 0 ? 1 : 0;
 // The redis-server child would keep the bench alive: 'exit' never comes while it runs.
 cleanup();
+
+/** Once the worker says it takes attempts (or has ended, which the run's figures then show). */
+function ready(child) {
+  return new Promise((resolve) => {
+    let said = '';
+    child.stderr.on('data', (chunk) => {
+      said += chunk;
+      if (said.includes('taking attempts from')) resolve();
+    });
+    child.once('exit', () => resolve());
+  });
+}
 
 function accepts(p) {
   return new Promise((resolve) => {
