@@ -1,6 +1,7 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 import { InvalidPlanError, type Problem } from '../errors.js';
 import { parsePlan } from '../plan/load.js';
+import { plan as canonicalPlan } from '../plan/shapes/schemas/canonical.js';
 import { serializeJson } from '../plan/read-file.js';
 import { zodProblems } from '../plan/zod-problems.js';
 import type { PlanCheck } from './plan-author.js';
@@ -11,9 +12,8 @@ import type { PlanCheck } from './plan-author.js';
  * attempts, completion) are ccasp's to keep and are added as `pending` when the plan is written;
  * strict objects, so a misspelt field comes back to claude as a problem instead of being dropped.
  */
-export async function authoredPlanSchema() {
-  const [{ z: zod }, canonical] = await Promise.all([import('zod'), import('../plan/shapes/schemas/canonical.js')]);
-  const phase = canonical.plan.shape.phases.element;
+export function authoredPlanSchema() {
+  const phase = canonicalPlan.shape.phases.element;
   const task = phase.shape.tasks.element.pick({
     id: true,
     title: true,
@@ -24,11 +24,11 @@ export async function authoredPlanSchema() {
     dependencies: true,
     verify: true,
   });
-  const authoredPhase = zod.strictObject({ ...phase.pick({ id: true, name: true }).shape, tasks: zod.array(zod.strictObject(task.shape)).min(1) });
-  return zod.strictObject({ ...canonical.plan.pick({ name: true, test_command: true }).shape, phases: zod.array(authoredPhase).min(1) });
+  const authoredPhase = z.strictObject({ ...phase.pick({ id: true, name: true }).shape, tasks: z.array(z.strictObject(task.shape)).min(1) });
+  return z.strictObject({ ...canonicalPlan.pick({ name: true, test_command: true }).shape, phases: z.array(authoredPhase).min(1) });
 }
 
-type AuthoredPlanSchema = Awaited<ReturnType<typeof authoredPlanSchema>>;
+type AuthoredPlanSchema = ReturnType<typeof authoredPlanSchema>;
 export type AuthoredPlan = z.infer<AuthoredPlanSchema>;
 
 /**
@@ -36,9 +36,8 @@ export type AuthoredPlan = z.infer<AuthoredPlanSchema>;
  * default class, which knows no 2020-12 meta-schema and would drop the tool silently
  * (docs/claude-stream.md, "Structured output"). The input side, since claude checks what the model writes.
  */
-export async function authoredPlanJsonSchema(): Promise<Record<string, unknown>> {
-  const { z: zod } = await import('zod');
-  const { $schema: _meta, ...schema } = zod.toJSONSchema(await authoredPlanSchema(), { target: 'draft-7', io: 'input' });
+export function authoredPlanJsonSchema(): Record<string, unknown> {
+  const { $schema: _meta, ...schema } = z.toJSONSchema(authoredPlanSchema(), { target: 'draft-7', io: 'input' });
   return schema;
 }
 

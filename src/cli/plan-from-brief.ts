@@ -66,7 +66,7 @@ export async function planFromBrief(
     cwd: config.projectRoot,
     env: agentEnv(io.env, [], settings.agentEnv ?? []),
     redact: createRedactor(secretsFromEnv(io.env)),
-    schema: await authoredPlanJsonSchema(),
+    schema: authoredPlanJsonSchema(),
     timeoutMs: settings.taskTimeout,
     stallTimeoutMs: settings.stallTimeout,
     ...(switches.maxTurns !== undefined ? { maxTurns: switches.maxTurns } : {}),

@@ -20,7 +20,7 @@ type JsonSchema = { properties: Record<string, JsonSchema>; items: JsonSchema; r
 
 describe('the JSON schema claude writes a plan against', () => {
   it("is the canonical plan's own fields, less progress: enums, required fields and limits come from its zod schema", async () => {
-    const schema = (await authoredPlanJsonSchema()) as unknown as JsonSchema;
+    const schema = authoredPlanJsonSchema() as unknown as JsonSchema;
     const phase = schema.properties['phases']!.items;
     const taskSchema = phase.properties['tasks']!.items;
     expect(Object.keys(schema.properties)).toEqual(['name', 'test_command', 'phases']);
@@ -34,7 +34,7 @@ describe('the JSON schema claude writes a plan against', () => {
   });
 
   it("compiles with Ajv's default class, as claude compiles it (a schema that does not is dropped silently), with no union at the top", async () => {
-    const schema = await authoredPlanJsonSchema();
+    const schema = authoredPlanJsonSchema();
     expect(schema).not.toHaveProperty('$schema');
     for (const key of ['oneOf', 'anyOf', 'allOf']) expect(schema).not.toHaveProperty(key);
     const validate = new Ajv({ allErrors: true }).compile(schema);

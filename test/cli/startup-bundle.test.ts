@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/cli.js';
@@ -43,6 +43,19 @@ describe('what every command loads at start', () => {
 
   it.each(['zod', 'execa', '@octokit/rest', '@octokit/core', 'ora'])('does not load %s', (name) => {
     expect([...packages]).not.toContain(name);
+  });
+});
+
+describe('what a command that reads a plan loads', () => {
+  it("carries zod's English messages alone", () => {
+    // zod's other locales, pulled in whole by any import of zod as a value (a dynamic import('zod')),
+    // would triple its chunk and cost every plan-reading command ~20 ms to compile.
+    const chunks = path.join(REPO_ROOT, 'dist', 'chunks');
+    const locales = new Set<string>();
+    for (const name of readdirSync(chunks).filter((n) => n.endsWith('.js'))) {
+      for (const m of readFileSync(path.join(chunks, name), 'utf8').matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/gm)) locales.add(m[1]!);
+    }
+    expect([...locales]).toEqual(['en']);
   });
 });
 

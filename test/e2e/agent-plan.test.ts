@@ -75,7 +75,7 @@ describe('ccasp plan, through the real claude binary', () => {
     const requests = api.mainRequests();
     expect(requests).toHaveLength(3);
     // Read-only tools alone, and the plan's schema as the StructuredOutput tool.
-    const schema = await authoredPlanJsonSchema();
+    const schema = authoredPlanJsonSchema();
     for (const q of requests) {
       expect(q.toolNames.sort()).toEqual(['Bash', 'Glob', 'Grep', 'Read', 'StructuredOutput']);
       const tools = (q.body?.['tools'] ?? []) as { name?: string; input_schema?: unknown }[];
