@@ -3,13 +3,12 @@ import path from 'node:path';
 import type { AttemptResult } from '../agents/attempt.js';
 import type { RunPorts } from '../orchestrator/ports.js';
 import type { AttemptQueue, QueuedAttempt } from '../queue/attempt-queue.js';
-import { QUEUE_PROTOCOL, type AgentSettings, type AttemptJob, type MergeTip } from '../queue/job.js';
+import { QUEUE_PROTOCOL, type AgentSettings, type AttemptJob, type AttemptJobResult, type MergeTip } from '../queue/job.js';
 import { attemptBase, dropRemoteBranches, dropTaskBranch, fetchTaskBranch, pushIntegration, pushTip, tipBranch } from '../queue/task-branch.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { logPath } from '../state/paths.js';
-import type { WorkCheck } from '../verify/check-work.js';
 import type { WorktreeIsolation } from '../worktree/isolation.js';
-import { taskBranch } from '../worktree/names.js';
+import { slug, taskBranch } from '../worktree/names.js';
 import { mergeTaskBranch } from '../worktree/run-ports.js';
 import { writeSetupLog } from './run-ports.js';
 
@@ -37,16 +36,16 @@ export interface QueueRun {
 export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; integrated(): number; finish(completed: readonly string[]): Promise<void> } {
   const { iso } = q;
   let integrated = 0;
-  /** The check and the files' fingerprint each task's running attempt came back with; one attempt per task runs at a time. */
-  const checks = new Map<string, WorkCheck>();
-  /** What each task's running attempt left unresolved of the tip merged into it. */
-  const unresolved = new Map<string, readonly string[]>();
+  /**
+   * What each task's latest attempt came back with (its check, what it left unresolved, its files'
+   * fingerprint), read by the ports decide asks next; one attempt per task runs at a time.
+   */
+  const results = new Map<string, AttemptJobResult>();
   /**
    * Tasks whose branch is to have the integration branch's tip merged in (after a conflict), until a
    * worker pushes that merge: as a local worktree keeps an unfinished merge for the next attempt.
    */
   const toMerge = new Set<string>();
-  const fingerprints = new Map<string, string>();
   const scrubbed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
     fn(...args).catch((error: unknown) => {
       throw redactError(error, q.redact);
@@ -58,7 +57,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     // it there and starts afresh without it, and its result says which it did.
     sessionExists: async () => true,
     // The files are on a worker: it sends their git tree id, the same on any machine.
-    fingerprint: async (task) => fingerprints.get(task.id),
+    fingerprint: async (task) => results.get(task.id)?.fingerprint,
     workspace: scrubbed(async (task, _attempt, options) => {
       if (options.afterConflict) toMerge.add(task.id);
       const branch = taskBranch(q.planId, task.id);
@@ -72,9 +71,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
     }),
     async delegate(request, signal, onSpawn) {
       const { task, attempt } = request;
-      checks.delete(task.id);
-      unresolved.delete(task.id);
-      fingerprints.delete(task.id);
+      results.delete(task.id);
       const branch = taskBranch(q.planId, task.id);
       const startedAt = new Date();
       const { cwd: _here, ...sent } = request;
@@ -110,22 +107,22 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
         });
       }
       if (queued.kind === 'done') {
+        results.set(task.id, queued.result);
         // Pushed: the merge of the tip, if one was asked for, is on the task's branch.
         if (queued.result.commit !== undefined) toMerge.delete(task.id);
-        if (queued.result.unresolved) unresolved.set(task.id, queued.result.unresolved);
         // Kept where a local run keeps its own; scrubbed on the worker, and here of the coordinator's own secrets.
         const output = queued.result.setupOutput;
         if (output !== undefined) await writeSetupLog(q.root, { taskId: task.id, attempt }, q.agent.worktreeSetup ?? '', q.redact(output));
       }
-      return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt, { checks, fingerprints });
+      return collect(queued, q.root, request.sessionId, startedAt, task.id, attempt);
     },
     async checkWork(task) {
       // decide asks only after a claimed completion, which the worker checked where the work is.
-      return checks.get(task.id) ?? { missing: [], outside: [], verify: { ok: false, detail: 'the worker sent no check of this work' } };
+      return results.get(task.id)?.check ?? { missing: [], outside: [], verify: { ok: false, detail: 'the worker sent no check of this work' } };
     },
     integrate: scrubbed(async (task, _summary, ws) => {
       // The worker pushed nothing: its merge of the tip still has markers, as commitTaskWork reports locally.
-      const left = unresolved.get(task.id);
+      const left = results.get(task.id)?.unresolved;
       if (left) return { kind: 'unresolved', branch: iso.branch, paths: left };
       await fetchTaskBranch(iso.top, q.remote, ws.branch);
       const integration = await mergeTaskBranch(iso, task, ws.branch);
@@ -158,7 +155,7 @@ export function queueRunPorts(local: RunPorts, q: QueueRun): { ports: RunPorts; 
       await dropRemoteBranches(iso.top, q.remote, completed.flatMap((id) => [taskBranch(q.planId, id), tipBranch(q.planId, id)]));
     } catch (error) {
       const why = redactError(error, q.redact).message;
-      local.emit({ type: 'run.notice', level: 'warning', message: `the merged tasks' branches could not be deleted on ${q.remote} (${why}); they are ${q.remote}'s ccasp/ branches of this plan` });
+      local.emit({ type: 'run.notice', level: 'warning', message: `the completed tasks' branches could not be deleted on ${q.remote} (${why}); they are its ccasp/${slug(q.planId)}/ and ccasp-tip/${slug(q.planId)}/ branches` });
     }
   }
   return { ports, integrated: () => integrated, finish };
@@ -172,7 +169,6 @@ async function collect(
   startedAt: Date,
   taskId: string,
   attempt: number,
-  kept: { readonly checks: Map<string, WorkCheck>; readonly fingerprints: Map<string, string> },
 ): Promise<AttemptResult> {
   const logFile = logPath(root, taskId, attempt);
   if (queued.kind === 'cancelled') return { ...notRun(sessionId, startedAt, logFile, ''), end: { kind: 'cancelled' } };
@@ -181,8 +177,6 @@ async function collect(
   const { result } = queued;
   await mkdir(path.dirname(logFile), { recursive: true });
   await writeFile(logFile, result.transcript);
-  if (result.check) kept.checks.set(taskId, result.check);
-  if (result.fingerprint) kept.fingerprints.set(taskId, result.fingerprint);
   return { ...result.attempt, logFile };
 }
 
