@@ -13,15 +13,13 @@ import { writeAtomic } from '../state/atomic-write.js';
 import { logsDir, memoryPath, setupLogPath } from '../state/paths.js';
 import type { RunFiles } from '../state/run-files.js';
 import { checkWork } from '../verify/check-work.js';
-import { runVerify, type CheckOptions } from '../verify/run-verify.js';
+import { runVerify, VERIFY_TIMEOUT_MS, type CheckOptions } from '../verify/run-verify.js';
 import { treeFingerprint } from '../verify/tree-fingerprint.js';
 import { worktreesDir } from '../worktree/names.js';
 import { SETUP_TIMEOUT_MS, type SetupCommand } from '../worktree/ready.js';
 import type { WorktreePorts } from '../worktree/run-ports.js';
 import type { RunOptions } from './config/run-options.js';
 import { displayPath } from './status-report.js';
-
-const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * `--worktree-setup` on this machine: the command runs in the new worktree as a check does (the

@@ -9,7 +9,7 @@ import type { AgentRequest } from '../agents/request.js';
 import { sessionTranscriptExists } from '../agents/session-transcript.js';
 import { redactError, type Redactor } from '../secrets/redact.js';
 import { checkWork, type WorkCheck } from '../verify/check-work.js';
-import { runVerify } from '../verify/run-verify.js';
+import { runVerify, VERIFY_TIMEOUT_MS } from '../verify/run-verify.js';
 import { gitOk, serial } from '../worktree/git.js';
 import { commitTaskWork, mergeTipIntoTask } from '../worktree/integrate.js';
 import { slug } from '../worktree/names.js';
@@ -18,8 +18,6 @@ import { mergeInProgress } from '../worktree/repo.js';
 import { stageResolvedConflicts } from '../worktree/resolve.js';
 import type { MergedTip } from '../worktree/workspace.js';
 import { QUEUE_PROTOCOL, SETUP_OUTPUT_MAX, type AttemptJob, type AttemptJobResult, type MergeTip } from './job.js';
-
-const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 /** What a worker brings to every job: its own folder, claude, environment and redactor. */
 export interface WorkerMachine {

@@ -7,6 +7,9 @@ export interface VerifyOutcome {
   readonly detail: string;
 }
 
+/** How long a `verify` command or a CCASP gate may run, locally or on a queue worker. */
+export const VERIFY_TIMEOUT_MS = 10 * 60_000;
+
 export interface CheckOptions {
   readonly timeoutMs: number;
   /** The command's whole environment (secrets/agent-env.ts: what agents get). */
